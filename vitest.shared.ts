@@ -1,0 +1,27 @@
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import type { ViteUserConfig } from "vitest/config"
+
+const root = path.dirname(fileURLToPath(import.meta.url))
+
+/** Workspace packages resolve to their TypeScript sources in tests (no build needed). */
+const alias = (name: string, dir: string) => ({
+  [`@tradeguard/${name}`]: path.join(root, dir, "src", "index.ts")
+})
+
+export const shared: ViteUserConfig = {
+  resolve: {
+    alias: {
+      ...alias("gateway", "packages/gateway"),
+      ...alias("simulator", "packages/simulator"),
+      ...alias("resilience", "packages/resilience"),
+      ...alias("realtime", "packages/realtime"),
+      ...alias("risk", "apps/risk")
+    }
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000
+  }
+}
