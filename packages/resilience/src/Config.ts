@@ -1,0 +1,111 @@
+/**
+ * The resilience sections of the seed's master configuration (`api`,
+ * `authentication`, `errorHandling`, `logging.resilience`) as Schemas whose
+ * defaults are the seed's values. apps/risk decodes the whole `config.yaml`
+ * and provides this; a library user can provide it directly:
+ *
+ * ```ts
+ * Layer.succeed(ResilienceConfig, ResilienceConfig.make({ api: { baseUrl: "http://127.0.0.1:5000" } }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+
+/** A field with a default: absent in the file means the seed's value. */
+export const withDefault = <S extends Schema.Schema.Any>(schema: S, value: () => Schema.Schema.Type<S>) =>
+  Schema.optionalWith(schema, { default: value, exact: true })
+
+/** A nested section that may be omitted entirely (all its defaults apply). */
+export const section = <A, I>(schema: Schema.Schema<A, I>) =>
+  Schema.optionalWith(schema, { default: () => Schema.decodeUnknownSync(schema)({}), exact: true })
+
+const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
+const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
+const Millis = NonNegativeInt.pipe(Schema.annotations({ description: "milliseconds" }))
+
+export const Api = Schema.Struct({
+  baseUrl: withDefault(Schema.String, () => "https://api.topstepx.com"),
+  /** Per-call timeout, ms. */
+  timeout: withDefault(PositiveInt, () => 30000)
+})
+
+export const Authentication = Schema.Struct({
+  tokenRefresh: section(Schema.Struct({
+    bufferSeconds: withDefault(NonNegativeInt, () => 7200),
+    maxRetries: withDefault(NonNegativeInt, () => 3),
+    retryDelayMs: withDefault(Schema.Array(Millis), () => [1000, 5000, 15000])
+  })),
+  storage: section(Schema.Struct({
+    type: withDefault(Schema.Literal("encrypted", "memory"), () => "encrypted" as const),
+    encryption: withDefault(Schema.Literal("AES-256"), () => "AES-256" as const),
+    keySource: withDefault(Schema.Literal("environment", "keyring"), () => "environment" as const),
+    /** Where the encrypted token file lives. */
+    path: withDefault(Schema.String, () => ".tradeguard/token.enc"),
+    /** The environment variable that holds the key (32 bytes: 64 hex chars or base64). */
+    keyEnv: withDefault(Schema.String, () => "TRADEGUARD_TOKEN_KEY")
+  }))
+})
+
+export const RateLimitWindow = Schema.Struct({
+  requests: PositiveInt,
+  windowSeconds: PositiveInt
+})
+
+export const ErrorHandling = Schema.Struct({
+  retries: section(Schema.Struct({
+    maxAttempts: withDefault(PositiveInt, () => 5),
+    backoffBase: withDefault(Millis, () => 1000),
+    backoffMultiplier: withDefault(Schema.Number.pipe(Schema.greaterThanOrEqualTo(1)), () => 2),
+    maxBackoffMs: withDefault(Millis, () => 60000),
+    retryableErrors: withDefault(Schema.Array(Schema.Number.pipe(Schema.int())), () => [408, 429, 500, 502, 503, 504])
+  })),
+  rateLimit: section(Schema.Struct({
+    history: withDefault(RateLimitWindow, () => ({ requests: 50, windowSeconds: 30 })),
+    general: withDefault(RateLimitWindow, () => ({ requests: 200, windowSeconds: 60 })),
+    queueSize: withDefault(PositiveInt, () => 1000),
+    dropOldest: withDefault(Schema.Boolean, () => true)
+  })),
+  circuitBreaker: section(Schema.Struct({
+    failureThreshold: withDefault(PositiveInt, () => 5),
+    timeout: withDefault(Millis, () => 60000),
+    halfOpenRequests: withDefault(PositiveInt, () => 3)
+  }))
+})
+
+export const LoggingResilience = Schema.Struct({
+  tokenRefresh: withDefault(Schema.Boolean, () => true),
+  reconnections: withDefault(Schema.Boolean, () => true),
+  errorRetries: withDefault(Schema.Boolean, () => true),
+  rateLimit: withDefault(Schema.Boolean, () => true),
+  circuitBreaker: withDefault(Schema.Boolean, () => true)
+})
+
+export const ResilienceConfigSchema = Schema.Struct({
+  api: section(Api),
+  authentication: section(Authentication),
+  errorHandling: section(ErrorHandling),
+  logging: section(Schema.Struct({ resilience: section(LoggingResilience) }))
+})
+export type ResilienceConfigShape = typeof ResilienceConfigSchema.Type
+export type ResilienceConfigInput = typeof ResilienceConfigSchema.Encoded
+
+export class ResilienceConfig extends Context.Tag("@tradeguard/resilience/ResilienceConfig")<
+  ResilienceConfig,
+  ResilienceConfigShape
+>() {
+  /** Decodes a partial config: every omitted key gets the seed's default. Throws on invalid input. */
+  static make(input: DeepPartial<ResilienceConfigInput> = {}): ResilienceConfigShape {
+    return Schema.decodeUnknownSync(ResilienceConfigSchema)(input)
+  }
+  /** The seed's defaults, overridden by `input`. */
+  static layer(input: DeepPartial<ResilienceConfigInput> = {}): Layer.Layer<ResilienceConfig> {
+    return Layer.sync(ResilienceConfig, () => ResilienceConfig.make(input))
+  }
+}
+
+export type DeepPartial<T> = T extends ReadonlyArray<unknown> ? T
+  : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+  : T

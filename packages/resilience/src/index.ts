@@ -1,0 +1,8 @@
+/**
+ * Resilience layers for the ProjectX gateway: token management, error policy
+ * and retry, rate limiting, circuit breaking, composed as ResilientGateway.
+ *
+ * @since 0.1.0
+ */
+export * as Config from "./Config.js"
+export * as Errors from "./Errors.js"
