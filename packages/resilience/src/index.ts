@@ -6,3 +6,5 @@
  */
 export * as Config from "./Config.js"
 export * as Errors from "./Errors.js"
+export * as ResilientGateway from "./ResilientGateway.js"
+export * as TokenManager from "./TokenManager.js"
