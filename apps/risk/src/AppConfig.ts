@@ -1,0 +1,126 @@
+/**
+ * The daemon's `config.yaml`: the seed's master schema (every section, with
+ * the seed's values as defaults) plus `risk:`. Decoding errors name the path,
+ * e.g. `signalr.reconnection.delays[2]: Expected number, actual "x"`.
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import { Config as ResilienceConfig } from "@tradeguard/resilience"
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as YAML from "yaml"
+
+const { section, withDefault } = ResilienceConfig
+const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
+const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
+const Hhmm = Schema.String.pipe(Schema.pattern(/^([01]\d|2[0-3]):[0-5]\d$/), Schema.annotations({ description: "HH:MM" }))
+
+export const OrderManagement = Schema.Struct({
+  verification: section(Schema.Struct({
+    enabled: withDefault(Schema.Boolean, () => true),
+    timeout: withDefault(PositiveInt, () => 5000),
+    maxRetries: withDefault(NonNegativeInt, () => 3)
+  })),
+  partialFills: section(Schema.Struct({
+    trackingEnabled: withDefault(Schema.Boolean, () => true),
+    completeTimeout: withDefault(PositiveInt, () => 60000)
+  })),
+  idempotency: section(Schema.Struct({
+    enabled: withDefault(Schema.Boolean, () => true),
+    cacheTTL: withDefault(PositiveInt, () => 3600)
+  }))
+})
+
+export const Database = Schema.Struct({
+  schemaVersion: withDefault(Schema.Literal(2), () => 2 as const),
+  path: withDefault(Schema.String, () => ".tradeguard/tradeguard.db"),
+  retention: section(Schema.Struct({
+    dailyUnrealizedPnl: withDefault(PositiveInt, () => 7),
+    enforcementLogs: withDefault(PositiveInt, () => 30),
+    orderHistory: withDefault(PositiveInt, () => 90)
+  }))
+})
+
+export const Logging = Schema.Struct({
+  level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const),
+  resilience: section(ResilienceConfig.LoggingResilience)
+})
+
+/** Risk rules the daemon enforces, per account. */
+export const Risk = Schema.Struct({
+  /** Which accounts to guard: `all`, or a list of account ids. */
+  accounts: withDefault(Schema.Union(Schema.Literal("all"), Schema.Array(PositiveInt)), () => "all" as const),
+  dailyLossLimit: section(Schema.Struct({
+    enabled: withDefault(Schema.Boolean, () => true),
+    /** Realized + unrealized loss for the trading day, in account currency. */
+    amount: withDefault(Schema.Number.pipe(Schema.positive()), () => 1000)
+  })),
+  maxPositionSize: section(Schema.Struct({
+    enabled: withDefault(Schema.Boolean, () => true),
+    /** Contracts per position when a symbol has no entry of its own. */
+    default: withDefault(PositiveInt, () => 5),
+    /** By symbolId (e.g. `F.US.MNQ`). */
+    perSymbol: withDefault(Schema.Record({ key: Schema.String, value: PositiveInt }), () => ({}))
+  })),
+  tradingHours: section(Schema.Struct({
+    enabled: withDefault(Schema.Boolean, () => false),
+    timezone: withDefault(Schema.String, () => "America/Chicago"),
+    open: withDefault(Hhmm, () => "08:30"),
+    close: withDefault(Hhmm, () => "15:10")
+  }))
+})
+
+export const AppConfigSchema = Schema.Struct({
+  ...ResilienceConfig.ResilienceConfigSchema.fields,
+  orderManagement: section(OrderManagement),
+  database: section(Database),
+  logging: section(Logging),
+  risk: section(Risk)
+})
+export type AppConfig = typeof AppConfigSchema.Type
+
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  file: Schema.String,
+  problems: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `${this.file}: invalid configuration\n${this.problems.map((p) => `  - ${p}`).join("\n")}`
+  }
+}
+
+/** `a.b[2].c: message` for every issue of a ParseError. */
+export const formatProblems = (error: ParseResult.ParseError): Array<string> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+    const path = issue.path
+      .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join("")
+    return `${path || "<root>"}: ${issue.message}`
+  })
+
+/** Decodes a parsed YAML/JSON value. Unknown keys are errors (a typo must not silently fall back to a default). */
+export const decode = (file: string, input: unknown): Effect.Effect<AppConfig, ConfigError> =>
+  Schema.decodeUnknown(AppConfigSchema, { onExcessProperty: "error", errors: "all" })(input ?? {}).pipe(
+    Effect.mapError((e) => new ConfigError({ file, problems: formatProblems(e) }))
+  )
+
+/** Parses YAML text and decodes it. */
+export const parse = (file: string, text: string): Effect.Effect<AppConfig, ConfigError> =>
+  Effect.try({
+    try: () => YAML.parse(text) as unknown,
+    catch: (e) => new ConfigError({ file, problems: [`not valid YAML: ${(e as Error).message}`] })
+  }).pipe(Effect.flatMap((input) => decode(file, input)))
+
+/** Reads and decodes `file`. */
+export const load = (file: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(file).pipe(
+      Effect.mapError((e) => new ConfigError({ file, problems: [`cannot read: ${e.message}`] }))
+    )
+    return yield* parse(file, text)
+  })
+
+/** The seed's defaults. */
+export const defaults: AppConfig = Schema.decodeUnknownSync(AppConfigSchema)({})
