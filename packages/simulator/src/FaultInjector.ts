@@ -1,0 +1,66 @@
+/**
+ * Holds the fault plan in force and draws its decisions. The plan is a
+ * SubscriptionRef: set it at start-up (Options.faults), change it at run time
+ * (`set` / `update`, or `POST /admin/faults`), and watch it (`changes`, e.g.
+ * for the hub server). Setting a plan re-seeds the PRNG and resets its counts.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
+import type { FaultPlan } from "./FaultPlan.js"
+import { decide as decideWith, type Decision, type FaultState, initialState } from "./internal/Faults.js"
+
+export type { Decision } from "./internal/Faults.js"
+
+export interface Service {
+  /** The plan in force. */
+  readonly plan: Effect.Effect<FaultPlan>
+  /** Replaces the plan (re-seeds its PRNG, resets its counts). */
+  readonly set: (plan: FaultPlan) => Effect.Effect<void>
+  /** Replaces the plan with `f(current)`. */
+  readonly update: (f: (plan: FaultPlan) => FaultPlan) => Effect.Effect<void>
+  /** The plan now and after every change. */
+  readonly changes: Stream.Stream<FaultPlan>
+  /** The faults for one request of `endpoint`. */
+  readonly decide: (endpoint: { readonly name: string; readonly mutating: boolean }) => Effect.Effect<Decision>
+  /** A PRNG draw in [0, 1) from the plan's generator (for hub rules). */
+  readonly draw: Effect.Effect<number>
+}
+
+export class FaultInjector extends Context.Tag("@tradeguard/simulator/FaultInjector")<FaultInjector, Service>() {}
+
+/** An injector starting with `initial`; `seed` is used when the plan has none. */
+export const make = (initial: FaultPlan, seed: number): Effect.Effect<Service> =>
+  Effect.gen(function*() {
+    const ref = yield* SubscriptionRef.make(initial)
+    let state: FaultState = initialState(initial, seed)
+    const set = Effect.fn("FaultInjector.set")(function*(plan: FaultPlan) {
+      yield* SubscriptionRef.set(ref, plan)
+      state = initialState(plan, seed)
+    })
+    const update = Effect.fn("FaultInjector.update")(function*(f: (plan: FaultPlan) => FaultPlan) {
+      const next = f(yield* SubscriptionRef.get(ref))
+      yield* set(next)
+    })
+    const decide = Effect.fn("FaultInjector.decide")(function*(endpoint: { readonly name: string; readonly mutating: boolean }) {
+      const plan = yield* SubscriptionRef.get(ref)
+      const now = yield* Clock.currentTimeMillis
+      return decideWith(plan, state, endpoint, now)
+    })
+    return {
+      plan: SubscriptionRef.get(ref),
+      set,
+      update,
+      changes: ref.changes,
+      decide,
+      draw: Effect.sync(() => state.prng.next())
+    } satisfies Service
+  })
+
+export const layer = (initial: FaultPlan, seed: number): Layer.Layer<FaultInjector> =>
+  Layer.effect(FaultInjector, make(initial, seed))

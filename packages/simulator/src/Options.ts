@@ -1,0 +1,235 @@
+/**
+ * The simulator's options and their defaults: users and their API keys,
+ * accounts, contracts, the market (seed, tick interval, liquidity), auth and
+ * rate limits, and the initial fault plan. Everything is optional: `{}` gives
+ * the user `demo` / `demo-api-key` with two accounts and MNQ, MES, NQ and ES.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import type { FaultPlan } from "./FaultPlan.js"
+
+export interface AccountOptions {
+  /** A 32-bit account id; assigned in order from 100001 when absent. */
+  readonly id?: number
+  readonly name: string
+  readonly balance?: number
+  readonly canTrade?: boolean
+  readonly isVisible?: boolean
+  /** Listed by `Account/search` with `onlyActiveAccounts: true` (default true). */
+  readonly active?: boolean
+}
+
+export interface UserOptions {
+  readonly userName: string
+  readonly apiKey: string
+  /** For `Auth/loginApp`. */
+  readonly password?: string
+  /** Default: one 50K account named after the user. */
+  readonly accounts?: ReadonlyArray<AccountOptions>
+}
+
+export interface AppOptions {
+  readonly appId: string
+  readonly verifyKey: string
+}
+
+export interface ContractOptions {
+  /** e.g. `CON.F.US.MNQ.Z26`. */
+  readonly id: string
+  /** e.g. `MNQZ6`. */
+  readonly name: string
+  readonly description: string
+  readonly tickSize: number
+  readonly tickValue: number
+  readonly activeContract: boolean
+  /** e.g. `F.US.MNQ`. */
+  readonly symbolId: string
+  /** Contracts with the same underlying share one price path (NQ and MNQ). */
+  readonly underlying: string
+  readonly basePrice: number
+  /** Fees per contract per half-turn, deducted from the balance on every fill. */
+  readonly feePerSide: number
+}
+
+export interface RateLimitWindow {
+  readonly limit: number
+  readonly window: Duration.DurationInput
+}
+
+export interface Liquidity {
+  /** Contracts available at each price level to a taker (market orders, marketable limits, stops). */
+  readonly perLevel?: number
+  /** Contracts a resting limit order fills per price tick while the market is at or through it. */
+  readonly perTick?: number
+  /** Price levels per side in depth updates. */
+  readonly levels?: number
+}
+
+export interface Options {
+  /** Seeds the price process and the fault plan. Default 1. */
+  readonly seed?: number
+  /** Extra users; a user named `demo` replaces the default one. */
+  readonly users?: ReadonlyArray<UserOptions>
+  /** Apps accepted by `Auth/loginApp` (default: `tradeguard-sim` / `demo-verify-key`). */
+  readonly apps?: ReadonlyArray<AppOptions>
+  /** Replaces the default contracts. */
+  readonly contracts?: ReadonlyArray<ContractOptions>
+  /** Resolution of the price process: prices change and resting orders fill at most once per tick (default 1 second). */
+  readonly tickInterval?: Duration.DurationInput
+  /**
+   * How often the background fiber brings the market up to date and
+   * publishes market data while someone is subscribed to the events (default:
+   * tickInterval). Each wake processes every tick since the last one, so fills
+   * keep their exact tick times. Under TestClock every wake costs real time:
+   * a coarse interval (e.g. "1 minute") lets a test run a trading day in seconds.
+   */
+  readonly wakeInterval?: Duration.DurationInput
+  readonly liquidity?: Liquidity
+  /** Token lifetime (default 24 hours). */
+  readonly tokenLifetime?: Duration.DurationInput
+  /** HS256 secret of the JWTs (default derived from the seed). */
+  readonly jwtSecret?: string
+  /** A new login ends the user's other sessions and publishes a Logout event (default false). */
+  readonly singleSessionPerUser?: boolean
+  readonly rateLimits?: {
+    readonly enabled?: boolean
+    readonly history?: RateLimitWindow
+    readonly general?: RateLimitWindow
+  }
+  /** The fault plan in force at start-up (default: none). */
+  readonly faults?: FaultPlan
+  /** The first order id (default 3,400,000,000: above 2^31 like the live ids). */
+  readonly firstOrderId?: number
+  /** The first trade id (default 3,700,000,000). */
+  readonly firstTradeId?: number
+}
+
+/** The options with every default filled in. */
+export interface Resolved {
+  readonly seed: number
+  readonly users: ReadonlyArray<{
+    readonly id: number
+    readonly userName: string
+    readonly apiKey: string
+    readonly password: string | undefined
+    readonly accounts: ReadonlyArray<Required<AccountOptions>>
+  }>
+  readonly apps: ReadonlyArray<AppOptions>
+  readonly contracts: ReadonlyArray<ContractOptions>
+  readonly tickMillis: number
+  readonly wakeMillis: number
+  readonly liquidity: Required<Liquidity>
+  readonly tokenLifetimeMillis: number
+  readonly jwtSecret: string
+  readonly singleSessionPerUser: boolean
+  readonly rateLimits: {
+    readonly enabled: boolean
+    readonly history: { readonly limit: number; readonly windowMillis: number }
+    readonly general: { readonly limit: number; readonly windowMillis: number }
+  }
+  readonly faults: FaultPlan
+  readonly firstOrderId: number
+  readonly firstTradeId: number
+}
+
+export const defaultUserName = "demo"
+export const defaultApiKey = "demo-api-key"
+export const defaultPassword = "demo-password"
+export const defaultApp: AppOptions = { appId: "tradeguard-sim", verifyKey: "demo-verify-key" }
+
+const contract = (
+  root: string,
+  underlying: string,
+  month: string,
+  year: number,
+  description: string,
+  tickValue: number,
+  basePrice: number,
+  feePerSide: number,
+  activeContract = true
+): ContractOptions => ({
+  id: `CON.F.US.${root}.${month}${year}`,
+  name: `${root}${month}${year % 10}`,
+  description,
+  tickSize: 0.25,
+  tickValue,
+  activeContract,
+  symbolId: `F.US.${root}`,
+  underlying,
+  basePrice,
+  feePerSide
+})
+
+/** MNQ, MES, NQ and ES (December 2026) with their real tick sizes and values, plus an expired MNQ. */
+export const defaultContracts: ReadonlyArray<ContractOptions> = [
+  contract("MNQ", "NQ", "Z", 26, "Micro E-mini Nasdaq-100: December 2026", 0.5, 21_500, 0.37),
+  contract("MES", "ES", "Z", 26, "Micro E-mini S&P 500: December 2026", 1.25, 6_000, 0.37),
+  contract("NQ", "NQ", "Z", 26, "E-mini Nasdaq-100: December 2026", 5, 21_500, 1.4),
+  contract("ES", "ES", "Z", 26, "E-mini S&P 500: December 2026", 12.5, 6_000, 1.4),
+  contract("MNQ", "NQ", "U", 26, "Micro E-mini Nasdaq-100: September 2026", 0.5, 21_500, 0.37, false)
+]
+
+export const defaultUser: UserOptions = {
+  userName: defaultUserName,
+  apiKey: defaultApiKey,
+  password: defaultPassword,
+  accounts: [
+    { name: "SIM-50K-DEMO-1", balance: 50_000 },
+    { name: "SIM-150K-DEMO-2", balance: 150_000 }
+  ]
+}
+
+/** Fills in every default. */
+export const resolve = (options: Options = {}): Resolved => {
+  const seed = options.seed ?? 1
+  const extra = options.users ?? []
+  const users = [...(extra.some((u) => u.userName === defaultUserName) ? [] : [defaultUser]), ...extra]
+  let nextAccountId = 100_001
+  const tickMillis = Math.max(1, Duration.toMillis(Duration.decode(options.tickInterval ?? "1 second")))
+  const window = (w: RateLimitWindow | undefined, limit: number, millis: number) =>
+    w === undefined
+      ? { limit, windowMillis: millis }
+      : { limit: w.limit, windowMillis: Duration.toMillis(Duration.decode(w.window)) }
+  return {
+    seed,
+    users: users.map((u, i) => ({
+      id: i + 1,
+      userName: u.userName,
+      apiKey: u.apiKey,
+      password: u.password,
+      accounts: (u.accounts ?? [{ name: `SIM-50K-${u.userName.toUpperCase()}` }]).map((a) => {
+        const id = a.id ?? nextAccountId
+        nextAccountId = Math.max(nextAccountId, id) + 1
+        return {
+          id,
+          name: a.name,
+          balance: a.balance ?? 50_000,
+          canTrade: a.canTrade ?? true,
+          isVisible: a.isVisible ?? true,
+          active: a.active ?? true
+        }
+      })
+    })),
+    apps: options.apps ?? [defaultApp],
+    contracts: options.contracts ?? defaultContracts,
+    tickMillis,
+    wakeMillis: Math.max(1, Duration.toMillis(Duration.decode(options.wakeInterval ?? tickMillis))),
+    liquidity: {
+      perLevel: options.liquidity?.perLevel ?? 20,
+      perTick: options.liquidity?.perTick ?? 10,
+      levels: options.liquidity?.levels ?? 10
+    },
+    tokenLifetimeMillis: Duration.toMillis(Duration.decode(options.tokenLifetime ?? "24 hours")),
+    jwtSecret: options.jwtSecret ?? `tradeguard-simulator-${seed}`,
+    singleSessionPerUser: options.singleSessionPerUser ?? false,
+    rateLimits: {
+      enabled: options.rateLimits?.enabled ?? true,
+      history: window(options.rateLimits?.history, 50, 30_000),
+      general: window(options.rateLimits?.general, 200, 60_000)
+    },
+    faults: options.faults ?? {},
+    firstOrderId: options.firstOrderId ?? 3_400_000_000,
+    firstTradeId: options.firstTradeId ?? 3_700_000_000
+  }
+}
