@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import { Config as RealtimeConfig } from "@tradeguard/realtime"
 import { Config as ResilienceConfig } from "@tradeguard/resilience"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
@@ -74,6 +75,7 @@ export const Risk = Schema.Struct({
 
 export const AppConfigSchema = Schema.Struct({
   ...ResilienceConfig.ResilienceConfigSchema.fields,
+  ...RealtimeConfig.RealtimeConfigSchema.fields,
   orderManagement: section(OrderManagement),
   database: section(Database),
   logging: section(Logging),

@@ -18,6 +18,9 @@ describe("AppConfig", () => {
     assert.strictEqual(c.orderManagement.idempotency.cacheTTL, 3600)
     assert.strictEqual(c.database.retention.enforcementLogs, 30)
     assert.strictEqual(c.logging.level, "INFO")
+    assert.deepStrictEqual(c.signalr.reconnection.delays, [0, 2000, 10000, 30000, 60000])
+    assert.strictEqual(c.signalr.health.staleThreshold, 120000)
+    assert.strictEqual(c.stateReconciliation.minInterval, 5000)
   })
 
   it.effect("a partial file keeps the other defaults", () =>
