@@ -3,12 +3,49 @@
  * token -> rate limiter -> circuit breaker -> HTTP -> classify -> retry what is
  * safe. Tokens are handled inside: callers pass only the request.
  *
+ * Each call:
+ * 1. a token from TokenManager (a 401 invalidates it, refreshes once and
+ *    replays the call once; a second 401 is AuthenticationFailed);
+ * 2. fails fast with CircuitOpen if the endpoint's circuit is open (before
+ *    spending a rate-limit slot);
+ * 3. a RateLimiter slot of the endpoint's class (`priority` from the options;
+ *    cancel and close default to `enforcement`);
+ * 4. the circuit breaker admits it (a plain read when closed) and records the
+ *    outcome;
+ * 5. GatewayClient sends it;
+ * 6. a failure is classified (ErrorPolicy): a 429 pauses the limiter's window
+ *    until Retry-After and is retried (it was not applied, even a mutation);
+ *    reads are retried on transient failures per `errorHandling.retries`; a
+ *    mutation that failed ambiguously (5xx, timeout, lost reply) fails with
+ *    OutcomeUnknown carrying the request and its customTag, never retried.
+ *
+ * When to use: everything in the daemon that talks REST to the gateway goes
+ * through this service. Provide {@link layer} (config + HttpClient) or
+ * {@link layerWithoutDependencies} when you choose the parts (tests, the
+ * simulator, a shared limiter).
+ *
+ * Gotcha: the success path allocates no Schedule, no fiber, no queue: the
+ * limiter decides synchronously, the breaker is a field read, and the retry
+ * machinery is built only after a failure.
+ *
  * @since 0.1.0
  */
-import type { Endpoints } from "@tradeguard/gateway"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import { Endpoints, GatewayClient } from "@tradeguard/gateway"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
-import type { ResilientError } from "./Errors.js"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as CircuitBreaker from "./CircuitBreaker.js"
+import { ResilienceConfig } from "./Config.js"
+import type { AuthenticationFailed, ResilientError } from "./Errors.js"
+import { makeCaller, type Plan } from "./internal/gatewayCall.js"
+import * as TokenCache from "./internal/tokenCache.js"
+import * as RateLimiter from "./RateLimiter.js"
+import * as TokenManager from "./TokenManager.js"
+import type * as TokenStore from "./TokenStore.js"
 
 /** Enforcement calls (cancel, close) go ahead of reads when the rate-limit queue is long. */
 export type Priority = "enforcement" | "normal"
@@ -39,3 +76,111 @@ export class ResilientGateway extends Context.Tag("@tradeguard/resilience/Resili
   ResilientGateway,
   Service
 >() {}
+
+/** The endpoints whose calls default to `enforcement` priority: risk enforcement cancels and flattens. */
+export const enforcementEndpoints: ReadonlySet<Endpoints.EndpointName> = new Set([
+  "orderCancel",
+  "positionCloseContract",
+  "positionPartialCloseContract"
+])
+
+/** Builds the service from its parts; a background fiber follows the token (hence the Scope). */
+export const make: Effect.Effect<
+  Service,
+  never,
+  | GatewayClient.GatewayClient
+  | TokenManager.TokenManager
+  | RateLimiter.RateLimiter
+  | CircuitBreaker.CircuitBreaker
+  | ResilienceConfig
+  | Scope.Scope
+> = Effect.gen(function*() {
+  const client = yield* GatewayClient.GatewayClient
+  const tokens = yield* TokenManager.TokenManager
+  const limiter = yield* RateLimiter.RateLimiter
+  const breaker = yield* CircuitBreaker.CircuitBreaker
+  const config = yield* ResilienceConfig
+  const { call: run } = makeCaller({
+    client,
+    tokens,
+    cache: yield* TokenCache.make(tokens),
+    limiter,
+    clock: yield* Effect.clock,
+    retries: config.errorHandling.retries,
+    logRetries: config.logging.resilience.errorRetries
+  })
+
+  const plans = new Map<string, Plan>()
+  const planOf = (endpoint: Endpoints.AnyEndpoint): Plan => {
+    let plan = plans.get(endpoint.name)
+    if (plan === undefined) {
+      const permit = (priority: Priority) => limiter.acquire(endpoint.rateLimit, { priority, endpoint: endpoint.name })
+      plan = {
+        endpoint,
+        guard: breaker.guard(CircuitBreaker.groupOf(endpoint)),
+        permits: { normal: permit("normal"), enforcement: permit("enforcement") },
+        defaultPriority: enforcementEndpoints.has(endpoint.name as Endpoints.EndpointName) ? "enforcement" : "normal"
+      }
+      plans.set(endpoint.name, plan)
+    }
+    return plan
+  }
+
+  const call = <E extends Endpoints.AnyEndpoint>(
+    endpoint: E,
+    request: Endpoints.RequestOf<E>,
+    options?: CallOptions
+  ): Effect.Effect<Endpoints.ReplyOf<E>, ResilientError> => {
+    const plan = planOf(endpoint)
+    return run(plan, request, options?.priority ?? plan.defaultPriority) as Effect.Effect<
+      Endpoints.ReplyOf<E>,
+      ResilientError
+    >
+  }
+
+  const methods = Object.fromEntries(
+    (Object.values(Endpoints.all) as Array<Endpoints.AnyEndpoint>)
+      .filter((e) => !e.name.startsWith("auth"))
+      .map((e) => {
+        const plan = planOf(e)
+        return [e.name, (request: unknown, options?: CallOptions) => run(plan, request, options?.priority ?? plan.defaultPriority)]
+      })
+  ) as unknown as Methods
+
+  return { ...methods, call } satisfies Service
+})
+
+/** From its parts: GatewayClient, TokenManager, RateLimiter, CircuitBreaker (and the config for retries). */
+export const layerWithoutDependencies: Layer.Layer<
+  ResilientGateway,
+  never,
+  | GatewayClient.GatewayClient
+  | TokenManager.TokenManager
+  | RateLimiter.RateLimiter
+  | CircuitBreaker.CircuitBreaker
+  | ResilienceConfig
+> = Layer.scoped(ResilientGateway, make)
+
+/** GatewayClient from `api.baseUrl` / `api.timeout`. */
+export const gatewayClientLayer: Layer.Layer<GatewayClient.GatewayClient, never, ResilienceConfig | HttpClient.HttpClient> =
+  Layer.unwrapEffect(Effect.map(ResilienceConfig, (c) =>
+    GatewayClient.layer({ baseUrl: c.api.baseUrl, timeout: Duration.millis(c.api.timeout) })))
+
+/**
+ * Everything from the config and an HttpClient: GatewayClient (`api`),
+ * TokenManager (store from `authentication.storage`, credentials from
+ * `PROJECTX_USERNAME` / `PROJECTX_API_KEY`), RateLimiter, CircuitBreaker.
+ * Building it logs in.
+ */
+export const layer: Layer.Layer<
+  ResilientGateway,
+  AuthenticationFailed | TokenStore.TokenStoreConfigError | ConfigError.ConfigError,
+  ResilienceConfig | HttpClient.HttpClient
+> = layerWithoutDependencies.pipe(
+  Layer.provide(Layer.mergeAll(
+    TokenManager.layerFromEnv.pipe(Layer.provide(gatewayClientLayer)),
+    RateLimiter.layer,
+    CircuitBreaker.layer,
+    gatewayClientLayer
+  ))
+)

@@ -1,0 +1,179 @@
+/**
+ * ResilientGateway's call pipeline. One call is `Effect.suspend` around:
+ *
+ * - the fast path (token in view, circuit closed, a free rate-limit slot, all
+ *   decided synchronously with one clock read): the HTTP effect with a single
+ *   `catchAllCause` that leads into the failure path, and nothing else;
+ * - the slow path otherwise: `TokenManager.get`, fail fast if the circuit is
+ *   open, wait for a slot, let the breaker admit (a probe releases its slot if
+ *   interrupted), send;
+ * - the failure path: record the outcome in the breaker, 401 → drop and
+ *   invalidate the token and replay once, 429 → pause the limiter window,
+ *   ambiguous mutation → OutcomeUnknown, then retry what ErrorPolicy allows
+ *   after `retryDelay` (Retry-After at least), up to `maxAttempts`.
+ *
+ * @internal
+ */
+import type { Endpoints, Errors, GatewayClient } from "@tradeguard/gateway"
+import * as Cause from "effect/Cause"
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+import type * as Redacted from "effect/Redacted"
+import type * as CircuitBreaker from "../CircuitBreaker.js"
+import type { ResilienceConfigShape } from "../Config.js"
+import { isRetryable, toOutcomeUnknown } from "../ErrorPolicy.js"
+import { AuthenticationFailed, CircuitOpen, type QueueOverflow, type ResilientError } from "../Errors.js"
+import type * as RateLimiter from "../RateLimiter.js"
+import type { Priority } from "../ResilientGateway.js"
+import { retryDelay } from "../Retry.js"
+import type * as TokenManager from "../TokenManager.js"
+import type { TokenCache } from "./tokenCache.js"
+
+type Failure = Errors.GatewayError | ResilientError
+type Token = Redacted.Redacted<string> | undefined
+
+export interface Deps {
+  readonly client: GatewayClient.Service
+  readonly tokens: TokenManager.Service
+  readonly cache: TokenCache
+  readonly limiter: RateLimiter.Service
+  readonly clock: Clock.Clock
+  readonly retries: ResilienceConfigShape["errorHandling"]["retries"]
+  readonly logRetries: boolean
+}
+
+/** Everything about one endpoint that does not change between calls. */
+export interface Plan {
+  readonly endpoint: Endpoints.AnyEndpoint
+  readonly guard: CircuitBreaker.Guard
+  readonly permits: { readonly [P in Priority]: Effect.Effect<void, QueueOverflow> }
+  readonly defaultPriority: Priority
+}
+
+/** Where a call stands: attempt number (1-based) and whether its one 401 replay is spent. */
+interface Ctx {
+  readonly plan: Plan
+  readonly priority: Priority
+  readonly request: unknown
+  readonly attempt: number
+  readonly replayed: boolean
+}
+
+export const makeCaller = (deps: Deps) => {
+  const { cache, client, clock, limiter, retries, tokens } = deps
+
+  /** A call of `plan`'s endpoint. */
+  const call = (plan: Plan, request: unknown, priority: Priority): Effect.Effect<unknown, Failure> =>
+    Effect.suspend(() => {
+      const now = clock.unsafeCurrentTimeMillis()
+      const token = plan.endpoint.authenticated ? cache.peek(now) : undefined
+      const state = plan.guard.current()
+      if (
+        (token !== undefined || !plan.endpoint.authenticated) && state._tag === "Closed" &&
+        limiter.unsafeTryAcquire(plan.endpoint.rateLimit, now)
+      ) {
+        const ticket = state.epoch
+        const send = client.call(plan.endpoint, request, token)
+        const onFailure = (cause: Cause.Cause<Failure>) =>
+          failed({ plan, priority, request, attempt: 1, replayed: false }, token, ticket, cause)
+        // A success resets the breaker's count only when there is one to reset.
+        return state.failures === 0
+          ? Effect.catchAllCause(send, onFailure)
+          : Effect.matchCauseEffect(send, {
+            onSuccess: (a) => {
+              plan.guard.success(ticket)
+              return Effect.succeed(a)
+            },
+            onFailure
+          })
+      }
+      return slow({ plan, priority, request, attempt: 1, replayed: false })
+    })
+
+  const tokenFor = (plan: Plan): Effect.Effect<Token, AuthenticationFailed> => {
+    if (!plan.endpoint.authenticated) return Effect.succeed(undefined)
+    const token = cache.peek(clock.unsafeCurrentTimeMillis())
+    return token !== undefined ? Effect.succeed(token) : cache.get
+  }
+
+  /** Token, open-circuit check, rate-limit slot, breaker admission, send. */
+  const slow = (ctx: Ctx): Effect.Effect<unknown, Failure> => {
+    const { guard } = ctx.plan
+    const prelude = Effect.flatMap(tokenFor(ctx.plan), (token) =>
+      Effect.suspend((): Effect.Effect<Token, CircuitOpen | QueueOverflow> => {
+        const state = guard.current()
+        if (state._tag === "Open") return Effect.fail(openError(ctx.plan, state.halfOpensAt))
+        return Effect.as(ctx.plan.permits[ctx.priority], token)
+      }))
+    return Effect.matchEffect(prelude, {
+      onFailure: (error) => (error._tag === "QueueOverflow" ? retryOrFail(ctx, error) : Effect.fail(error)),
+      onSuccess: (token) =>
+        Effect.suspend(() => {
+          const ticket = guard.enter(ctx.plan.endpoint.name)
+          if (typeof ticket !== "number") return Effect.fail(ticket)
+          const probe = guard.current()._tag === "HalfOpen"
+          const sent = Effect.matchCauseEffect(client.call(ctx.plan.endpoint, ctx.request, token), {
+            onSuccess: (a) => {
+              guard.success(ticket)
+              return Effect.succeed(a)
+            },
+            onFailure: (cause) => failed(ctx, token, ticket, cause)
+          })
+          return probe ? Effect.onInterrupt(sent, () => Effect.sync(() => guard.release(ticket))) : sent
+        })
+    })
+  }
+
+  /** A sent call failed: record it, then 401 / 429 / OutcomeUnknown / retry. */
+  const failed = (ctx: Ctx, token: Token, ticket: number, cause: Cause.Cause<Failure>) => {
+    const failure = Cause.failureOption(cause)
+    const { endpoint, guard } = ctx.plan
+    if (failure._tag === "None") {
+      guard.release(ticket)
+      return Effect.failCause(cause)
+    }
+    const error = failure.value
+    guard.record(ticket, error)
+    if (error._tag === "Unauthorized" && token !== undefined) {
+      cache.drop(token)
+      const invalidate = tokens.invalidate(token)
+      return ctx.replayed
+        ? Effect.zipRight(
+          invalidate,
+          Effect.fail(new AuthenticationFailed({ reason: `${endpoint.name}: refused with 401 twice` }))
+        )
+        : Effect.zipRight(invalidate, slow({ ...ctx, replayed: true }))
+    }
+    if (error._tag === "RateLimited") {
+      const pause = limiter.pause(endpoint.rateLimit, error.retryAfter ?? Duration.millis(retries.backoffBase))
+      return Effect.zipRight(pause, retryOrFail(ctx, error))
+    }
+    return retryOrFail(ctx, endpoint.mutating ? toOutcomeUnknown(error, endpoint, ctx.request, retries.retryableErrors) : error)
+  }
+
+  const retryOrFail = (ctx: Ctx, error: Failure): Effect.Effect<unknown, Failure> => {
+    const { endpoint } = ctx.plan
+    if (ctx.attempt >= retries.maxAttempts || !isRetryable(error, endpoint, retries.retryableErrors)) {
+      return Effect.fail(error)
+    }
+    return Effect.flatMap(Random.next, (random) => {
+      const delay = retryDelay(ctx.attempt, retries, error._tag === "RateLimited" ? error.retryAfter : undefined, random)
+      const log = deps.logRetries
+        ? Effect.logInfo(
+          `retrying ${endpoint.name} in ${Duration.format(delay)} (attempt ${ctx.attempt + 1} of ${retries.maxAttempts})`
+        ).pipe(Effect.annotateLogs({ module: "resilience/ResilientGateway", error: error._tag }))
+        : Effect.void
+      return log.pipe(
+        Effect.zipRight(Effect.sleep(delay)),
+        Effect.zipRight(Effect.suspend(() => slow({ ...ctx, attempt: ctx.attempt + 1 })))
+      )
+    })
+  }
+
+  return { call }
+}
+
+const openError = (plan: Plan, halfOpensAt: number) =>
+  new CircuitOpen({ group: plan.guard.group, endpoint: plan.endpoint.name, halfOpensAt })

@@ -1,0 +1,244 @@
+/**
+ * The RateLimiter's engine, synchronous: the two sliding windows, the waiting
+ * lines, admission in priority and arrival order, overflow, pauses, counters
+ * and metrics. The only Effect it runs is the wake-up timer (one fiber at a
+ * time, forked with the layer's runtime). RateLimiter.ts wraps it in Effects.
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as MetricLabel from "effect/MetricLabel"
+import type { RateLimitClass, Stats, WindowStats } from "../RateLimiter.js"
+import type { Priority } from "../ResilientGateway.js"
+import * as SW from "./slidingWindow.js"
+import * as WQ from "./waitQueue.js"
+
+/**
+ * Effect Metrics, tagged `class`. Queue depth, waits, drops and pauses update
+ * as they happen; window usage and admissions when a call waits, on `stats`,
+ * and every `metricsInterval` if set (the success path stays metric-free).
+ */
+export const metrics = {
+  queueDepth: Metric.gauge("tradeguard_ratelimit_queue_depth", { description: "calls waiting for a slot" }),
+  waitMillis: Metric.histogram(
+    "tradeguard_ratelimit_wait_ms",
+    MetricBoundaries.exponential({ start: 1, factor: 2, count: 18 }),
+    "time a queued call waited for its slot"
+  ),
+  windowUsage: Metric.gauge("tradeguard_ratelimit_window_usage", { description: "admissions in the current window" }),
+  admitted: Metric.counter("tradeguard_ratelimit_admitted_total", { incremental: true }),
+  dropped: Metric.counter("tradeguard_ratelimit_dropped_total", { incremental: true }),
+  paused: Metric.counter("tradeguard_ratelimit_paused_total", { incremental: true })
+} as const
+
+const classes: ReadonlyArray<RateLimitClass> = ["history", "general"]
+const tags = {
+  history: [MetricLabel.make("class", "history")],
+  general: [MetricLabel.make("class", "general")]
+} as const
+
+export interface CoreOptions {
+  readonly history: { readonly requests: number; readonly windowSeconds: number }
+  readonly general: { readonly requests: number; readonly windowSeconds: number }
+  readonly queueSize: number
+  readonly dropOldest: boolean
+  readonly historyCountsAsGeneral: boolean
+}
+
+type Waiter = WQ.Waiter<RateLimitClass>
+
+/** What `join` did with a caller that could not pass at once. */
+export type Joined =
+  | { readonly _tag: "Admitted" }
+  | { readonly _tag: "Refused" }
+  | { readonly _tag: "Waiting"; readonly waiter: Waiter }
+
+export const makeCore = (
+  o: CoreOptions,
+  now: () => number,
+  runFork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void>
+) => {
+  const windows = {
+    history: SW.make(o.history.requests, o.history.windowSeconds * 1000),
+    general: SW.make(o.general.requests, o.general.windowSeconds * 1000)
+  }
+  const hist = windows.history
+  const gen = windows.general
+  const both = o.historyCountsAsGeneral
+  const lines = { history: WQ.makeLines<RateLimitClass>(), general: WQ.makeLines<RateLimitClass>() }
+  const counts = { admitted: { history: 0, general: 0 }, reported: { history: 0, general: 0 } }
+  let depth = 0
+  let seq = 0
+  let waited = 0
+  let dropped = 0
+  let totalWait = 0
+  let maxWait = 0
+  let armed: { at: number; fiber: Fiber.RuntimeFiber<void> | undefined } | undefined
+
+  const admissible = (cls: RateLimitClass, t: number): boolean =>
+    cls === "general" ? SW.canAdmit(gen, t) : SW.canAdmit(hist, t) && (!both || SW.canAdmit(gen, t))
+  const nextFree = (cls: RateLimitClass, t: number): number =>
+    cls === "general" ? SW.nextFree(gen, t) : Math.max(SW.nextFree(hist, t), both ? SW.nextFree(gen, t) : t)
+  const admit = (cls: RateLimitClass, t: number): void => {
+    if (cls === "general") SW.record(gen, t)
+    else {
+      SW.record(hist, t)
+      if (both) SW.record(gen, t)
+    }
+    counts.admitted[cls]++
+  }
+  const queued = (cls: RateLimitClass) => lines[cls].enforcement.size + lines[cls].normal.size
+  const setDepth = (cls: RateLimitClass) => metrics.queueDepth.unsafeUpdate(queued(cls), tags[cls])
+  const report = (t: number) => {
+    for (const cls of classes) {
+      metrics.windowUsage.unsafeUpdate(SW.usage(windows[cls], t), tags[cls])
+      metrics.admitted.unsafeUpdate(counts.admitted[cls] - counts.reported[cls], tags[cls])
+      counts.reported[cls] = counts.admitted[cls]
+    }
+  }
+
+  /** Takes `w` out of line for good. */
+  const leave = (w: Waiter, state: "admitted" | "dropped"): void => {
+    if (!WQ.remove(w)) return
+    depth--
+    w.state = state
+    setDepth(w.cls)
+  }
+  const countDrop = (cls: RateLimitClass) => {
+    dropped++
+    metrics.dropped.unsafeUpdate(1, tags[cls])
+  }
+  const headIfAdmissible = (list: WQ.List<RateLimitClass>, t: number) =>
+    list.head !== undefined && admissible(list.head.cls, t) ? list.head : undefined
+
+  /** Admits every head that fits at `t`: enforcement first, then by arrival. */
+  const drain = (t: number): void => {
+    let admittedNow = 0
+    while (depth > 0) {
+      const pick = WQ.older(headIfAdmissible(lines.history.enforcement, t), headIfAdmissible(lines.general.enforcement, t))
+        ?? WQ.older(headIfAdmissible(lines.history.normal, t), headIfAdmissible(lines.general.normal, t))
+      if (pick === undefined) break
+      leave(pick, "admitted")
+      admit(pick.cls, t)
+      const wait = t - pick.enqueuedAt
+      waited++
+      admittedNow++
+      totalWait += wait
+      if (wait > maxWait) maxWait = wait
+      metrics.waitMillis.unsafeUpdate(wait, tags[pick.cls])
+      pick.resume?.(true)
+    }
+    if (admittedNow > 0) report(t)
+  }
+
+  /** Makes sure a timer fires when the first waiting head can go. */
+  const arm = (t: number): void => {
+    let at = Number.POSITIVE_INFINITY
+    for (const cls of classes) if (queued(cls) > 0) at = Math.min(at, nextFree(cls, t))
+    if (at === Number.POSITIVE_INFINITY || (armed !== undefined && armed.at <= at)) return
+    armed?.fiber?.unsafeInterruptAsFork(FiberId.none)
+    const entry: { at: number; fiber: Fiber.RuntimeFiber<void> | undefined } = { at, fiber: undefined }
+    armed = entry
+    entry.fiber = runFork(Effect.zipRight(
+      Effect.sleep(Duration.millis(Math.max(0, at - t))),
+      Effect.sync(() => {
+        if (armed === entry) armed = undefined
+        const woke = now()
+        drain(woke)
+        arm(woke)
+      })
+    ))
+  }
+
+  /** Who leaves when the line is full, or undefined to refuse the newcomer. */
+  const victim = (priority: Priority): Waiter | undefined => {
+    const normal = o.dropOldest
+      ? WQ.older(lines.history.normal.head, lines.general.normal.head)
+      : priority === "enforcement"
+      ? WQ.newer(lines.history.normal.tail, lines.general.normal.tail)
+      : undefined
+    if (normal !== undefined || priority === "normal" || !o.dropOldest) return normal
+    return WQ.older(lines.history.enforcement.head, lines.general.enforcement.head)
+  }
+
+  return {
+    /** The success path: a slot at `t` if one is free and nobody waits. */
+    tryAcquire: (cls: RateLimitClass, t: number): boolean => {
+      if (depth !== 0 || !admissible(cls, t)) return false
+      admit(cls, t)
+      return true
+    },
+
+    /** Puts a caller in line (making room per `dropOldest`), admitting it at once if it can go. */
+    join: (cls: RateLimitClass, priority: Priority, endpoint: string, t: number): Joined => {
+      if (depth >= o.queueSize) {
+        const v = victim(priority)
+        if (v === undefined) {
+          countDrop(cls)
+          return { _tag: "Refused" }
+        }
+        leave(v, "dropped")
+        countDrop(v.cls)
+        v.resume?.(false)
+      }
+      const waiter: Waiter = {
+        seq: seq++,
+        cls,
+        priority,
+        endpoint,
+        enqueuedAt: t,
+        resume: undefined,
+        state: "waiting",
+        prev: undefined,
+        next: undefined,
+        list: undefined
+      }
+      WQ.push(lines[cls][priority], waiter)
+      depth++
+      setDepth(cls)
+      drain(t)
+      if (waiter.state === "admitted") return { _tag: "Admitted" }
+      arm(t)
+      return { _tag: "Waiting", waiter }
+    },
+
+    /** An interrupted waiter leaves the line (its place is free again). */
+    quit: (w: Waiter): void => leave(w, "dropped"),
+
+    pause: (cls: RateLimitClass, until: number, t: number): void => {
+      SW.pause(windows[cls], until)
+      metrics.paused.unsafeUpdate(1, tags[cls])
+      arm(t)
+    },
+
+    report,
+
+    snapshot: (t: number): Stats => {
+      report(t)
+      const windowStats = (w: SW.SlidingWindow): WindowStats => ({
+        limit: w.limit,
+        windowMillis: w.lengthMillis,
+        used: SW.usage(w, t),
+        pausedUntil: w.pausedUntil > t ? w.pausedUntil : undefined,
+        nextFreeAt: SW.nextFree(w, t)
+      })
+      return {
+        queueDepth: depth,
+        queued: { history: queued("history"), general: queued("general") },
+        windows: { history: windowStats(hist), general: windowStats(gen) },
+        admitted: counts.admitted.history + counts.admitted.general,
+        waited,
+        dropped,
+        totalWaitMillis: totalWait,
+        maxWaitMillis: maxWait
+      }
+    },
+
+    close: (): void => armed?.fiber?.unsafeInterruptAsFork(FiberId.none)
+  }
+}

@@ -1,0 +1,323 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as fc from "effect/FastCheck"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
+import * as TestClock from "effect/TestClock"
+import { ResilienceConfig } from "../src/Config.js"
+import { QueueOverflow } from "../src/Errors.js"
+import * as RateLimiter from "../src/RateLimiter.js"
+import { type Admission, advance, forkCallers, isWaiting, maxInWindow, settle } from "./utils/limiterHarness.js"
+
+const small = (options: RateLimiter.Options = {}) =>
+  RateLimiter.layerWith({
+    history: { requests: 5, windowSeconds: 30 },
+    general: { requests: 10, windowSeconds: 60 },
+    queueSize: 100,
+    ...options
+  })
+
+const times = (log: ReadonlyArray<Admission>) => log.map((a) => a.at)
+
+describe("RateLimiter", () => {
+  it.effect("admits 50 history calls at once and holds the 51st until the first leaves the 30 s window", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 51, "history")
+      assert.strictEqual(log.length, 50)
+      yield* advance(29_999)
+      assert.strictEqual(log.length, 50)
+      yield* advance(1)
+      assert.strictEqual(log.length, 51)
+      assert.strictEqual(log[50].at, 30_000)
+    }).pipe(Effect.provide(RateLimiter.layer), Effect.provide(ResilienceConfig.layer())))
+
+  it.effect("slides: slots come back one by one as their admissions age out, not all at a bucket edge", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 3, "history")
+      yield* advance(10_000)
+      yield* forkCallers(limiter, log, 2, "history", {}, 3)
+      yield* forkCallers(limiter, log, 4, "history", {}, 5) // window full: 5 in 30 s
+      assert.strictEqual(log.length, 5)
+      yield* advance(20_000) // t = 30 s: the three from t = 0 leave
+      assert.deepStrictEqual(times(log).slice(5), [30_000, 30_000, 30_000])
+      yield* advance(10_000) // t = 40 s: the two from t = 10 s leave
+      assert.deepStrictEqual(times(log).slice(8), [40_000])
+      assert.isAtMost(maxInWindow(times(log), 30_000), 5)
+    }).pipe(Effect.provide(small())))
+
+  it.effect("waiters are admitted in arrival order", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 10, "general")
+      for (let i = 0; i < 5; i++) yield* forkCallers(limiter, log, 1, "general", {}, 10 + i)
+      yield* advance(60_000)
+      assert.deepStrictEqual(log.slice(10).map((a) => a.id), [10, 11, 12, 13, 14])
+    }).pipe(Effect.provide(small())))
+
+  it.effect("a full line with dropOldest fails the oldest waiter with QueueOverflow and keeps the newcomer", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      yield* forkCallers(limiter, [], 10, "general")
+      const first = yield* Effect.fork(limiter.acquire("general", { endpoint: "orderSearch" }))
+      const second = yield* Effect.fork(limiter.acquire("general"))
+      yield* settle
+      const third = yield* Effect.fork(limiter.acquire("general"))
+      yield* settle
+      const error = yield* Effect.flip(Fiber.join(first))
+      assert.instanceOf(error, QueueOverflow)
+      assert.deepStrictEqual([error.endpoint, error.queueSize], ["orderSearch", 2])
+      assert.isTrue(yield* isWaiting(second))
+      assert.isTrue(yield* isWaiting(third))
+      assert.strictEqual((yield* limiter.stats).dropped, 1)
+    }).pipe(Effect.provide(small({ queueSize: 2, dropOldest: true }))))
+
+  it.effect("a full line without dropOldest refuses the newcomer", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      yield* forkCallers(limiter, [], 10, "general")
+      const first = yield* Effect.fork(limiter.acquire("general"))
+      const second = yield* Effect.fork(limiter.acquire("general"))
+      yield* settle
+      const error = yield* Effect.flip(limiter.acquire("general", { endpoint: "tradeSearch" }))
+      assert.strictEqual(error._tag, "QueueOverflow")
+      assert.strictEqual(error.endpoint, "tradeSearch")
+      assert.isTrue(yield* isWaiting(first))
+      assert.isTrue(yield* isWaiting(second))
+    }).pipe(Effect.provide(small({ queueSize: 2, dropOldest: false }))))
+
+  it.effect("an enforcement call is never refused for a read: it displaces the newest normal waiter", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      yield* forkCallers(limiter, [], 10, "general")
+      const older = yield* Effect.fork(limiter.acquire("general"))
+      const newer = yield* Effect.fork(limiter.acquire("general"))
+      yield* settle
+      const close = yield* Effect.fork(limiter.acquire("general", { priority: "enforcement" }))
+      yield* settle
+      assert.isTrue(Exit.isFailure(yield* Fiber.await(newer)))
+      assert.isTrue(yield* isWaiting(older))
+      yield* advance(60_000)
+      assert.isTrue(Exit.isSuccess(yield* Fiber.await(close)))
+    }).pipe(Effect.provide(small({ queueSize: 2, dropOldest: false }))))
+
+  it.effect("interrupting a waiting caller frees its place in line and its slot", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      yield* forkCallers(limiter, [], 10, "general")
+      const quitter = yield* Effect.fork(limiter.acquire("general"))
+      const stayer = yield* Effect.fork(limiter.acquire("general"))
+      yield* settle
+      assert.strictEqual((yield* limiter.stats).queueDepth, 2)
+      yield* Fiber.interrupt(quitter)
+      assert.strictEqual((yield* limiter.stats).queueDepth, 1)
+      const late = yield* Effect.fork(limiter.acquire("general")) // fits: the line has room again
+      yield* settle
+      assert.isTrue(yield* isWaiting(stayer))
+      assert.isTrue(yield* isWaiting(late))
+      yield* advance(60_000)
+      assert.isTrue(Exit.isSuccess(yield* Fiber.await(stayer)))
+      assert.isTrue(Exit.isSuccess(yield* Fiber.await(late)))
+      assert.strictEqual((yield* limiter.stats).dropped, 0)
+    }).pipe(Effect.provide(small({ queueSize: 2 }))))
+
+  it.effect("enforcement (cancel, close) goes ahead of reads already waiting", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 10, "general")
+      yield* forkCallers(limiter, log, 5, "general", {}, 100)
+      yield* forkCallers(limiter, log, 2, "general", { priority: "enforcement" }, 200)
+      yield* advance(60_000)
+      assert.deepStrictEqual(log.slice(10).map((a) => a.id), [200, 201, 100, 101, 102, 103, 104])
+    }).pipe(Effect.provide(small())))
+
+  it.effect("pause after a 429 holds the window until Retry-After even with free slots", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 1, "general")
+      yield* limiter.pause("general", "15 seconds")
+      assert.strictEqual((yield* limiter.stats).windows.general.pausedUntil, 15_000)
+      yield* forkCallers(limiter, log, 2, "general", {}, 1)
+      assert.strictEqual(log.length, 1)
+      yield* advance(14_999)
+      assert.strictEqual(log.length, 1)
+      yield* advance(1)
+      assert.deepStrictEqual(times(log), [0, 15_000, 15_000])
+      // a paused general window also holds history calls (they count as general)
+      yield* limiter.pause("general", "5 seconds")
+      yield* forkCallers(limiter, log, 1, "history", {}, 3)
+      assert.strictEqual(log.length, 3)
+      yield* advance(5_000)
+      assert.strictEqual(log[3].at, 20_000)
+    }).pipe(Effect.provide(small())))
+
+  it.effect("a history call counts against the general window too", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 5, "history")
+      yield* forkCallers(limiter, log, 6, "general", {}, 5)
+      assert.strictEqual(log.length, 10) // 5 history + 5 general = the general 10
+      const stats = yield* limiter.stats
+      assert.strictEqual(stats.windows.general.used, 10)
+      assert.strictEqual(stats.windows.history.used, 5)
+    }).pipe(Effect.provide(small())))
+
+  it.effect("history can be counted apart from general (historyCountsAsGeneral: false)", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 5, "history")
+      yield* forkCallers(limiter, log, 10, "general", {}, 5)
+      assert.strictEqual(log.length, 15)
+    }).pipe(Effect.provide(small({ historyCountsAsGeneral: false }))))
+
+  it.effect("reads are not stuck behind history calls waiting for the history window", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 7, "history") // 5 admitted, 2 wait 30 s
+      yield* forkCallers(limiter, log, 3, "general", {}, 7)
+      assert.strictEqual(log.length, 8)
+      assert.deepStrictEqual(log.slice(5).map((a) => a.id), [7, 8, 9])
+    }).pipe(Effect.provide(small())))
+
+  it.effect("concurrent burst: 500 callers all complete, never more than the limit in any window", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      const fibers = yield* Effect.forEach(
+        Array.from({ length: 500 }, (_, i) => i),
+        (i) => limiter.acquire(i % 5 === 0 ? "history" : "general").pipe(Effect.as(i), Effect.fork)
+      )
+      yield* forkCallers(limiter, log, 0, "general")
+      yield* advance(10 * 60_000)
+      const done = yield* Effect.forEach(fibers, Fiber.join)
+      assert.strictEqual(done.length, 500)
+      const stats = yield* limiter.stats
+      assert.strictEqual(stats.admitted, 500)
+      assert.strictEqual(stats.queueDepth, 0)
+    }).pipe(Effect.provide(RateLimiter.layerWith({ metricsInterval: "1 hour" }))))
+
+  it.effect("stats and metrics show queue depth, wait time and window usage", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      yield* forkCallers(limiter, [], 13, "general")
+      let stats = yield* limiter.stats
+      assert.strictEqual(stats.queueDepth, 3)
+      assert.strictEqual(stats.queued.general, 3)
+      assert.strictEqual(stats.windows.general.used, 10)
+      assert.strictEqual(stats.windows.general.nextFreeAt, 60_000)
+      const generalTag = MetricLabel.make("class", "general")
+      const waitMetric = Metric.taggedWithLabels(RateLimiter.metrics.waitMillis, [generalTag])
+      const before = yield* Metric.value(waitMetric)
+      const depth = yield* Metric.value(Metric.taggedWithLabels(RateLimiter.metrics.queueDepth, [generalTag]))
+      assert.strictEqual(depth.value, 3)
+      yield* advance(60_000)
+      stats = yield* limiter.stats
+      assert.strictEqual(stats.queueDepth, 0)
+      assert.strictEqual(stats.waited, 3)
+      assert.strictEqual(stats.maxWaitMillis, 60_000)
+      assert.strictEqual(stats.totalWaitMillis, 180_000)
+      assert.strictEqual(stats.windows.general.used, 3)
+      const waits = yield* Metric.value(waitMetric)
+      assert.strictEqual(waits.count - before.count, 3)
+      assert.strictEqual(waits.sum - before.sum, 180_000)
+    }).pipe(Effect.provide(small())))
+
+  it.effect("the success path takes no time and leaves nothing behind", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const permit = limiter.acquire("general")
+      for (let i = 0; i < 5; i++) yield* permit
+      for (let i = 0; i < 3; i++) assert.strictEqual(yield* limiter.withPermit("general")(Effect.succeed(i)), i)
+      assert.isTrue(limiter.unsafeTryAcquire("general", 0))
+      assert.isTrue(limiter.unsafeTryAcquire("general", 0))
+      assert.isFalse(limiter.unsafeTryAcquire("general", 0)) // the 11th: full, nothing taken
+      const stats = yield* limiter.stats
+      assert.strictEqual(stats.admitted, 10)
+      assert.strictEqual(stats.waited, 0)
+      assert.strictEqual(stats.queueDepth, 0)
+      assert.strictEqual(yield* TestClock.currentTimeMillis, 0)
+    }).pipe(Effect.provide(small())))
+})
+
+describe("RateLimiter property", () => {
+  const arrival = fc.record({
+    gap: fc.oneof(
+      fc.constant(0),
+      fc.integer({ min: 0, max: 50 }),
+      fc.integer({ min: 0, max: 5_000 }),
+      // land on and next to window edges
+      fc.tuple(fc.integer({ min: 1, max: 5 }), fc.constantFrom(-1, 0, 1)).map(([s, d]) => s * 1000 + d)
+    ),
+    cls: fc.constantFrom<RateLimiter.RateLimitClass>("history", "general"),
+    priority: fc.constantFrom<"normal" | "enforcement">("normal", "normal", "enforcement"),
+    // now and then a 429 pauses the window
+    pause: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 15 },
+      { arbitrary: fc.integer({ min: 1, max: 4_000 }), weight: 1 }
+    )
+  })
+  const limits = fc.record({
+    history: fc.record({ requests: fc.integer({ min: 1, max: 6 }), windowSeconds: fc.integer({ min: 1, max: 5 }) }),
+    general: fc.record({ requests: fc.integer({ min: 1, max: 12 }), windowSeconds: fc.integer({ min: 1, max: 10 }) }),
+    queueSize: fc.integer({ min: 1, max: 400 }),
+    dropOldest: fc.boolean(),
+    historyCountsAsGeneral: fc.boolean()
+  })
+
+  it.effect.prop(
+    "for any arrival pattern no window ever holds more than its limit, and every caller is admitted or dropped",
+    [limits, fc.array(arrival, { minLength: 1, maxLength: 120 })],
+    ([options, arrivals]) =>
+      Effect.gen(function*() {
+        const limiter = yield* RateLimiter.RateLimiter
+        const admitted: Array<Admission> = []
+        let dropped = 0
+        const fibers: Array<Fiber.RuntimeFiber<void>> = []
+        for (const [i, a] of arrivals.entries()) {
+          if (a.gap > 0) yield* TestClock.adjust(a.gap)
+          if (a.pause !== null) yield* limiter.pause(a.cls, a.pause)
+          fibers.push(
+            yield* limiter.acquire(a.cls, { priority: a.priority }).pipe(
+              Effect.zipRight(TestClock.currentTimeMillis),
+              Effect.matchEffect({
+                onFailure: () => Effect.sync(() => void dropped++),
+                onSuccess: (at) => Effect.sync(() => void admitted.push({ id: i, cls: a.cls, at }))
+              }),
+              Effect.fork
+            )
+          )
+          yield* settle // the caller reaches the limiter before time moves on
+        }
+        yield* TestClock.adjust(arrivals.length * 60_000)
+        yield* Effect.forEach(fibers, Fiber.join)
+        assert.strictEqual(admitted.length + dropped, arrivals.length)
+        const history = admitted.filter((a) => a.cls === "history").map((a) => a.at)
+        const general = admitted
+          .filter((a) => a.cls === "general" || options.historyCountsAsGeneral)
+          .map((a) => a.at)
+        assert.isAtMost(maxInWindow(history, options.history.windowSeconds * 1000), options.history.requests)
+        assert.isAtMost(maxInWindow(general, options.general.windowSeconds * 1000), options.general.requests)
+        const stats = yield* limiter.stats
+        assert.strictEqual(stats.dropped, dropped)
+        assert.strictEqual(stats.queueDepth, 0)
+      }).pipe(Effect.provide(RateLimiter.layerWith(options))),
+    { fastCheck: { numRuns: 200 } }
+  )
+
+  it("maxInWindow counts a half-open window", () => {
+    assert.strictEqual(maxInWindow([0, 999, 1000], 1000), 2)
+    assert.strictEqual(maxInWindow([0, 0, 0], 1), 3)
+    assert.strictEqual(maxInWindow([], 1000), 0)
+  })
+})

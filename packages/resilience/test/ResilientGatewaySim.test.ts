@@ -1,0 +1,148 @@
+/**
+ * The seed's integration tests 1, 3 and 4, against the in-process simulator
+ * under TestClock, plus `ResilientGateway.layer` from config + HttpClient.
+ */
+import { Auth, Simulator } from "@tradeguard/simulator"
+import { assert, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
+import * as Stream from "effect/Stream"
+import * as Chunk from "effect/Chunk"
+import * as TestClock from "effect/TestClock"
+import * as CircuitBreaker from "../src/CircuitBreaker.js"
+import { ResilienceConfig } from "../src/Config.js"
+import type { ResilientError } from "../src/Errors.js"
+import * as RateLimiter from "../src/RateLimiter.js"
+import * as ResilientGateway from "../src/ResilientGateway.js"
+import * as TokenManager from "../src/TokenManager.js"
+import { settle } from "./utils/limiterHarness.js"
+import { firstAccount, recordingClient, simGateway, WireLog } from "./utils/gatewaySim.js"
+
+const bars = (minute: number) => ({
+  contractId: "CON.F.US.MNQ.Z26",
+  live: false,
+  startTime: new Date(Date.UTC(2026, 0, 2, 14, minute)).toISOString(),
+  endTime: new Date(Date.UTC(2026, 0, 2, 14, minute + 1)).toISOString(),
+  unit: 2 as const,
+  unitNumber: 1,
+  limit: 60,
+  includePartialBar: false
+})
+
+describe("ResilientGateway on the simulator", () => {
+  it.effect("1. token refresh during a long operation: zero failures", () =>
+    Effect.gen(function*() {
+      const gw = yield* ResilientGateway.ResilientGateway
+      const tokens = yield* TokenManager.TokenManager
+      const wire = yield* WireLog
+      const seen = yield* tokens.changes.pipe(Stream.take(3), Stream.runCollect, Effect.fork)
+      const accountId = yield* firstAccount
+      // a 3-hour operation: a read every 5 minutes while the 1-hour token is renewed in the background
+      const read = (i: number): Effect.Effect<unknown, ResilientError> =>
+        i % 2 === 0 ? gw.positionSearchOpen({ accountId }) : gw.orderSearchOpen({ accountId })
+      const step = (i: number) => Effect.zipRight(Effect.sleep("5 minutes"), read(i))
+      const operation = yield* Effect.fork(Effect.forEach(Array.from({ length: 36 }, (_, i) => i), step))
+      yield* TestClock.adjust("3 hours")
+      const results = yield* Fiber.join(operation)
+      assert.strictEqual(results.length, 36)
+      assert.strictEqual(Chunk.size(yield* Fiber.join(seen)), 3) // the first token and at least two renewals
+      assert.deepStrictEqual(WireLog.statuses(wire).filter((s) => s !== 200), [])
+      assert.isAtLeast(WireLog.statuses(wire, "/api/Auth/validate").length, 2)
+    }).pipe(Effect.provide(simGateway({ simulator: { tokenLifetime: "1 hour" } }))))
+
+  it.effect("3. a burst of 120 history calls: throttled to 50 per 30 s, zero 429, all complete", () =>
+    Effect.gen(function*() {
+      const gw = yield* ResilientGateway.ResilientGateway
+      const limiter = yield* RateLimiter.RateLimiter
+      const wire = yield* WireLog
+      const burst = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 120 }, (_, i) => i), (i) => gw.historyRetrieveBars(bars(i % 50)), {
+          concurrency: "unbounded"
+        })
+      )
+      yield* settle
+      const waiting = yield* limiter.stats
+      assert.strictEqual(waiting.queued.history, 70)
+      yield* TestClock.adjust("30 seconds")
+      yield* TestClock.adjust("30 seconds")
+      const replies = yield* Fiber.join(burst)
+      assert.strictEqual(replies.length, 120)
+      const served = wire.filter((e) => e.path === "/api/History/retrieveBars")
+      assert.strictEqual(served.length, 120)
+      assert.deepStrictEqual([...new Set(served.map((e) => e.status))], [200]) // zero 429
+      assert.deepStrictEqual(
+        [0, 30_000, 60_000].map((t) => served.filter((e) => e.at === t).length),
+        [50, 50, 20]
+      )
+      const stats = yield* limiter.stats
+      assert.strictEqual(stats.waited, 70)
+      assert.strictEqual(stats.maxWaitMillis, 60_000)
+    }).pipe(Effect.provide(simGateway())))
+
+  it.effect("4. five consecutive 5xx: circuit opens, fallback served, half-open after 60 s, closed after probes", () =>
+    Effect.gen(function*() {
+      const gw = yield* ResilientGateway.ResilientGateway
+      const breaker = yield* CircuitBreaker.CircuitBreaker
+      const sim = yield* Simulator.Simulator
+      const wire = yield* WireLog
+      const accountId = yield* firstAccount
+      const lastKnown = yield* gw.positionSearchOpen({ accountId })
+      const positions = CircuitBreaker.withFallback(gw.positionSearchOpen({ accountId }), () => Effect.succeed(lastKnown))
+      yield* sim.setFaults({ serverErrors: { probability: 1, status: 503, endpoints: ["positionSearchOpen"] } })
+      for (let i = 0; i < 5; i++) {
+        assert.strictEqual((yield* Effect.flip(gw.positionSearchOpen({ accountId })))._tag, "ServerError")
+      }
+      assert.strictEqual((yield* breaker.state("reads"))._tag, "Open")
+      const sent = wire.length
+      const fallback = yield* positions
+      assert.isTrue(fallback.stale)
+      assert.strictEqual(fallback.value, lastKnown)
+      assert.strictEqual(wire.length, sent) // served without calling the gateway
+      // other groups are unaffected
+      assert.deepStrictEqual(yield* gw.orderSearchOpen({ accountId }), { orders: [] })
+      yield* sim.setFaults({})
+      yield* TestClock.adjust("60 seconds")
+      assert.strictEqual((yield* breaker.state("reads"))._tag, "HalfOpen")
+      for (let i = 0; i < 3; i++) assert.isFalse((yield* positions).stale)
+      assert.strictEqual((yield* breaker.state("reads"))._tag, "Closed")
+      assert.isTrue((yield* breaker.health).healthy)
+    }).pipe(Effect.provide(simGateway({ config: { errorHandling: { retries: { maxAttempts: 1 } } } }))))
+
+  it.effect("a 401 mid-operation (every token expired by the server) is refreshed and replayed", () =>
+    Effect.gen(function*() {
+      const gw = yield* ResilientGateway.ResilientGateway
+      const auth = yield* Auth.Auth
+      const wire = yield* WireLog
+      const accountId = yield* firstAccount
+      yield* auth.expireTokens("demo")
+      const reply = yield* gw.orderSearchOpen({ accountId })
+      assert.deepStrictEqual(reply, { orders: [] })
+      assert.deepStrictEqual(wire.slice(-3).map((e) => [e.path, e.status]), [
+        ["/api/Order/searchOpen", 401],
+        ["/api/Auth/loginKey", 200],
+        ["/api/Order/searchOpen", 200]
+      ])
+    }).pipe(Effect.provide(simGateway())))
+
+  it.effect("ResilientGateway.layer needs only the config and an HttpClient", () =>
+    Effect.gen(function*() {
+      const gw = yield* ResilientGateway.ResilientGateway
+      const { accounts } = yield* gw.accountSearch({ onlyActiveAccounts: true })
+      assert.deepStrictEqual(accounts.map((a) => a.name), ["SIM-50K-DEMO-1", "SIM-150K-DEMO-2"])
+    }).pipe(
+      Effect.provide(ResilientGateway.layer.pipe(
+        Layer.provide(ResilienceConfig.layer({
+          api: { baseUrl: Simulator.baseUrl },
+          authentication: { storage: { type: "memory" } }
+        })),
+        Layer.provide(recordingClient()),
+        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(
+          new Map([["PROJECTX_USERNAME", "demo"], ["PROJECTX_API_KEY", "demo-api-key"]])
+        )))
+      )),
+      Effect.withRandom(Random.make(1))
+    ))
+})
