@@ -1,0 +1,113 @@
+/**
+ * The realtime sections of the seed's master configuration, `signalr` and
+ * `stateReconciliation`, as Schemas whose defaults are the seed's values,
+ * plus one tradeguard addition: `signalr.hubs` (the hub URLs and a connect
+ * timeout, which the seed leaves out).
+ *
+ * ```yaml
+ * signalr:
+ *   reconnection: { maxAttempts: 10, delays: [0, 2000, 10000, 30000, 60000], maxDelayMs: 60000 }
+ *   health: { pingInterval: 30000, pingTimeout: 5000, staleThreshold: 120000 }
+ *   subscriptions: { autoResubscribe: true, resubscribeDelay: 1000 }
+ *   hubs:                                   # tradeguard addition
+ *     userHubUrl: https://rtc.topstepx.com/hubs/user
+ *     marketHubUrl: https://rtc.topstepx.com/hubs/market
+ *     connectTimeout: 30000
+ * stateReconciliation:
+ *   { enabled: true, onReconnect: true, minInterval: 5000, comparePositions: true, compareOrders: true, compareAccount: true }
+ * ```
+ *
+ * When to use: apps/risk decodes the whole `config.yaml` and provides
+ * {@link RealtimeConfig}; a library user or a test provides it directly:
+ *
+ * ```ts
+ * RealtimeConfig.layer({ signalr: { hubs: { userHubUrl: "http://127.0.0.1:5000/hubs/user" } } })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Config as ResilienceConfig } from "@tradeguard/resilience"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+
+const { section, withDefault } = ResilienceConfig
+
+const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
+const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
+const Millis = NonNegativeInt.pipe(Schema.annotations({ description: "milliseconds" }))
+const PositiveMillis = PositiveInt.pipe(Schema.annotations({ description: "milliseconds" }))
+
+export const Reconnection = Schema.Struct({
+  /** Failures in a row before escalating (fresh login, error log, unhealthy); retries go on after. */
+  maxAttempts: withDefault(PositiveInt, () => 10),
+  /** Delay before attempt n+1 after n failures in a row; the last one repeats. */
+  delays: withDefault(Schema.NonEmptyArray(Millis), () => [0, 2000, 10000, 30000, 60000] as const),
+  /** No delay is longer than this; after escalation every attempt waits this long. */
+  maxDelayMs: withDefault(Millis, () => 60000)
+})
+
+export const Health = Schema.Struct({
+  /** A ping is sent to the server this often while connected. */
+  pingInterval: withDefault(PositiveMillis, () => 30000),
+  /** A ping that cannot be sent within this time counts as a dead connection. */
+  pingTimeout: withDefault(PositiveMillis, () => 5000),
+  /** No message from the server for this long: the connection is stale and is replaced. */
+  staleThreshold: withDefault(PositiveMillis, () => 120000)
+})
+
+export const Subscriptions = Schema.Struct({
+  /** Replay the declared subscriptions after every reconnect. */
+  autoResubscribe: withDefault(Schema.Boolean, () => true),
+  /** How long after a reconnect the replay starts. */
+  resubscribeDelay: withDefault(Millis, () => 1000)
+})
+
+/** tradeguard addition: where the hubs are, and how long a connect attempt may take. */
+export const Hubs = Schema.Struct({
+  userHubUrl: withDefault(Schema.String, () => "https://rtc.topstepx.com/hubs/user"),
+  marketHubUrl: withDefault(Schema.String, () => "https://rtc.topstepx.com/hubs/market"),
+  /** A connect (token + socket + handshake) that takes longer counts as a failed attempt. */
+  connectTimeout: withDefault(PositiveMillis, () => 30000)
+})
+
+export const SignalR = Schema.Struct({
+  reconnection: section(Reconnection),
+  health: section(Health),
+  subscriptions: section(Subscriptions),
+  hubs: section(Hubs)
+})
+export type SignalR = typeof SignalR.Type
+
+export const StateReconciliation = Schema.Struct({
+  enabled: withDefault(Schema.Boolean, () => true),
+  /** Reconcile after every reconnect (start-up reconciliation needs only `enabled`). */
+  onReconnect: withDefault(Schema.Boolean, () => true),
+  /** At most one reconciliation per this many ms; a request inside it waits, it is not dropped. */
+  minInterval: withDefault(Millis, () => 5000),
+  comparePositions: withDefault(Schema.Boolean, () => true),
+  compareOrders: withDefault(Schema.Boolean, () => true),
+  compareAccount: withDefault(Schema.Boolean, () => true)
+})
+export type StateReconciliation = typeof StateReconciliation.Type
+
+export const RealtimeConfigSchema = Schema.Struct({
+  signalr: section(SignalR),
+  stateReconciliation: section(StateReconciliation)
+})
+export type RealtimeConfigShape = typeof RealtimeConfigSchema.Type
+export type RealtimeConfigInput = typeof RealtimeConfigSchema.Encoded
+
+export class RealtimeConfig extends Context.Tag("@tradeguard/realtime/RealtimeConfig")<
+  RealtimeConfig,
+  RealtimeConfigShape
+>() {
+  /** Decodes a partial config: every omitted key gets the seed's default. Throws on invalid input. */
+  static make(input: ResilienceConfig.DeepPartial<RealtimeConfigInput> = {}): RealtimeConfigShape {
+    return Schema.decodeUnknownSync(RealtimeConfigSchema)(input)
+  }
+  /** The seed's defaults, overridden by `input`. */
+  static layer(input: ResilienceConfig.DeepPartial<RealtimeConfigInput> = {}): Layer.Layer<RealtimeConfig> {
+    return Layer.sync(RealtimeConfig, () => RealtimeConfig.make(input))
+  }
+}

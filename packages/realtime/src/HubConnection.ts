@@ -1,0 +1,175 @@
+/**
+ * HubConnection (GAP-API-003/004/005): one per hub. Connects through
+ * {@link HubTransport} with a token from TokenManager, reconnects on its own
+ * (backoff `signalr.reconnection.delays`, escalation after `maxAttempts`
+ * failures in a row, then every `maxDelayMs`, never giving up), pings, detects
+ * a stale connection, replays the declared subscriptions after every
+ * reconnect, and turns hub invocations into one typed {@link HubEvent} stream.
+ *
+ * When to use: `UserHub` / `MarketHub` (layers `layerUser`, `layerMarket`) in
+ * an app; `make` for a connection of your own. Declare subscriptions once with
+ * `subscribe`; consume `events`; watch `state` / `lifecycle` / `health`.
+ *
+ * Gotchas: `events` and `lifecycle` are hubs without replay: a consumer sees
+ * what is published after it subscribed (use `subscribeEvents` inside a scope
+ * to be subscribed before acting). A trade id is delivered at most once on
+ * `events`, live or reconciled.
+ *
+ * @since 0.1.0
+ */
+import { TokenManager } from "@tradeguard/resilience"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
+import type * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as Subscribable from "effect/Subscribable"
+import * as SubscriptionRef from "effect/SubscriptionRef"
+import { RealtimeConfig } from "./Config.js"
+import type { HubEvent } from "./HubEvent.js"
+import { HubInvokeError, HubTransport } from "./HubTransport.js"
+import { type ConnectionState, type LifecycleEvent, type LostCause } from "./internal/connectionMachine.js"
+import { makeDriver } from "./internal/connectionDriver.js"
+import type { Health } from "./internal/health.js"
+import type { Subscription } from "./internal/subscriptions.js"
+
+export type { ConnectionState, Health, LifecycleEvent, LostCause, Subscription }
+export { delayFor } from "./internal/connectionMachine.js"
+
+/** Which hub: it decides the event decoders and the methods listened to. */
+export type Hub = "user" | "market"
+
+export interface Options {
+  readonly hub: Hub
+  readonly url: string
+  /** How many recent trade ids are remembered to deliver each trade once (default 100,000). */
+  readonly tradeIdMemory?: number
+  /** Start connecting at once (default true); with false, call `start`. */
+  readonly autoStart?: boolean
+}
+
+export interface Service {
+  readonly hub: Hub
+  readonly url: string
+  /** The connection state (a SubscriptionRef, read-only here): `get`, and `changes` starting with the current value. */
+  readonly state: Subscribable.Subscribable<ConnectionState>
+  /** Connected, Reconnecting, Reconnected, Subscribed, Closed, in order. */
+  readonly lifecycle: Stream.Stream<LifecycleEvent>
+  /** Subscribes to lifecycle events now (the subscription lives as long as the scope). */
+  readonly subscribeLifecycle: Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, Scope.Scope>
+  /** Decoded hub events, live (`reconciled: false`) and published by the reconciler (`reconciled: true`). */
+  readonly events: Stream.Stream<HubEvent>
+  /** Subscribes to events now (the subscription lives as long as the scope). */
+  readonly subscribeEvents: Effect.Effect<Queue.Dequeue<HubEvent>, never, Scope.Scope>
+  /** Last-message age, reconnect counts, decode failures, ... */
+  readonly health: Effect.Effect<Health>
+  /**
+   * Declares a subscription, e.g. `subscribe("SubscribeOrders", accountId)`: invoked now if
+   * connected, and again after every reconnect. Declaring it twice is a no-op. Fails only when
+   * the invocation on the live connection fails (the declaration stays).
+   */
+  readonly subscribe: (method: string, ...args: ReadonlyArray<unknown>) => Effect.Effect<void, HubInvokeError>
+  /** Forgets a subscription and, if connected, invokes its `Unsubscribe...` twin. */
+  readonly unsubscribe: (method: string, ...args: ReadonlyArray<unknown>) => Effect.Effect<void, HubInvokeError>
+  readonly subscriptions: Effect.Effect<ReadonlyArray<Subscription>>
+  /** Invokes a hub method on the live connection; fails with reason `Closed` when there is none. */
+  readonly invoke: (method: string, ...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, HubInvokeError>
+  /** Publishes events on `events` (the reconciler's missed events). Returns how many went out (trades are deduplicated). */
+  readonly publish: (events: Iterable<HubEvent>) => Effect.Effect<number>
+  /** Starts connecting (no-op once started). */
+  readonly start: Effect.Effect<void>
+  /** Drops the live connection and reconnects (no-op when not connected). */
+  readonly reconnect: (reason: string) => Effect.Effect<void>
+  /** Closes for good (state Closed). The scope closing does the same. */
+  readonly stop: Effect.Effect<void>
+}
+
+/**
+ * A hub connection that starts connecting at once (unless `autoStart: false`)
+ * and lives as long as the scope. Needs the transport, the token manager and the realtime config.
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Service, never, Scope.Scope | HubTransport | TokenManager.TokenManager | RealtimeConfig> =>
+  Effect.gen(function*() {
+    const config = yield* RealtimeConfig
+    const transport = yield* HubTransport
+    const tokens = yield* TokenManager.TokenManager
+    const stateRef = yield* SubscriptionRef.make<ConnectionState>({ _tag: "Disconnected" })
+    const lifecycle = yield* PubSub.unbounded<LifecycleEvent>()
+    const events = yield* PubSub.unbounded<HubEvent>()
+    const driver = yield* makeDriver({
+      autoStart: options.autoStart ?? true,
+      hub: options.hub,
+      url: options.url,
+      tradeIdMemory: options.tradeIdMemory ?? 100_000,
+      signalr: config.signalr,
+      transport,
+      tokens,
+      stateRef,
+      lifecycle,
+      events
+    })
+    const invokeLive = (method: string, args: ReadonlyArray<unknown>) =>
+      Effect.suspend(() => {
+        const live = driver.live()
+        return live === undefined
+          ? Effect.fail(new HubInvokeError({ method, reason: "Closed", detail: "not connected" }))
+          : live.socket.invoke(method, args)
+      })
+    const service: Service = {
+      hub: options.hub,
+      url: options.url,
+      state: stateRef,
+      lifecycle: Stream.fromPubSub(lifecycle),
+      subscribeLifecycle: PubSub.subscribe(lifecycle),
+      events: Stream.fromPubSub(events),
+      subscribeEvents: PubSub.subscribe(events),
+      health: driver.health,
+      subscribe: Effect.fn("HubConnection.subscribe")(function*(method: string, ...args: ReadonlyArray<unknown>) {
+        return yield* driver.subscribe(method, args)
+      }),
+      unsubscribe: Effect.fn("HubConnection.unsubscribe")(function*(method: string, ...args: ReadonlyArray<unknown>) {
+        return yield* driver.unsubscribe(method, args)
+      }),
+      subscriptions: Effect.sync(() => driver.subscriptions()),
+      invoke: Effect.fn("HubConnection.invoke")(function*(method: string, ...args: ReadonlyArray<unknown>) {
+        return yield* invokeLive(method, args)
+      }),
+      publish: driver.publish,
+      start: driver.start,
+      reconnect: (reason) => driver.lose("manual", reason),
+      stop: driver.stop("stopped")
+    }
+    return service
+  }).pipe(Effect.annotateLogs({ module: "realtime/HubConnection", hub: options.hub }))
+
+/** The user hub connection (accounts, orders, positions, trades). */
+export class UserHub extends Context.Tag("@tradeguard/realtime/UserHub")<UserHub, Service>() {}
+
+/** The market hub connection (quotes, market trades, depth). */
+export class MarketHub extends Context.Tag("@tradeguard/realtime/MarketHub")<MarketHub, Service>() {}
+
+/** The user hub at `signalr.hubs.userHubUrl`. Needs HubTransport, TokenManager, RealtimeConfig. */
+export const layerUser: Layer.Layer<UserHub, never, HubTransport | TokenManager.TokenManager | RealtimeConfig> =
+  Layer.scoped(
+    UserHub,
+    Effect.flatMap(RealtimeConfig, (c) => make({ hub: "user", url: c.signalr.hubs.userHubUrl }))
+  )
+
+/** The market hub at `signalr.hubs.marketHubUrl`. Needs HubTransport, TokenManager, RealtimeConfig. */
+export const layerMarket: Layer.Layer<MarketHub, never, HubTransport | TokenManager.TokenManager | RealtimeConfig> =
+  Layer.scoped(
+    MarketHub,
+    Effect.flatMap(RealtimeConfig, (c) => make({ hub: "market", url: c.signalr.hubs.marketHubUrl }))
+  )
+
+/** Waits until the connection is Connected with its subscriptions replayed. */
+export const awaitSubscribed = (hub: Service): Effect.Effect<void> =>
+  hub.state.changes.pipe(
+    Stream.filter((s) => s._tag === "Connected" && s.subscribed),
+    Stream.take(1),
+    Stream.runDrain
+  )

@@ -1,0 +1,235 @@
+/**
+ * StateReconciler (GAP-API-SCENARIO-003): there are no sequence numbers and
+ * no replay on the hubs, so what happened while a connection was down is
+ * caught up through REST. At start-up and after every reconnect (once the
+ * subscriptions are replayed) it fetches accounts, open orders, open
+ * positions and the trades since the last complete reconciliation, compares
+ * them with AccountState, applies the difference and publishes it as the
+ * events that were missed (`reconciled: true`) on the user hub's stream.
+ *
+ * Invariants: when a run finishes, AccountState equals what REST said (except
+ * entities live events changed meanwhile: those are re-checked by a follow-up
+ * run), and every trade is delivered once on the stream, whether it came live
+ * or reconciled. Runs are at least `minInterval` apart; a request inside the
+ * interval waits for it (and requests that wait together share one run).
+ *
+ * When to use: `layer` in an app (it triggers itself); `reconcile` to force a
+ * run, e.g. after an ambiguous order failure.
+ *
+ * @since 0.1.0
+ */
+import { Models } from "@tradeguard/gateway"
+import { ResilientGateway } from "@tradeguard/resilience"
+import type { Errors as ResilienceErrors } from "@tradeguard/resilience"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { AccountState } from "./AccountState.js"
+import { RealtimeConfig } from "./Config.js"
+import type * as HubConnection from "./HubConnection.js"
+import { UserHub } from "./HubConnection.js"
+import { fetchTruth } from "./internal/fetchTruth.js"
+import * as R from "./internal/reconcile.js"
+
+export type Counts = R.Counts
+export type Trigger = "startup" | "reconnect" | "manual" | "retry" | "followUp"
+
+export interface Report {
+  readonly trigger: Trigger
+  readonly startedAt: number
+  readonly finishedAt: number
+  readonly accountIds: ReadonlyArray<number>
+  /** How many of each kind of event had been missed (and were published). */
+  readonly missed: Counts
+  readonly totalMissed: number
+  /** Entities left for a follow-up run because live events touched them during the fetch. */
+  readonly conflicts: ReadonlyArray<string>
+}
+
+export interface Options {
+  /** The accounts to reconcile (default: every active account Account/search returns). */
+  readonly accountIds?: ReadonlyArray<number>
+  /** Epoch millis of the start of the trading day containing `now` (default: UTC midnight). */
+  readonly startOfDay?: (now: number) => number
+}
+
+export interface Service {
+  /** Runs a reconciliation (waiting out `minInterval` if needed) and returns its report. */
+  readonly reconcile: (trigger?: Trigger) => Effect.Effect<Report, ResilienceErrors.ResilientError>
+  /** Asks for a run without waiting; a failed run that was only requested is retried with backoff. */
+  readonly request: (trigger: Trigger) => Effect.Effect<void>
+  readonly reports: Stream.Stream<Report>
+  readonly last: Effect.Effect<Report | undefined>
+}
+
+export class StateReconciler extends Context.Tag("@tradeguard/realtime/StateReconciler")<StateReconciler, Service>() {}
+
+const utcMidnight = (now: number): number => now - (now % 86_400_000)
+
+interface Req {
+  readonly trigger: Trigger
+  readonly done: Deferred.Deferred<Report, ResilienceErrors.ResilientError> | undefined
+}
+
+/** A reconciler that runs on request. Needs ResilientGateway, AccountState, UserHub, RealtimeConfig. */
+export const make = (
+  options: Options = {}
+): Effect.Effect<
+  Service,
+  never,
+  Scope.Scope | ResilientGateway.ResilientGateway | AccountState | UserHub | RealtimeConfig
+> =>
+  Effect.gen(function*() {
+    const config = (yield* RealtimeConfig).stateReconciliation
+    const gateway = yield* ResilientGateway.ResilientGateway
+    const state = yield* AccountState
+    const hub = yield* UserHub
+    const startOfDay = options.startOfDay ?? utcMidnight
+    const inbox = yield* Queue.unbounded<Req>()
+    const reports = yield* PubSub.unbounded<Report>()
+    /** Per account: the newest trade time of the last complete run (trades before it are known). */
+    const watermarks = new Map<number, number>()
+    let lastStart: number | undefined
+    let lastReport: Report | undefined
+    let failures = 0
+
+    const since = (accountId: number, now: number) =>
+      Math.max(startOfDay(now), (watermarks.get(accountId) ?? -Infinity) - 1000)
+
+    const runOnce = (trigger: Trigger) =>
+      Effect.scoped(Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
+        const watch = yield* state.watch
+        const truth = yield* fetchTruth({
+          gateway,
+          state,
+          config,
+          accountIds: options.accountIds,
+          since,
+          now: startedAt,
+          touched: watch.touched
+        })
+        yield* state.settle
+        const result = yield* state.modify((data) => {
+          const d = R.diff(data, truth, watch.touched())
+          return [d, d.events] as const
+        })
+        yield* hub.publish(result.events)
+        for (const id of truth.accountIds) {
+          let newest = watermarks.get(id) ?? -Infinity
+          for (const t of truth.trades) {
+            if (t.accountId === id) newest = Math.max(newest, Models.timestampToMillis(t.creationTimestamp))
+          }
+          if (newest > -Infinity) watermarks.set(id, newest)
+        }
+        const report: Report = {
+          trigger,
+          startedAt,
+          finishedAt: yield* Clock.currentTimeMillis,
+          accountIds: truth.accountIds,
+          missed: result.counts,
+          totalMissed: R.total(result.counts),
+          conflicts: result.conflicts
+        }
+        yield* Effect.logInfo(describe(report)).pipe(Effect.annotateLogs({ missed: report.missed }))
+        return report
+      })).pipe(Effect.withLogSpan("reconcile"))
+
+    const worker = Effect.gen(function*() {
+      while (true) {
+        const first = yield* Queue.take(inbox)
+        const now = yield* Clock.currentTimeMillis
+        if (lastStart !== undefined && now - lastStart < config.minInterval) {
+          yield* Effect.sleep(config.minInterval - (now - lastStart))
+        }
+        const batch = [first, ...(yield* Queue.takeAll(inbox))]
+        lastStart = yield* Clock.currentTimeMillis
+        const exit = yield* Effect.exit(runOnce(first.trigger))
+        for (const r of batch) if (r.done !== undefined) yield* Deferred.done(r.done, exit)
+        if (Exit.isSuccess(exit)) {
+          failures = 0
+          lastReport = exit.value
+          yield* PubSub.publish(reports, exit.value)
+          if (exit.value.conflicts.length > 0) yield* Queue.offer(inbox, { trigger: "followUp", done: undefined })
+        } else {
+          failures++
+          yield* Effect.logError(`reconciliation (${first.trigger}) failed`, exit.cause)
+          if (batch.some((r) => r.done === undefined)) {
+            const backoff = Math.min(config.minInterval * 2 ** (failures - 1), 60_000)
+            yield* Effect.forkScoped(
+              Effect.sleep(backoff).pipe(Effect.zipRight(Queue.offer(inbox, { trigger: "retry", done: undefined })))
+            )
+          }
+        }
+      }
+    }).pipe(Effect.annotateLogs({ module: "realtime/StateReconciler" }))
+    yield* Effect.forkScoped(worker)
+
+    return {
+      reconcile: (trigger = "manual") =>
+        Effect.gen(function*() {
+          const done = yield* Deferred.make<Report, ResilienceErrors.ResilientError>()
+          yield* Queue.offer(inbox, { trigger, done })
+          return yield* Deferred.await(done)
+        }),
+      request: (trigger) => Queue.offer(inbox, { trigger, done: undefined }).pipe(Effect.asVoid),
+      reports: Stream.fromPubSub(reports),
+      last: Effect.sync(() => lastReport)
+    } satisfies Service
+  })
+
+/** One line for the log: what was missed, by kind. */
+export const describe = (r: Report): string => {
+  const parts = Object.entries(r.missed).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`)
+  return `reconciliation (${r.trigger}) of ${r.accountIds.length} account(s) in ${r.finishedAt - r.startedAt} ms: ` +
+    (parts.length === 0 ? "nothing missed" : `missed ${parts.join(", ")}`) +
+    (r.conflicts.length > 0 ? `; ${r.conflicts.length} conflict(s) left for a follow-up` : "")
+}
+
+/**
+ * Requests a run at start-up and after every reconnect of `hub`, once its
+ * subscriptions are replayed (`stateReconciliation.enabled`, `.onReconnect`),
+ * for as long as the scope lives.
+ */
+export const triggerOnConnect = (
+  service: Service,
+  hub: HubConnection.Service
+): Effect.Effect<void, never, Scope.Scope | RealtimeConfig> =>
+  Effect.gen(function*() {
+    const config = (yield* RealtimeConfig).stateReconciliation
+    if (!config.enabled) return
+    yield* Effect.forkScoped(
+      hub.state.changes.pipe(
+        Stream.filterMap((s) => s._tag === "Connected" && s.subscribed ? Option.some(s) : Option.none()),
+        Stream.changesWith((a, b) => a.connectionId === b.connectionId),
+        Stream.runForEach((s) =>
+          !s.afterReconnect ? service.request("startup") : config.onReconnect ? service.request("reconnect") : Effect.void
+        )
+      )
+    )
+  })
+
+/** A reconciler that runs at start-up and after every reconnect of UserHub. */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<
+  StateReconciler,
+  never,
+  ResilientGateway.ResilientGateway | AccountState | UserHub | RealtimeConfig
+> =>
+  Layer.scoped(
+    StateReconciler,
+    Effect.gen(function*() {
+      const service = yield* make(options)
+      yield* triggerOnConnect(service, yield* UserHub)
+      return service
+    })
+  )

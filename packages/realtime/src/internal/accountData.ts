@@ -1,0 +1,183 @@
+/**
+ * The pure core of AccountState: an immutable snapshot built from persistent
+ * HashMaps (structural sharing: applying an event copies a path, not the
+ * whole state), and the rules that apply a HubEvent to it.
+ *
+ * Rules:
+ * - accounts: upsert by id.
+ * - orders: a working status (1, 6, 7, 8) keeps the order in `orders`; any
+ *   other status moves it to `completedOrders`. A terminal status (2..5) is
+ *   final: a later non-terminal update of that order is stale and ignored,
+ *   and so is an update whose `updateTimestamp` is older than the one held.
+ * - positions: one per account and contract; type 0 or size 0 removes it.
+ * - trades: by id; a trade id already held is ignored (applied exactly once).
+ * - quotes: deltas merged into the last quote of the contract.
+ *
+ * @internal
+ */
+import { Enums, HubEvents, Models } from "@tradeguard/gateway"
+import * as HashMap from "effect/HashMap"
+import type { HubEvent } from "../HubEvent.js"
+
+export interface AccountData {
+  readonly accounts: HashMap.HashMap<number, Models.Account>
+  /** Working orders (Open, Pending, PendingCancellation, Suspended), by id. */
+  readonly orders: HashMap.HashMap<number, Models.Order>
+  /** Orders that ended today (filled, cancelled, expired, rejected), by id. */
+  readonly completedOrders: HashMap.HashMap<number, Models.Order>
+  /** Open positions, by {@link positionKey}. */
+  readonly positions: HashMap.HashMap<string, Models.Position>
+  /** Today's trades, by id. */
+  readonly trades: HashMap.HashMap<number, Models.Trade>
+  /** The latest merged quote of each contract. */
+  readonly quotes: HashMap.HashMap<string, HubEvents.Quote>
+  /** How many events changed something so far. */
+  readonly version: number
+}
+
+export const empty: AccountData = {
+  accounts: HashMap.empty(),
+  orders: HashMap.empty(),
+  completedOrders: HashMap.empty(),
+  positions: HashMap.empty(),
+  trades: HashMap.empty(),
+  quotes: HashMap.empty(),
+  version: 0
+}
+
+/** One position per account and contract. */
+export const positionKey = (accountId: number, contractId: string): string => `${accountId}:${contractId}`
+
+/** The key under which a live event touches an entity (for the reconciler's conflict check). */
+export const entityKey = (e: HubEvent): string | undefined => {
+  switch (e._tag) {
+    case "Account":
+      return `a:${e.account.id}`
+    case "Order":
+      return `o:${e.order.id}`
+    case "Position":
+      return `p:${positionKey(e.position.accountId, e.position.contractId)}`
+    default:
+      return undefined
+  }
+}
+
+const millis = (ts: string | undefined): number | undefined =>
+  ts === undefined ? undefined : Models.timestampToMillis(ts)
+
+/** True when `next` is older news than `prev` about the same order. */
+export const isStaleOrder = (prev: Models.Order, next: Models.Order): boolean => {
+  if (Enums.isTerminalStatus(prev.status) && !Enums.isTerminalStatus(next.status)) return true
+  if (prev.updateTimestamp === undefined || next.updateTimestamp === undefined) return false
+  if (prev.updateTimestamp === next.updateTimestamp) return false
+  return millis(next.updateTimestamp)! < millis(prev.updateTimestamp)!
+}
+
+/** A position event that means "flat": type 0 (Undefined) or size 0. */
+export const isClosedPosition = (p: Models.Position): boolean => p.type === 0 || p.size === 0
+
+/** A mutable working copy of AccountData for one batch; `done()` seals it. */
+class Draft {
+  private accounts: HashMap.HashMap<number, Models.Account> | undefined
+  private orders: HashMap.HashMap<number, Models.Order> | undefined
+  private completed: HashMap.HashMap<number, Models.Order> | undefined
+  private positions: HashMap.HashMap<string, Models.Position> | undefined
+  private trades: HashMap.HashMap<number, Models.Trade> | undefined
+  private quotes: HashMap.HashMap<string, HubEvents.Quote> | undefined
+  private changes = 0
+  constructor(private readonly base: AccountData) {}
+
+  apply(e: HubEvent): boolean {
+    switch (e._tag) {
+      case "Account":
+        this.accounts = HashMap.set(this.accounts ?? HashMap.beginMutation(this.base.accounts), e.account.id, e.account)
+        break
+      case "Order":
+        if (!this.applyOrder(e.order)) return false
+        break
+      case "Position": {
+        const p = e.position
+        const key = positionKey(p.accountId, p.contractId)
+        const map = this.positions ?? (this.positions = HashMap.beginMutation(this.base.positions))
+        if (isClosedPosition(p)) {
+          if (!HashMap.has(map, key)) return false
+          HashMap.remove(map, key)
+        } else {
+          HashMap.set(map, key, p)
+        }
+        break
+      }
+      case "Trade": {
+        const map = this.trades ?? (this.trades = HashMap.beginMutation(this.base.trades))
+        if (HashMap.has(map, e.trade.id)) return false
+        HashMap.set(map, e.trade.id, e.trade)
+        break
+      }
+      case "Quote": {
+        const map = this.quotes ?? (this.quotes = HashMap.beginMutation(this.base.quotes))
+        const prev = HashMap.get(map, e.contractId)
+        HashMap.set(map, e.contractId, HubEvents.mergeQuote(prev._tag === "Some" ? prev.value : undefined, e.quote))
+        break
+      }
+      default:
+        return false
+    }
+    this.changes++
+    return true
+  }
+
+  private applyOrder(o: Models.Order): boolean {
+    const orders = this.orders ?? (this.orders = HashMap.beginMutation(this.base.orders))
+    const completed = this.completed ?? (this.completed = HashMap.beginMutation(this.base.completedOrders))
+    const prev = HashMap.get(orders, o.id)
+    const prevDone = prev._tag === "None" ? HashMap.get(completed, o.id) : prev
+    if (prevDone._tag === "Some" && isStaleOrder(prevDone.value, o)) return false
+    if (Enums.isWorkingStatus(o.status)) {
+      HashMap.set(orders, o.id, o)
+      if (prev._tag === "None" && prevDone._tag === "Some") HashMap.remove(completed, o.id)
+    } else {
+      if (prev._tag === "Some") HashMap.remove(orders, o.id)
+      HashMap.set(completed, o.id, o)
+    }
+    return true
+  }
+
+  done(): AccountData {
+    if (this.changes === 0) return this.base
+    const seal = <K, V>(m: HashMap.HashMap<K, V> | undefined, base: HashMap.HashMap<K, V>) =>
+      m === undefined ? base : HashMap.endMutation(m)
+    return {
+      accounts: seal(this.accounts, this.base.accounts),
+      orders: seal(this.orders, this.base.orders),
+      completedOrders: seal(this.completed, this.base.completedOrders),
+      positions: seal(this.positions, this.base.positions),
+      trades: seal(this.trades, this.base.trades),
+      quotes: seal(this.quotes, this.base.quotes),
+      version: this.base.version + this.changes
+    }
+  }
+}
+
+/**
+ * Applies events in order; `onApplied` sees each event that changed
+ * something. Returns `data` itself when nothing changed.
+ */
+export const applyAll = (
+  data: AccountData,
+  events: Iterable<HubEvent>,
+  onApplied?: (e: HubEvent) => void
+): AccountData => {
+  const draft = new Draft(data)
+  for (const e of events) if (draft.apply(e) && onApplied !== undefined) onApplied(e)
+  return draft.done()
+}
+
+export const apply = (data: AccountData, event: HubEvent): AccountData => applyAll(data, [event])
+
+/** Drops today's trades and ended orders (at the start of a new trading day). */
+export const resetDay = (data: AccountData): AccountData => ({
+  ...data,
+  completedOrders: HashMap.empty(),
+  trades: HashMap.empty(),
+  version: data.version + 1
+})

@@ -1,0 +1,110 @@
+/**
+ * Hub invocation (target, arguments) -> HubEvent, with the gateway's hub
+ * schemas, precompiled once per event type. Pure; never throws.
+ *
+ * @internal
+ */
+import { HubEvents, Models } from "@tradeguard/gateway"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as HubEvent from "../HubEvent.js"
+
+/** The result of decoding one invocation. */
+export type Decoded =
+  | { readonly _tag: "Event"; readonly event: HubEvent.HubEvent }
+  | { readonly _tag: "Invalid"; readonly target: string; readonly error: string }
+  | { readonly _tag: "Unknown"; readonly target: string }
+
+type Decoder = (args: ReadonlyArray<unknown>) => Decoded
+
+const invalid = (target: string, error: string): Decoded => ({ _tag: "Invalid", target, error })
+const event = (e: HubEvent.HubEvent): Decoded => ({ _tag: "Event", event: e })
+
+const parseError = (target: string, e: ParseResult.ParseError): Decoded =>
+  invalid(target, ParseResult.TreeFormatter.formatErrorSync(e))
+
+/**
+ * The user events' `{action, data}` wrapper is unwrapped here and the payload
+ * decoded with its model Schema directly: the same acceptance as
+ * `HubEvents.GatewayUserOrder` & co. (wrapped or bare), without the cost of
+ * their Union + transform on every event.
+ */
+const user = <A, I>(
+  target: string,
+  payload: Schema.Schema<A, I>,
+  make: (a: A, action: number | undefined) => HubEvent.HubEvent
+): Decoder => {
+  const decode = Schema.decodeUnknownEither(payload)
+  return (args) => {
+    if (args.length < 1) return invalid(target, "expected 1 argument")
+    const input = args[0]
+    const wrapped = typeof input === "object" && input !== null && "action" in input && "data" in input
+    const action = wrapped ? (input as { readonly action: unknown }).action : undefined
+    if (wrapped && typeof action !== "number") return invalid(target, "action must be a number")
+    const r = decode(wrapped ? (input as { readonly data: unknown }).data : input)
+    return Either.isRight(r) ? event(make(r.right, action as number | undefined)) : parseError(target, r.left)
+  }
+}
+
+const market = <A, I>(
+  target: string,
+  schema: Schema.Schema<A, I>,
+  make: (contractId: string, a: A) => HubEvent.HubEvent
+): Decoder => {
+  const decode = Schema.decodeUnknownEither(schema)
+  return (args) => {
+    if (args.length < 2) return invalid(target, "expected 2 arguments (contractId, data)")
+    const contractId = args[0]
+    if (typeof contractId !== "string") return invalid(target, "contractId must be a string")
+    const r = decode(args[1])
+    return Either.isRight(r) ? event(make(contractId, r.right)) : parseError(target, r.left)
+  }
+}
+
+/** Decoders of the user hub's server-to-client methods. */
+export const userDecoders: Readonly<Record<string, Decoder>> = {
+  [HubEvents.UserHubEvents.account]: user(
+    HubEvents.UserHubEvents.account,
+    Models.Account,
+    (a, action) => HubEvent.account(a, false, action)
+  ),
+  [HubEvents.UserHubEvents.order]: user(
+    HubEvents.UserHubEvents.order,
+    Models.Order,
+    (o, action) => HubEvent.order(o, false, action)
+  ),
+  [HubEvents.UserHubEvents.position]: user(
+    HubEvents.UserHubEvents.position,
+    Models.Position,
+    (p, action) => HubEvent.position(p, false, action)
+  ),
+  [HubEvents.UserHubEvents.trade]: user(
+    HubEvents.UserHubEvents.trade,
+    Models.Trade,
+    (t, action) => HubEvent.trade(t, false, action)
+  ),
+  [HubEvents.UserHubEvents.logout]: (args) => event(HubEvent.logout(args))
+}
+
+/** Decoders of the market hub's server-to-client methods. */
+export const marketDecoders: Readonly<Record<string, Decoder>> = {
+  [HubEvents.MarketHubEvents.quote]: market(HubEvents.MarketHubEvents.quote, HubEvents.Quote, HubEvent.quote),
+  [HubEvents.MarketHubEvents.trade]: market(
+    HubEvents.MarketHubEvents.trade,
+    HubEvents.GatewayTrade,
+    (c, t) => HubEvent.marketTrades(c, t)
+  ),
+  [HubEvents.MarketHubEvents.depth]: market(
+    HubEvents.MarketHubEvents.depth,
+    HubEvents.GatewayDepth,
+    (c, d) => HubEvent.depth(c, d)
+  )
+}
+
+/** A decoder for one hub: a table lookup and a precompiled Schema decode. */
+export const makeDecoder = (table: Readonly<Record<string, Decoder>>) =>
+(target: string, args: ReadonlyArray<unknown>): Decoded => {
+  const d = Object.prototype.hasOwnProperty.call(table, target) ? table[target] : undefined
+  return d === undefined ? { _tag: "Unknown", target } : d(args)
+}

@@ -1,0 +1,153 @@
+/**
+ * What runs on a live hub socket: the reader (decode, dedupe trades, publish),
+ * the pinger, the stale watchdog and the close watcher. All of it is forked
+ * into the socket's scope, so closing the scope stops it.
+ *
+ * @internal
+ */
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as PubSub from "effect/PubSub"
+import type * as Scope from "effect/Scope"
+import type { SignalR } from "../Config.js"
+import type { HubEvent } from "../HubEvent.js"
+import { describeClose, HubInvokeError, type HubSocket, type Inbound } from "../HubTransport.js"
+import type { LostCause } from "./connectionMachine.js"
+import type { Decoded } from "./decode.js"
+import type { HealthCounters } from "./health.js"
+import type { IdSet } from "./idSet.js"
+
+export interface Live {
+  readonly id: number
+  readonly socket: HubSocket
+  readonly scope: Scope.CloseableScope
+}
+
+export interface SocketContext {
+  readonly counters: HealthCounters
+  readonly decode: (target: string, args: ReadonlyArray<unknown>) => Decoded
+  /** Trade ids already delivered on the event stream. */
+  readonly delivered: IdSet
+  readonly events: PubSub.PubSub<HubEvent>
+  readonly health: SignalR["health"]
+  /** Reports that connection `id` is lost. */
+  readonly lost: (id: number, cause: LostCause, reason: string) => Effect.Effect<void>
+}
+
+/** Drops trades already delivered; returns what may go out. */
+export const dedupeTrades = (ctx: SocketContext, batch: Iterable<HubEvent>): Array<HubEvent> => {
+  const out: Array<HubEvent> = []
+  for (const e of batch) {
+    if (e._tag === "Trade" && !ctx.delivered.add(e.trade.id)) ctx.counters.duplicateTrades++
+    else out.push(e)
+  }
+  return out
+}
+
+/** Starts reading, pinging and watching a socket that just connected. */
+export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void> => {
+  const { counters } = ctx
+  const hc = ctx.health
+  const offer = (e: { readonly connectionId: number; readonly cause: LostCause; readonly reason: string }) =>
+    ctx.lost(e.connectionId, e.cause, e.reason)
+  const handleBatch = (conn: Live, batch: Chunk.Chunk<Inbound>) =>
+    Effect.gen(function*() {
+      counters.lastMessageAt = yield* Clock.currentTimeMillis
+      const out: Array<HubEvent> = []
+      const invalid: Array<{ target: string; error: string }> = []
+      let logout = false
+      for (const m of Chunk.toReadonlyArray(batch)) {
+        if (m._tag === "Activity") continue
+        const d = ctx.decode(m.target, m.arguments)
+        if (d._tag === "Event") {
+          if (d.event._tag === "Trade" && !ctx.delivered.add(d.event.trade.id)) {
+            counters.duplicateTrades++
+            continue
+          }
+          if (d.event._tag === "Logout") logout = true
+          out.push(d.event)
+        } else if (d._tag === "Invalid") {
+          counters.decodeFailures++
+          invalid.push(d)
+        } else {
+          counters.unknownTargets++
+        }
+      }
+      counters.eventsReceived += out.length
+      if (out.length > 0) yield* PubSub.publishAll(ctx.events, out)
+      for (const i of invalid) {
+        yield* Effect.logWarning(`undecodable ${i.target} payload dropped`).pipe(Effect.annotateLogs("error", i.error))
+      }
+      if (logout) {
+        counters.logouts++
+        yield* Effect.logWarning("GatewayLogout: the session was ended elsewhere; logging in afresh")
+        yield* offer({ connectionId: conn.id, cause: "logout", reason: "GatewayLogout" })
+      }
+    })
+
+  const reader = (conn: Live) =>
+    Effect.gen(function*() {
+      while (true) {
+        const [batch, done] = yield* conn.socket.incoming.takeAll
+        if (Chunk.isNonEmpty(batch)) yield* handleBatch(conn, batch)
+        if (done) return
+      }
+    })
+
+  const pinger = (conn: Live) =>
+    Effect.gen(function*() {
+      while (true) {
+        yield* Effect.sleep(hc.pingInterval)
+        const r = yield* conn.socket.ping.pipe(
+          Effect.timeoutFail({
+            duration: hc.pingTimeout,
+            onTimeout: () => new HubInvokeError({ method: "ping", reason: "Timeout", detail: `${hc.pingTimeout} ms` })
+          }),
+          Effect.either
+        )
+        if (r._tag === "Left") {
+          counters.pingFailures++
+          return yield* offer({ connectionId: conn.id, cause: "ping", reason: r.left.message })
+        }
+      }
+    })
+
+  const staleWatch = (conn: Live) =>
+    Effect.gen(function*() {
+      while (true) {
+        const now = yield* Clock.currentTimeMillis
+        const idle = now - (counters.lastMessageAt ?? now)
+        if (idle >= hc.staleThreshold) {
+          counters.staleDetections++
+          yield* Effect.logWarning(`stale: no message from the server for ${idle} ms; reconnecting`)
+          return yield* offer({
+            connectionId: conn.id,
+            cause: "stale",
+            reason: `no message from the server for ${idle} ms`
+          })
+        }
+        yield* Effect.sleep(hc.staleThreshold - idle)
+      }
+    })
+
+  const activate = (conn: Live) =>
+    Effect.gen(function*() {
+      counters.lastMessageAt = yield* Clock.currentTimeMillis
+      counters.connectedSince = counters.lastMessageAt
+      const readerFiber = yield* Effect.forkIn(reader(conn), conn.scope)
+      yield* Effect.forkIn(
+        conn.socket.closed.pipe(
+          Effect.tap(() => Fiber.await(readerFiber)),
+          Effect.flatMap((reason) =>
+            offer({ connectionId: conn.id, cause: "closed", reason: describeClose(reason) })
+          )
+        ),
+        conn.scope
+      )
+      yield* Effect.forkIn(pinger(conn), conn.scope)
+      yield* Effect.forkIn(staleWatch(conn), conn.scope)
+    })
+  return activate(conn)
+}

@@ -1,0 +1,148 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { AccountState, HubEvent } from "../src/index.js"
+import * as Data from "../src/internal/accountData.js"
+import * as F from "./utils/fixtures.js"
+import { flush, setup } from "./utils/harness.js"
+
+const C = "CON.F.US.MNQ.U26"
+const applyAll = (events: ReadonlyArray<HubEvent.HubEvent>, from = Data.empty) => Data.applyAll(from, events)
+const get = <K, V>(m: HashMap.HashMap<K, V>, k: K) => Option.getOrUndefined(HashMap.get(m, k))
+
+describe("AccountState core", () => {
+  it("keeps accounts by id, the latest version", () => {
+    const s = applyAll([HubEvent.account(F.account()), HubEvent.account(F.account({ balance: 49_000 }))])
+    assert.strictEqual(HashMap.size(s.accounts), 1)
+    assert.strictEqual(get(s.accounts, 465)?.balance, 49_000)
+  })
+
+  it("working orders stay in the working set; terminal ones leave it for the day's completed orders", () => {
+    const s = applyAll([
+      HubEvent.order(F.order({ id: 1, status: 6 })),
+      HubEvent.order(F.order({ id: 2, status: 1 })),
+      HubEvent.order(F.order({ id: 1, status: 2, fillVolume: 1 })),
+      HubEvent.order(F.order({ id: 3, status: 3 }))
+    ])
+    assert.deepStrictEqual([...HashMap.keys(s.orders)], [2])
+    assert.sameMembers([...HashMap.keys(s.completedOrders)], [1, 3])
+    assert.strictEqual(get(s.completedOrders, 1)?.status, 2)
+  })
+
+  it("a terminal status is final: a late non-terminal update of that order is ignored", () => {
+    const filled = applyAll([HubEvent.order(F.order({ id: 1, status: 2 }))])
+    const late = Data.apply(filled, HubEvent.order(F.order({ id: 1, status: 1 })))
+    assert.strictEqual(late, filled)
+    assert.isTrue(HashMap.isEmpty(late.orders))
+  })
+
+  it("an update older than the one held (updateTimestamp) is ignored", () => {
+    const newer = applyAll([HubEvent.order(F.order({ id: 1, size: 2, updateTimestamp: F.ts(F.T0 + 2000) }))])
+    const older = Data.apply(newer, HubEvent.order(F.order({ id: 1, size: 1, updateTimestamp: F.ts(F.T0 + 1000) })))
+    assert.strictEqual(get(older.orders, 1)?.size, 2)
+  })
+
+  it("positions: one per account and contract; type 0 / size 0 removes it", () => {
+    const opened = applyAll([HubEvent.position(F.position()), HubEvent.position(F.position({ size: 3 }))])
+    assert.strictEqual(HashMap.size(opened.positions), 1)
+    assert.strictEqual(get(opened.positions, AccountState.positionKey(465, C))?.size, 3)
+    const closed = Data.apply(opened, HubEvent.position(F.position({ type: 0, size: 0 })))
+    assert.isTrue(HashMap.isEmpty(closed.positions))
+    assert.strictEqual(Data.apply(closed, HubEvent.position(F.position({ type: 0, size: 0 }))), closed)
+  })
+
+  it("a trade is applied exactly once per id", () => {
+    const s = applyAll([
+      HubEvent.trade(F.trade({ id: 1, price: 1 })),
+      HubEvent.trade(F.trade({ id: 1, price: 2 }), true),
+      HubEvent.trade(F.trade({ id: 2 }))
+    ])
+    assert.strictEqual(HashMap.size(s.trades), 2)
+    assert.strictEqual(get(s.trades, 1)?.price, 1)
+    assert.strictEqual(s.version, 2)
+  })
+
+  it("quote deltas merge into the latest quote of the contract", () => {
+    const s = applyAll([
+      HubEvent.quote(C, { symbol: "F.US.MNQ", lastPrice: 1, bestBid: 0.75 }),
+      HubEvent.quote(C, { lastPrice: 2 })
+    ])
+    assert.deepStrictEqual(get(s.quotes, C), { symbol: "F.US.MNQ", lastPrice: 2, bestBid: 0.75 })
+  })
+
+  it("is persistent: an older snapshot does not change when events are applied", () => {
+    const before = applyAll([HubEvent.order(F.order({ id: 1 }))])
+    const after = Data.apply(before, HubEvent.order(F.order({ id: 2 })))
+    assert.strictEqual(HashMap.size(before.orders), 1)
+    assert.strictEqual(HashMap.size(after.orders), 2)
+    assert.strictEqual(Data.apply(after, HubEvent.logout()), after)
+  })
+
+  it("resetDay drops today's trades and ended orders, and keeps the rest", () => {
+    const s = Data.resetDay(applyAll([
+      HubEvent.trade(F.trade({ id: 1 })),
+      HubEvent.order(F.order({ id: 1, status: 2 })),
+      HubEvent.order(F.order({ id: 2 })),
+      HubEvent.position(F.position())
+    ]))
+    assert.isTrue(HashMap.isEmpty(s.trades) && HashMap.isEmpty(s.completedOrders))
+    assert.strictEqual(HashMap.size(s.orders) + HashMap.size(s.positions), 2)
+  })
+})
+
+describe("AccountState service", () => {
+  it.effect("apply updates the snapshot, and changes emits each new one", () =>
+    Effect.gen(function*() {
+      const state = yield* AccountState.make
+      yield* state.apply(HubEvent.order(F.order({ id: 1 })))
+      yield* state.applyAll([HubEvent.trade(F.trade({ id: 1 })), HubEvent.trade(F.trade({ id: 2 }))])
+      const s = yield* state.get
+      assert.strictEqual(s.version, 3)
+      assert.deepStrictEqual(AccountState.workingOrders(s, 465).map((o) => o.id), [1])
+      assert.deepStrictEqual(AccountState.tradesOf(s, 465).map((t) => t.id), [1, 2])
+      const latest = yield* state.snapshot.changes.pipe(Stream.take(1), Stream.runHead)
+      assert.strictEqual(Option.getOrThrow(latest), s)
+    }))
+
+  it.scoped("follows a hub: live events are applied, reconciled ones are left to the reconciler", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const state = yield* AccountState.make
+      yield* state.follow(h.conn)
+      yield* h.server.sockets[0].emit("GatewayUserOrder", F.wire(F.order({ id: 1 })))
+      yield* h.conn.publish([HubEvent.order(F.order({ id: 2 }), true)])
+      yield* flush
+      yield* state.settle
+      assert.deepStrictEqual([...HashMap.keys((yield* state.get).orders)], [1])
+    }))
+
+  it.scoped("watch records the entities live events touched while it is open", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const state = yield* AccountState.make
+      yield* state.follow(h.conn)
+      const touched = yield* Effect.scoped(Effect.gen(function*() {
+        const watch = yield* state.watch
+        yield* h.server.sockets[0].emit("GatewayUserOrder", F.wire(F.order({ id: 7 })))
+        yield* h.server.sockets[0].emit("GatewayUserPosition", F.wire(F.position()))
+        yield* h.server.sockets[0].emit("GatewayUserTrade", F.wire(F.trade({ id: 1 })))
+        yield* flush
+        yield* state.settle
+        return [...watch.touched()]
+      }))
+      assert.sameMembers(touched, ["o:7", `p:465:${C}`])
+    }))
+
+  it.effect("modify applies the returned events atomically with the read", () =>
+    Effect.gen(function*() {
+      const state = yield* AccountState.make
+      yield* state.apply(HubEvent.order(F.order({ id: 1 })))
+      const seen = yield* state.modify((s) =>
+        [HashMap.size(s.orders), [HubEvent.order(F.order({ id: 1, status: 3 }), true)]] as const
+      )
+      assert.strictEqual(seen, 1)
+      assert.isTrue(HashMap.isEmpty((yield* state.get).orders))
+    }))
+})

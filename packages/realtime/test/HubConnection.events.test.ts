@@ -1,0 +1,92 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { HubEvent } from "../src/index.js"
+import * as F from "./utils/fixtures.js"
+import { flush, setup, tagsOf } from "./utils/harness.js"
+
+const C = "CON.F.US.MNQ.U26"
+
+describe("HubConnection events", () => {
+  it.scoped("decodes user events, wrapped as {action, data} and bare, as live events", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const s = h.server.sockets[0]
+      yield* s.emit("GatewayUserOrder", { action: 1, data: F.wire(F.order({ id: 3408995735 })) })
+      yield* s.emit("GatewayUserAccount", F.wire(F.account()))
+      yield* s.emit("GatewayUserPosition", { action: 2, data: F.wire(F.position({ type: 0, size: 0 })) })
+      yield* s.emit("GatewayUserTrade", { action: 0, data: F.wire(F.trade({ id: 9, commissions: 0.5 })) })
+      yield* flush
+      const events = yield* h.events
+      assert.deepStrictEqual(tagsOf(events), ["Order", "Account", "Position", "Trade"])
+      assert.isTrue(events.every((e) => !e.reconciled))
+      const [order, account, position, trade] = events as [HubEvent.Order, HubEvent.Account, HubEvent.Position, HubEvent.Trade]
+      assert.strictEqual(order.order.id, 3408995735)
+      assert.strictEqual(order.action, 1)
+      assert.strictEqual(account.action, undefined)
+      assert.strictEqual(account.account.balance, 50_000)
+      assert.strictEqual(position.position.size, 0)
+      assert.strictEqual(position.action, 2)
+      assert.strictEqual(trade.trade.commissions, 0.5)
+      assert.strictEqual((yield* h.conn.health).eventsReceived, 4)
+    }))
+
+  it.scoped("decodes market events: quote deltas, trade and depth arrays", () =>
+    Effect.gen(function*() {
+      const h = yield* setup({ hub: "market" })
+      const s = h.server.sockets[0]
+      assert.includeMembers([...s.targets], ["GatewayQuote", "GatewayTrade", "GatewayDepth"])
+      yield* s.emit("GatewayQuote", C, { lastPrice: 21_500.25, bestBid: 21_500 })
+      yield* s.emit("GatewayTrade", C, [{ price: 21_500.25, timestamp: F.ts(F.T0), type: 0, volume: 2 }])
+      yield* s.emit("GatewayDepth", C, [{ timestamp: F.ts(F.T0), type: 6, price: 0, volume: 0, currentVolume: 0 }])
+      yield* flush
+      const events = yield* h.events
+      assert.deepStrictEqual(events[0], HubEvent.quote(C, { lastPrice: 21_500.25, bestBid: 21_500 }))
+      assert.strictEqual((events[1] as HubEvent.MarketTrades).trades[0].volume, 2)
+      assert.strictEqual((events[2] as HubEvent.Depth).entries[0].type, 6)
+    }))
+
+  it.scoped("an undecodable payload is logged and counted, never fatal", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const s = h.server.sockets[0]
+      yield* s.emit("GatewayUserOrder", { action: 1, data: { id: "not a number" } })
+      yield* s.emit("GatewayQuote", 42, {})
+      yield* s.emit("GatewayUserOrder")
+      yield* s.emit("GatewayUserOrder", F.wire(F.order({ id: 1 })))
+      yield* flush
+      assert.deepStrictEqual(tagsOf(yield* h.events), ["Order"])
+      const health = yield* h.conn.health
+      assert.strictEqual(health.decodeFailures, 2)
+      assert.strictEqual(health.unknownTargets, 1) // GatewayQuote is not a user hub method
+      assert.isTrue(health.healthy)
+      assert.strictEqual(h.server.sockets.length, 1)
+    }))
+
+  it.scoped("a trade id is delivered once, whether it comes live twice or is published after", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const s = h.server.sockets[0]
+      yield* s.emit("GatewayUserTrade", F.wire(F.trade({ id: 5 })))
+      yield* s.emit("GatewayUserTrade", F.wire(F.trade({ id: 5 })))
+      yield* flush
+      assert.strictEqual(yield* h.conn.publish([HubEvent.trade(F.trade({ id: 5 }), true)]), 0)
+      assert.strictEqual(yield* h.conn.publish([HubEvent.trade(F.trade({ id: 6 }), true)]), 1)
+      yield* s.emit("GatewayUserTrade", F.wire(F.trade({ id: 6 })))
+      yield* flush
+      const events = yield* h.events
+      assert.deepStrictEqual(events.map((e) => e._tag === "Trade" && [e.trade.id, e.reconciled]), [[5, false], [6, true]])
+      assert.strictEqual((yield* h.conn.health).duplicateTrades, 3)
+    }))
+
+  it.scoped("events queued in the socket when it drops are still delivered", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const s = h.server.sockets[0]
+      yield* s.emit("GatewayUserOrder", F.wire(F.order({ id: 1 })))
+      yield* s.emit("GatewayUserOrder", F.wire(F.order({ id: 2 })))
+      yield* s.drop()
+      yield* flush
+      assert.deepStrictEqual(tagsOf(yield* h.events), ["Order", "Order"])
+      assert.strictEqual(h.server.sockets.length, 2)
+    }))
+})
