@@ -3,6 +3,8 @@
  * SubscriptionRef: set it at start-up (Options.faults), change it at run time
  * (`set` / `update`, or `POST /admin/faults`), and watch it (`changes`, e.g.
  * for the hub server). Setting a plan re-seeds the PRNG and resets its counts.
+ * The hub rules draw from a generator of their own (`hubEvents`,
+ * `hubConnect`), so hub traffic does not shift the REST faults.
  *
  * @since 0.1.0
  */
@@ -14,8 +16,10 @@ import type * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { FaultPlan } from "./FaultPlan.js"
 import { decide as decideWith, type Decision, type FaultState, initialState } from "./internal/Faults.js"
+import * as HubFaults from "./internal/HubFaults.js"
 
 export type { Decision } from "./internal/Faults.js"
+export type { EventFault, HubName } from "./internal/HubFaults.js"
 
 export interface Service {
   /** The plan in force. */
@@ -28,8 +32,18 @@ export interface Service {
   readonly changes: Stream.Stream<FaultPlan>
   /** The faults for one request of `endpoint`. */
   readonly decide: (endpoint: { readonly name: string; readonly mutating: boolean }) => Effect.Effect<Decision>
-  /** A PRNG draw in [0, 1) from the plan's generator (for hub rules). */
+  /** A PRNG draw in [0, 1) from the plan's generator. */
   readonly draw: Effect.Effect<number>
+  /**
+   * The per-event hub rules for one batch of events on a connection of `hub`:
+   * a synchronous decider (one call per event), or undefined when no
+   * per-event rule applies (the fast path).
+   */
+  readonly hubEvents: (hub: HubFaults.HubName) => Effect.Effect<(() => HubFaults.EventFault) | undefined>
+  /** Whether the plan refuses a connection attempt to `hub` now (`refuseReconnect`), and with which status. */
+  readonly hubConnect: (hub: HubFaults.HubName) => Effect.Effect<{ readonly status: 401 | 503 } | undefined>
+  /** Records that a connection of `hub` was dropped (opens `refuseReconnect.afterDrop` windows). */
+  readonly hubDropped: (hub: HubFaults.HubName) => Effect.Effect<void>
 }
 
 export class FaultInjector extends Context.Tag("@tradeguard/simulator/FaultInjector")<FaultInjector, Service>() {}
@@ -39,9 +53,11 @@ export const make = (initial: FaultPlan, seed: number): Effect.Effect<Service> =
   Effect.gen(function*() {
     const ref = yield* SubscriptionRef.make(initial)
     let state: FaultState = initialState(initial, seed)
+    let hubState = HubFaults.initialHubState(initial, seed)
     const set = Effect.fn("FaultInjector.set")(function*(plan: FaultPlan) {
       yield* SubscriptionRef.set(ref, plan)
       state = initialState(plan, seed)
+      hubState = HubFaults.initialHubState(plan, seed)
     })
     const update = Effect.fn("FaultInjector.update")(function*(f: (plan: FaultPlan) => FaultPlan) {
       const next = f(yield* SubscriptionRef.get(ref))
@@ -58,7 +74,26 @@ export const make = (initial: FaultPlan, seed: number): Effect.Effect<Service> =
       update,
       changes: ref.changes,
       decide,
-      draw: Effect.sync(() => state.prng.next())
+      draw: Effect.sync(() => state.prng.next()),
+      hubEvents: (hub) =>
+        Effect.map(SubscriptionRef.get(ref), (plan) => {
+          const rules = HubFaults.rulesFor(plan, hub)
+          if (!HubFaults.hasEventRules(rules)) return undefined
+          const s = hubState
+          return () => HubFaults.decideEvent(rules, s)
+        }),
+      hubConnect: (hub) =>
+        Effect.zipWith(
+          SubscriptionRef.get(ref),
+          Clock.currentTimeMillis,
+          (plan, now) => HubFaults.decideConnect(plan, hubState, hub, now)
+        ),
+      hubDropped: (hub) =>
+        Effect.zipWith(
+          SubscriptionRef.get(ref),
+          Clock.currentTimeMillis,
+          (plan, now) => HubFaults.noteDrop(plan, hubState, hub, now)
+        )
     } satisfies Service
   })
 

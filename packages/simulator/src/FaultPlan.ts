@@ -1,9 +1,10 @@
 /**
  * A typed, seeded fault plan. Every rule is optional; `{}` is a healthy
  * gateway. REST rules: added latency, a share of 5xx replies, bursts of 429,
- * and "apply the mutation, then drop the reply". Hub rules are declared here
- * so that one plan (one JSON file) describes a whole scenario; the hub server
- * enforces them.
+ * and "apply the mutation, then drop the reply". Hub rules (`hub`: dropped,
+ * stalled and refused connections, lost and delayed events, token expiry)
+ * live in the same plan, so one JSON file describes a whole scenario; the hub
+ * server enforces them.
  *
  * Randomness comes from one PRNG seeded with `seed` (or the simulator's seed)
  * and re-seeded whenever the plan is set: the same plan and the same request
@@ -78,30 +79,70 @@ export const DropReply = Schema.Struct({
 /** Which hub a hub rule applies to (both when absent). */
 export const HubName = Schema.Literal("user", "market")
 
-/** Hub faults (enforced by the hub server). */
+/**
+ * Hub faults, enforced by the hub server (`Hubs`) on WebSocket and in-process
+ * connections alike. The per-event rules are drawn for every event about to be
+ * sent on a connection (invocations, not pings or completions), in the order
+ * drop, stall, lose, delay, from the plan's own hub PRNG.
+ */
 export const HubFaults = Schema.Struct({
+  /** The hubs the rules apply to (both when absent). */
   hubs: Schema.optional(Schema.Array(HubName)),
-  /** Close a connection abruptly, per event sent. */
-  dropConnection: Schema.optional(Schema.Struct({ probability: Probability, count: Schema.optional(Count) })),
-  /** Stop sending anything (events and pings) for a while, per event sent. */
+  /**
+   * Per event sent: end the connection instead of sending it. Abruptly (the
+   * socket breaks, no Close message) unless `closeFrame` is true: then a Close
+   * message (type 7) with `error` comes first.
+   */
+  dropConnection: Schema.optional(Schema.Struct({
+    probability: Probability,
+    count: Schema.optional(Count),
+    closeFrame: Schema.optional(Schema.Boolean),
+    error: Schema.optional(Schema.String)
+  })),
+  /**
+   * Per event sent: stop sending anything (events, completions and pings) for
+   * `durationMillis`, or until the connection ends when absent. What was held
+   * back is sent when the stall ends.
+   */
   stallConnection: Schema.optional(
-    Schema.Struct({ probability: Probability, durationMillis: Millis, count: Schema.optional(Count) })
+    Schema.Struct({ probability: Probability, durationMillis: Schema.optional(Millis), count: Schema.optional(Count) })
   ),
-  /** Lose single events. */
+  /** Per event sent: lose it. */
   loseEvents: Schema.optional(Schema.Struct({ probability: Probability, count: Schema.optional(Count) })),
-  /** Deliver events late (order kept). */
+  /** Per event sent: send it `minMillis..maxMillis` late (order kept: the events behind it wait too). */
   delayEvents: Schema.optional(
-    Schema.Struct({ probability: Probability, minMillis: Millis, maxMillis: Schema.optional(Millis) })
+    Schema.Struct({
+      probability: Probability,
+      minMillis: Millis,
+      maxMillis: Schema.optional(Millis),
+      count: Schema.optional(Count)
+    })
   ),
-  /** Refuse new connections (handshake fails) for a while after a drop, or with a share. */
+  /**
+   * Refuse connection attempts at the upgrade with HTTP `status` (503 by
+   * default, or 401). Each attempt is refused with `probability`; with
+   * `durationMillis` a refusal opens a window in which every attempt is
+   * refused. With `afterDrop`, only attempts in the `durationMillis` after a
+   * dropped connection (by this plan or `Hubs.drop`) are candidates. `count`
+   * caps how often the rule fires (a window counts once).
+   */
   refuseReconnect: Schema.optional(
     Schema.Struct({
       probability: Probability,
       durationMillis: Schema.optional(Millis),
-      count: Schema.optional(Count)
+      count: Schema.optional(Count),
+      status: Schema.optional(Schema.Literal(401, 503)),
+      afterDrop: Schema.optional(Schema.Boolean)
     })
-  )
+  ),
+  /**
+   * Close connections whose token expires (or is expired by
+   * `/admin/expireTokens`) with a Close message. Default true; false keeps
+   * them open, as a gateway that checks the token only at connect would.
+   */
+  closeOnTokenExpiry: Schema.optional(Schema.Boolean)
 })
+export type HubFaults = typeof HubFaults.Type
 
 export const FaultPlan = Schema.Struct({
   /** Seeds the plan's PRNG (default: the simulator's seed). */

@@ -1,8 +1,9 @@
 /**
  * The simulator's options and their defaults: users and their API keys,
  * accounts, contracts, the market (seed, tick interval, liquidity), auth and
- * rate limits, and the initial fault plan. Everything is optional: `{}` gives
- * the user `demo` / `demo-api-key` with two accounts and MNQ, MES, NQ and ES.
+ * rate limits, the hubs' timers, and the initial fault plan. Everything is
+ * optional: `{}` gives the user `demo` / `demo-api-key` with two accounts and
+ * MNQ, MES, NQ and ES.
  *
  * @since 0.1.0
  */
@@ -99,6 +100,10 @@ export interface Options {
   }
   /** The fault plan in force at start-up (default: none). */
   readonly faults?: FaultPlan
+  /** The hubs send a ping (type 6) on every connection this often (default 15 seconds, as ASP.NET Core). */
+  readonly hubPingInterval?: Duration.DurationInput
+  /** A WebSocket whose handshake does not arrive within this time is closed (default 15 seconds). */
+  readonly hubHandshakeTimeout?: Duration.DurationInput
   /** The first order id (default 3,400,000,000: above 2^31 like the live ids). */
   readonly firstOrderId?: number
   /** The first trade id (default 3,700,000,000). */
@@ -129,6 +134,8 @@ export interface Resolved {
     readonly general: { readonly limit: number; readonly windowMillis: number }
   }
   readonly faults: FaultPlan
+  readonly hubPingMillis: number
+  readonly hubHandshakeMillis: number
   readonly firstOrderId: number
   readonly firstTradeId: number
 }
@@ -229,6 +236,8 @@ export const resolve = (options: Options = {}): Resolved => {
       general: window(options.rateLimits?.general, 200, 60_000)
     },
     faults: options.faults ?? {},
+    hubPingMillis: Math.max(1, Duration.toMillis(Duration.decode(options.hubPingInterval ?? "15 seconds"))),
+    hubHandshakeMillis: Duration.toMillis(Duration.decode(options.hubHandshakeTimeout ?? "15 seconds")),
     firstOrderId: options.firstOrderId ?? 3_400_000_000,
     firstTradeId: options.firstTradeId ?? 3_700_000_000
   }

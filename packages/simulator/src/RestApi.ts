@@ -11,7 +11,8 @@
  * {@link ReplyDropped}, which the in-process client reports as a transport
  * failure and the socket server as a destroyed connection.
  *
- * Also `GET /api/Status/ping` (text `pong`) and loopback-only `/admin/*`.
+ * Also `GET /api/Status/ping` (text `pong`), loopback-only `/admin/*`, and
+ * the hubs' `POST /hubs/<hub>/negotiate`.
  *
  * @since 0.1.0
  */
@@ -29,6 +30,7 @@ import type * as SchemaAST from "effect/SchemaAST"
 import type { Service as AuthService, Session } from "./Auth.js"
 import type { Service as ExchangeService } from "./Exchange.js"
 import type { Service as FaultService } from "./FaultInjector.js"
+import type { Service as HubsService } from "./Hubs.js"
 import { admin } from "./internal/Admin.js"
 import * as Handlers from "./internal/Handlers.js"
 import { failure, nullPayload, problem, problemOf, success, withNulls } from "./internal/Wire.js"
@@ -45,6 +47,8 @@ export interface Services {
   readonly auth: AuthService
   readonly rateLimiter: RateLimiterService
   readonly faults: FaultService
+  /** The hubs: `POST /hubs/<hub>/negotiate` and `/admin/hub/*` (absent: 404). */
+  readonly hubs?: HubsService | undefined
 }
 
 interface Codec {
@@ -66,6 +70,30 @@ export const unauthorized = HttpServerResponse.empty({ status: 401, headers: { "
 export const tooManyRequests = (retryAfterSeconds: number) =>
   HttpServerResponse.text("Too Many Requests", { status: 429, headers: { "retry-after": String(retryAfterSeconds) } })
 const serverError = (status: number) => HttpServerResponse.text(`simulated fault: HTTP ${status}`, { status })
+
+const negotiatePath = /^\/hubs\/(user|market)\/negotiate$/
+
+/**
+ * `POST /hubs/<hub>/negotiate?negotiateVersion=1` (token as for the
+ * WebSocket: `access_token` or Bearer). Other plain HTTP requests to a hub
+ * are 400: the hubs speak WebSocket only (the upgrade is served by HubServer).
+ */
+const hubRequest = (hubs: HubsService | undefined, request: HttpServerRequest.HttpServerRequest, path: string) =>
+  Effect.gen(function*() {
+    const m = negotiatePath.exec(path)
+    const hub = path.replace(/\/+$/, "")
+    if (hubs === undefined || (m === null && hub !== "/hubs/user" && hub !== "/hubs/market")) {
+      return HttpServerResponse.empty({ status: 404 })
+    }
+    if (m === null) return HttpServerResponse.text("Connection ID required", { status: 400 })
+    if (request.method !== "POST") return HttpServerResponse.empty({ status: 405, headers: { allow: "POST" } })
+    const query = new URLSearchParams(request.url.split("?")[1] ?? "")
+    const token = query.get("access_token") ?? bearer(request.headers["authorization"])
+    return yield* hubs.negotiate(m[1] as "user" | "market", token).pipe(
+      Effect.map((reply) => json(reply)),
+      Effect.catchTag("Unauthenticated", () => Effect.succeed(unauthorized))
+    )
+  })
 
 /** The REST app. */
 export const make = (services: Services): HttpApp.Default<ReplyDropped> => {
@@ -134,6 +162,7 @@ export const make = (services: Services): HttpApp.Default<ReplyDropped> => {
         : HttpServerResponse.empty({ status: 405, headers: { allow: "GET" } })
     }
     if (path.startsWith("/admin/")) return yield* admin(services, request, path)
+    if (path.startsWith("/hubs/")) return yield* hubRequest(services.hubs, request, path)
     const endpoint = Endpoints.byPath.get(path)
     if (endpoint === undefined) return HttpServerResponse.empty({ status: 404 })
     if (request.method !== "POST") return HttpServerResponse.empty({ status: 405, headers: { allow: "POST" } })

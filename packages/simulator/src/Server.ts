@@ -1,6 +1,7 @@
 /**
- * Serves the simulator's REST app on a real socket with
- * `@effect/platform-node` (127.0.0.1 by default; port 0 picks a free port).
+ * Serves the simulator's REST app and its SignalR hubs (`/hubs/user`,
+ * `/hubs/market`) on one real socket with `@effect/platform-node`
+ * (127.0.0.1 by default; port 0 picks a free port).
  * A reply dropped by the fault plan destroys the connection, so the client
  * sees a reset after the change was applied.
  *
@@ -14,6 +15,7 @@ import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequ
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
+import * as HubServer from "./HubServer.js"
 import type { Options } from "./Options.js"
 import type { ReplyDropped } from "./RestApi.js"
 import type * as HttpApp from "@effect/platform/HttpApp"
@@ -34,13 +36,30 @@ export const socketApp = (app: HttpApp.Default<ReplyDropped>): HttpApp.Default =
       return Effect.interrupt
     }))
 
-/** Serves the Simulator in context on a socket. */
+/**
+ * Serves the Simulator in context on a socket: the REST app on `request`, the
+ * hubs (`HubServer`) on `upgrade`. Closing the layer breaks the open hub
+ * connections first, so the HTTP server can close.
+ */
 export const layer = (options: ServerOptions = {}): Layer.Layer<HttpServer.HttpServer, ServeError, Simulator.Simulator> =>
-  Layer.unwrapEffect(Effect.map(Simulator.Simulator, (sim) => HttpServer.serve(socketApp(sim.app)))).pipe(
-    Layer.provideMerge(
-      NodeHttpServer.layer(() => createServer(), { port: options.port ?? 0, host: options.host ?? "127.0.0.1" })
+  Layer.unwrapEffect(Effect.map(Simulator.Simulator, (sim) => {
+    const server = createServer()
+    const handlers = Layer.scopedDiscard(Effect.gen(function*() {
+      const request = yield* NodeHttpServer.makeHandler(socketApp(sim.app))
+      const upgrade = yield* HubServer.makeUpgradeHandler(sim.hubs, sim.config.hubHandshakeMillis)
+      server.on("request", request)
+      server.on("upgrade", upgrade)
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          server.off("request", request)
+          server.off("upgrade", upgrade)
+        })
+      )
+    }))
+    return handlers.pipe(
+      Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" }))
     )
-  )
+  }))
 
 /** A simulator for `options` served on a socket: the simulator's services and the HttpServer (for its address). */
 export const layerSimulator = (

@@ -1,6 +1,6 @@
 /**
- * The simulator: exchange, auth, rate limiter and fault injector behind the
- * REST app, as one scoped service. Run it in-process with
+ * The simulator: exchange, auth, rate limiter, fault injector and the two
+ * SignalR hubs behind the REST app, as one scoped service. Run it in-process with
  * {@link layerInProcess} (an HttpClient that calls the app directly, no
  * socket: ideal under TestClock), or on a port with `Server.layer`.
  *
@@ -33,6 +33,7 @@ import * as Auth from "./Auth.js"
 import * as Exchange from "./Exchange.js"
 import * as FaultInjector from "./FaultInjector.js"
 import type { FaultPlan } from "./FaultPlan.js"
+import * as Hubs from "./Hubs.js"
 import { type Options, type Resolved, resolve } from "./Options.js"
 import * as RateLimiter from "./RateLimiter.js"
 import * as RestApi from "./RestApi.js"
@@ -46,6 +47,8 @@ export interface Service {
   readonly auth: Auth.Service
   readonly rateLimiter: RateLimiter.Service
   readonly faults: FaultInjector.Service
+  /** The two SignalR hubs: the in-process API (`hubs.connect`) and operator commands (drop, stall, refuse). */
+  readonly hubs: Hubs.Service
   /** The REST app (fails with ReplyDropped when the fault plan drops a reply). */
   readonly app: HttpApp.Default<RestApi.ReplyDropped>
   /** Replaces the fault plan (shorthand for `faults.set`). */
@@ -59,11 +62,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
   Effect.gen(function*() {
     const config = resolve(options)
     const exchange = yield* Exchange.make(config)
-    const auth = yield* Auth.make(config, exchange.publish)
+    const baseAuth = yield* Auth.make(config, exchange.publish)
     const rateLimiter = yield* RateLimiter.make(config.rateLimits)
     const faults = yield* FaultInjector.make(config.faults, config.seed)
-    const app = RestApi.make({ exchange, auth, rateLimiter, faults })
-    return { config, exchange, auth, rateLimiter, faults, app, setFaults: faults.set } satisfies Service
+    const hubs = yield* Hubs.make(config, { exchange, auth: baseAuth, faults })
+    // Expiring tokens also closes the hub connections that use them.
+    const auth: Auth.Service = {
+      ...baseAuth,
+      expireTokens: (userName) => Effect.tap(baseAuth.expireTokens(userName), () => hubs.checkTokens)
+    }
+    const app = RestApi.make({ exchange, auth, rateLimiter, faults, hubs })
+    return { config, exchange, auth, rateLimiter, faults, hubs, app, setFaults: faults.set } satisfies Service
   })
 
 /** Everything a simulator provides, each service also under its own tag. */

@@ -1,7 +1,7 @@
 /**
  * Loopback-only operator endpoints under `/admin/`: the fault plan, forced
- * logout, token expiry, pinned prices, account changes, snapshots and the
- * rate-limit windows. In-process requests (no remote address) count as local.
+ * logout, token expiry, pinned prices, account changes, snapshots, the
+ * rate-limit windows, and the hubs' connections (`/admin/hub/*`). In-process requests (no remote address) count as local.
  *
  * @internal
  */
@@ -39,6 +39,50 @@ const bodyOf = <A, I>(request: HttpServerRequest.HttpServerRequest, schema: Sche
   })
 
 const notFound = (what: string) => json({ error: `${what} was not found.` }, 404)
+
+const Hub = Schema.optional(Schema.Literal("user", "market"))
+const HubFilter = { hub: Hub, userName: Schema.optional(Schema.String), connectionId: Schema.optional(Schema.String) }
+const DropBody = Schema.Struct({
+  ...HubFilter,
+  closeFrame: Schema.optional(Schema.Boolean),
+  error: Schema.optional(Schema.String)
+})
+const StallBody = Schema.Struct({ ...HubFilter, durationMillis: Schema.optional(Schema.Number.pipe(Schema.nonNegative())) })
+const RefuseBody = Schema.Struct({
+  hub: Hub,
+  durationMillis: Schema.Number.pipe(Schema.nonNegative()),
+  status: Schema.optional(Schema.Literal(401, 503))
+})
+
+/** `/admin/hub/*`: list, drop, stall connections and refuse new ones. */
+const hubAdmin = (
+  hubs: NonNullable<Services["hubs"]>,
+  request: HttpServerRequest.HttpServerRequest,
+  route: string
+): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Effect.gen(function*() {
+    switch (route) {
+      case "GET /admin/hub/connections":
+        return json(yield* hubs.connections)
+      case "POST /admin/hub/drop": {
+        const b = yield* bodyOf(request, DropBody)
+        return Either.isLeft(b) ? b.left : json({ dropped: yield* hubs.drop(b.right, b.right) })
+      }
+      case "POST /admin/hub/stall": {
+        const b = yield* bodyOf(request, StallBody)
+        if (Either.isLeft(b)) return b.left
+        return json({ stalled: yield* hubs.stall(b.right, b.right.durationMillis) })
+      }
+      case "POST /admin/hub/refuse": {
+        const b = yield* bodyOf(request, RefuseBody)
+        if (Either.isLeft(b)) return b.left
+        yield* hubs.refuse(b.right.durationMillis, b.right)
+        return json({ refusing: b.right })
+      }
+      default:
+        return HttpServerResponse.empty({ status: 404 })
+    }
+  })
 
 export const admin = (
   services: Services,
@@ -97,6 +141,8 @@ export const admin = (
         yield* rateLimiter.reset
         return json({ reset: true })
       default:
-        return HttpServerResponse.empty({ status: 404 })
+        return services.hubs !== undefined && path.startsWith("/admin/hub/")
+          ? yield* hubAdmin(services.hubs, request, route)
+          : HttpServerResponse.empty({ status: 404 })
     }
   })
