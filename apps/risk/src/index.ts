@@ -5,3 +5,4 @@
  * @since 0.1.0
  */
 export * as AppConfig from "./AppConfig.js"
+export * as Runtime from "./Runtime.js"
