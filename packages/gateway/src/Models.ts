@@ -14,7 +14,11 @@ import { OrderSideSchema, OrderStatusSchema, OrderTypeSchema, PositionTypeSchema
 export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) =>
   Schema.optionalWith(schema, { nullable: true })
 
-const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:?\d{2})?$/
+/**
+ * The ISO shape, `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:?\d{2})?$`,
+ * is matched by hand (see {@link isTimestamp}): its fixed part, `d` for a digit.
+ */
+const shapeTemplate = "dddd-dd-ddTdd:dd:dd"
 
 /**
  * An ISO-8601 timestamp as the gateway writes it, e.g.
@@ -22,11 +26,72 @@ const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}
  * round-trips exactly; use {@link timestampToMillis} to compare.
  */
 export const Timestamp = Schema.String.pipe(
-  Schema.filter((s) => isoPattern.test(s) && !Number.isNaN(timestampToMillis(s)), {
+  Schema.filter(isTimestamp, {
     message: () => "expected an ISO-8601 timestamp with an offset"
   }),
   Schema.annotations({ identifier: "Timestamp" })
 )
+
+/**
+ * The check behind {@link Timestamp}: the ISO shape above, and a date that
+ * `Date.parse` accepts. When to use: validating a timestamp string without a
+ * Schema (the fast decoders). Real calendar dates with hours 00-23 and
+ * `Z` / `±HH:MM` offsets (all the gateway sends) are accepted from their
+ * digits alone; anything else (hour 24, `±HHMM`, 30 February, ...) is left to
+ * `Date.parse` exactly as before, so the verdict is the same as ever.
+ */
+export function isTimestamp(s: string): boolean {
+  const zone = zoneIndex(s)
+  return zone >= 0 && (isPlainDateTime(s, zone) || !Number.isNaN(timestampToMillis(s)))
+}
+
+const isDigit = (s: string, i: number): boolean => {
+  const c = s.charCodeAt(i)
+  return c >= 48 && c <= 57
+}
+
+/** Where the zone starts if `s` has the ISO shape (the fraction has 1 to 7 digits), else -1. */
+const zoneIndex = (s: string): number => {
+  const n = s.length
+  if (n < 19) return -1
+  for (let i = 0; i < 19; i++) {
+    const t = shapeTemplate.charCodeAt(i)
+    if (t === 100 ? !isDigit(s, i) : s.charCodeAt(i) !== t) return -1
+  }
+  let i = 19
+  if (s.charCodeAt(i) === 46) {
+    do i++; while (i < n && isDigit(s, i))
+    if (i === 20 || i > 27) return -1
+  }
+  const rest = n - i
+  if (rest === 0 || (rest === 1 && s.charCodeAt(i) === 90)) return i
+  const sign = s.charCodeAt(i)
+  if ((sign !== 43 && sign !== 45) || (rest !== 5 && rest !== 6)) return -1
+  const ok = isDigit(s, i + 1) && isDigit(s, i + 2) && isDigit(s, n - 2) && isDigit(s, n - 1) &&
+    (rest === 5 || s.charCodeAt(i + 3) === 58)
+  return ok ? i : -1
+}
+
+const digits2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48
+
+const daysInMonth = (year: number, month: number): number =>
+  month === 2
+    ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28)
+    : month === 4 || month === 6 || month === 9 || month === 11
+    ? 30
+    : 31
+
+/** For a string of the ISO shape: a real calendar date and time, and a zone any ISO parser accepts. */
+const isPlainDateTime = (s: string, zone: number): boolean => {
+  const month = digits2(s, 5)
+  const day = digits2(s, 8)
+  if (month < 1 || month > 12 || day < 1 || digits2(s, 11) > 23 || digits2(s, 14) > 59 || digits2(s, 17) > 59) {
+    return false
+  }
+  if (day > 28 && day > daysInMonth(digits2(s, 0) * 100 + digits2(s, 2), month)) return false
+  const rest = s.length - zone // 0: none, 1: "Z", 5: ±HHMM (left to Date.parse), 6: ±HH:MM
+  return rest <= 1 || (rest === 6 && digits2(s, zone + 1) <= 23 && digits2(s, zone + 4) <= 59)
+}
 
 /** Milliseconds since the epoch of a gateway timestamp (sub-millisecond digits are dropped). */
 export function timestampToMillis(s: string): number {

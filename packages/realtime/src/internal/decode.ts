@@ -1,13 +1,14 @@
 /**
- * Hub invocation (target, arguments) -> HubEvent, with the gateway's hub
- * schemas, precompiled once per event type. Pure; never throws.
+ * Hub invocation (target, arguments) -> HubEvent, with the gateway's fast
+ * decoders (`FastDecode`): the hand-written path accepts and builds exactly
+ * what the hub Schemas do, and the Schema decode runs only for a payload it
+ * turns down, to produce the error message. Pure; never throws.
  *
  * @internal
  */
-import { HubEvents, Models } from "@tradeguard/gateway"
+import { FastDecode, HubEvents } from "@tradeguard/gateway"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
 import * as HubEvent from "../HubEvent.js"
 
 /** The result of decoding one invocation. */
@@ -17,6 +18,8 @@ export type Decoded =
   | { readonly _tag: "Unknown"; readonly target: string }
 
 type Decoder = (args: ReadonlyArray<unknown>) => Decoded
+/** A `FastDecode.decodeX`: the fast path, then the Schema (for its error). */
+type Decode<A> = (u: unknown) => Either.Either<A, ParseResult.ParseError>
 
 const invalid = (target: string, error: string): Decoded => ({ _tag: "Invalid", target, error })
 const event = (e: HubEvent.HubEvent): Decoded => ({ _tag: "Event", event: e })
@@ -26,62 +29,58 @@ const parseError = (target: string, e: ParseResult.ParseError): Decoded =>
 
 /**
  * The user events' `{action, data}` wrapper is unwrapped here and the payload
- * decoded with its model Schema directly: the same acceptance as
+ * decoded as its model Schema would: the same acceptance as
  * `HubEvents.GatewayUserOrder` & co. (wrapped or bare), without the cost of
  * their Union + transform on every event.
  */
-const user = <A, I>(
+const user = <A>(
   target: string,
-  payload: Schema.Schema<A, I>,
+  decode: Decode<A>,
   make: (a: A, action: number | undefined) => HubEvent.HubEvent
-): Decoder => {
-  const decode = Schema.decodeUnknownEither(payload)
-  return (args) => {
-    if (args.length < 1) return invalid(target, "expected 1 argument")
-    const input = args[0]
-    const wrapped = typeof input === "object" && input !== null && "action" in input && "data" in input
-    const action = wrapped ? (input as { readonly action: unknown }).action : undefined
-    if (wrapped && typeof action !== "number") return invalid(target, "action must be a number")
-    const r = decode(wrapped ? (input as { readonly data: unknown }).data : input)
-    return Either.isRight(r) ? event(make(r.right, action as number | undefined)) : parseError(target, r.left)
-  }
+): Decoder =>
+(args) => {
+  if (args.length < 1) return invalid(target, "expected 1 argument")
+  const input = args[0]
+  const wrapped = typeof input === "object" && input !== null && "action" in input && "data" in input
+  const action = wrapped ? (input as { readonly action: unknown }).action : undefined
+  if (wrapped && typeof action !== "number") return invalid(target, "action must be a number")
+  const r = decode(wrapped ? (input as { readonly data: unknown }).data : input)
+  return Either.isRight(r) ? event(make(r.right, action as number | undefined)) : parseError(target, r.left)
 }
 
-const market = <A, I>(
+const market = <A>(
   target: string,
-  schema: Schema.Schema<A, I>,
+  decode: Decode<A>,
   make: (contractId: string, a: A) => HubEvent.HubEvent
-): Decoder => {
-  const decode = Schema.decodeUnknownEither(schema)
-  return (args) => {
-    if (args.length < 2) return invalid(target, "expected 2 arguments (contractId, data)")
-    const contractId = args[0]
-    if (typeof contractId !== "string") return invalid(target, "contractId must be a string")
-    const r = decode(args[1])
-    return Either.isRight(r) ? event(make(contractId, r.right)) : parseError(target, r.left)
-  }
+): Decoder =>
+(args) => {
+  if (args.length < 2) return invalid(target, "expected 2 arguments (contractId, data)")
+  const contractId = args[0]
+  if (typeof contractId !== "string") return invalid(target, "contractId must be a string")
+  const r = decode(args[1])
+  return Either.isRight(r) ? event(make(contractId, r.right)) : parseError(target, r.left)
 }
 
 /** Decoders of the user hub's server-to-client methods. */
 export const userDecoders: Readonly<Record<string, Decoder>> = {
   [HubEvents.UserHubEvents.account]: user(
     HubEvents.UserHubEvents.account,
-    Models.Account,
+    FastDecode.decodeAccount,
     (a, action) => HubEvent.account(a, false, action)
   ),
   [HubEvents.UserHubEvents.order]: user(
     HubEvents.UserHubEvents.order,
-    Models.Order,
+    FastDecode.decodeOrder,
     (o, action) => HubEvent.order(o, false, action)
   ),
   [HubEvents.UserHubEvents.position]: user(
     HubEvents.UserHubEvents.position,
-    Models.Position,
+    FastDecode.decodePosition,
     (p, action) => HubEvent.position(p, false, action)
   ),
   [HubEvents.UserHubEvents.trade]: user(
     HubEvents.UserHubEvents.trade,
-    Models.Trade,
+    FastDecode.decodeTrade,
     (t, action) => HubEvent.trade(t, false, action)
   ),
   [HubEvents.UserHubEvents.logout]: (args) => event(HubEvent.logout(args))
@@ -89,20 +88,20 @@ export const userDecoders: Readonly<Record<string, Decoder>> = {
 
 /** Decoders of the market hub's server-to-client methods. */
 export const marketDecoders: Readonly<Record<string, Decoder>> = {
-  [HubEvents.MarketHubEvents.quote]: market(HubEvents.MarketHubEvents.quote, HubEvents.Quote, HubEvent.quote),
+  [HubEvents.MarketHubEvents.quote]: market(HubEvents.MarketHubEvents.quote, FastDecode.decodeQuote, HubEvent.quote),
   [HubEvents.MarketHubEvents.trade]: market(
     HubEvents.MarketHubEvents.trade,
-    HubEvents.GatewayTrade,
+    FastDecode.decodeMarketTrades,
     (c, t) => HubEvent.marketTrades(c, t)
   ),
   [HubEvents.MarketHubEvents.depth]: market(
     HubEvents.MarketHubEvents.depth,
-    HubEvents.GatewayDepth,
+    FastDecode.decodeDepthEntries,
     (c, d) => HubEvent.depth(c, d)
   )
 }
 
-/** A decoder for one hub: a table lookup and a precompiled Schema decode. */
+/** A decoder for one hub: a table lookup and a fast decode (Schema fallback for errors). */
 export const makeDecoder = (table: Readonly<Record<string, Decoder>>) =>
 (target: string, args: ReadonlyArray<unknown>): Decoded => {
   const d = Object.prototype.hasOwnProperty.call(table, target) ? table[target] : undefined
