@@ -2,12 +2,19 @@
  * RateLimiter (GAP-API-007): keeps every gateway call under the gateway's
  * limits before the gateway has to say 429.
  *
- * - Two exact sliding windows (admission-time logs, not fixed buckets):
- *   `history` (50 / 30 s, `/api/History/retrieveBars`) and `general`
- *   (200 / 60 s, everything else). A history call is counted against **both**
- *   windows: the gateway does not document whether bars share the general
- *   budget, so we assume they do (the conservative choice; it costs at most
- *   50 of 200 general slots per 30 s).
+ * - Two exact sliding windows (logs, not fixed buckets): `history` (50 / 30 s,
+ *   `/api/History/retrieveBars`) and `general` (200 / 60 s, everything else).
+ *   A history call is counted against **both** windows: the gateway does not
+ *   document whether bars share the general budget, so we assume they do (the
+ *   conservative choice; it costs at most 50 of 200 general slots per 30 s).
+ * - The gateway counts a request when it **arrives**, which is later than our
+ *   admission (network, its own queue). So a call counts from the moment it is
+ *   known to have reached the gateway at the latest: a slot taken with
+ *   `unsafeTryAcquire` / `acquireSlot` is held while the call is in flight and
+ *   counts from its completion (`complete(slot, now)`) for one window. A
+ *   caller that does not report completion (`acquire`) gets admission-time
+ *   semantics, which can run ahead of the gateway's window by the network
+ *   delay.
  * - A call that does not fit waits in a bounded line (`queueSize`, shared by
  *   both classes), FIFO within a priority; `enforcement` (cancel, close)
  *   waiters go ahead of `normal` ones. A full line fails the oldest `normal`
@@ -16,13 +23,17 @@
  * - `pause(class, duration)`: a 429 despite the limiter stops that window
  *   until Retry-After.
  *
- * When to use: through ResilientGateway (it acquires before every HTTP call).
- * Use it directly only for calls that bypass ResilientGateway but share the
- * same gateway budget.
+ * When to use: through ResilientGateway (it acquires before every HTTP call
+ * and completes the slot when the reply, failure or interruption comes). Use
+ * it directly only for calls that bypass ResilientGateway but share the same
+ * gateway budget — preferably with `withPermit`, which completes the slot
+ * after the wrapped call.
  *
- * Gotcha: the success path is a synchronous ring-buffer check; only a caller
- * that must wait allocates (a waiter and an `Effect.async`), and a single timer
- * fiber wakes the line when the next slot frees.
+ * Gotcha: the success path is a synchronous ring-buffer check (plus one small
+ * slot object for a tracked call); only a caller that must wait allocates (a
+ * waiter and an `Effect.async`), and a single timer fiber wakes the line when
+ * the next slot frees. A slot from `unsafeTryAcquire` / `acquireSlot` that is
+ * never completed holds its place for good.
  *
  * @since 0.1.0
  */
@@ -36,7 +47,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { ResilienceConfig } from "./Config.js"
 import { QueueOverflow } from "./Errors.js"
-import { makeCore } from "./internal/limiterCore.js"
+import { type HeldSlot, makeCore } from "./internal/limiterCore.js"
 import type { Priority } from "./ResilientGateway.js"
 
 /** `history` (retrieveBars) or `general` (every other endpoint). */
@@ -49,14 +60,27 @@ export interface AcquireOptions {
   readonly endpoint?: string
 }
 
+/**
+ * A rate-limit slot held by one call from its admission until
+ * `complete(slot, now)`. Opaque: only the limiter makes them.
+ */
+export interface Slot {
+  readonly cls: RateLimitClass
+}
+
 export interface WindowStats {
   readonly limit: number
   readonly windowMillis: number
-  /** Admissions inside the window ending now. */
+  /** Calls that count now: in flight, or completed (admitted, for `acquire`) within the window ending now. */
   readonly used: number
+  /** Of those, the calls in flight (slots not completed yet). */
+  readonly inFlight: number
   /** Epoch millis until which a 429 paused it, if it is paused now. */
   readonly pausedUntil: number | undefined
-  /** Epoch millis of the next free slot (now when one is free). */
+  /**
+   * Epoch millis of the next free slot if no call completes meanwhile (now
+   * when one is free); `Infinity` while `limit` calls are in flight.
+   */
   readonly nextFreeAt: number
 }
 
@@ -77,18 +101,40 @@ export interface Stats {
 
 export interface Service {
   /**
-   * Waits for a slot of `cls` (and of `general` for a history call). Lazy and
-   * reusable: hot paths build it once per endpoint and priority.
+   * Waits for a slot of `cls` (and of `general` for a history call) and
+   * returns the slot, held until {@link Service.complete}: the call counts
+   * in the window from its completion, not its admission. Lazy and
+   * reusable: hot paths build it once per endpoint and priority. The caller
+   * must complete the slot whatever happens (reply, failure, interruption):
+   * acquire it with interruption masked (see `withPermit`).
+   */
+  readonly acquireSlot: (cls: RateLimitClass, options?: AcquireOptions) => Effect.Effect<Slot, QueueOverflow>
+  /**
+   * Waits for a slot of `cls`, for a caller that does not report
+   * completion: the call counts from its admission (admission-time
+   * semantics: when the gateway counts the request on arrival, later, its
+   * window can still hold the call after ours freed the slot). Prefer
+   * `withPermit` or `acquireSlot` + `complete`.
    */
   readonly acquire: (cls: RateLimitClass, options?: AcquireOptions) => Effect.Effect<void, QueueOverflow>
   /**
    * The success path alone, synchronous: takes a slot at `now` (the Clock's
-   * time in millis) and returns true if one is free and nobody waits; else
-   * returns false and takes nothing (then use `acquire`). For hot paths that
-   * already read the clock (ResilientGateway).
+   * time in millis) and returns it if one is free and nobody waits; else
+   * returns undefined and takes nothing (then use `acquireSlot`). For hot
+   * paths that already read the clock (ResilientGateway). The slot is held
+   * until {@link Service.complete}.
    */
-  readonly unsafeTryAcquire: (cls: RateLimitClass, now: number) => boolean
-  /** `acquire`, then `self`. */
+  readonly unsafeTryAcquire: (cls: RateLimitClass, now: number) => Slot | undefined
+  /**
+   * The call holding `slot` completed at `now` (reply, failure or
+   * interruption; the Clock's time in millis): from now on it counts until
+   * `now + window`. Synchronous and idempotent (a second call is a no-op).
+   */
+  readonly complete: (slot: Slot, now: number) => void
+  /**
+   * `acquireSlot`, then `self`, then `complete` when `self` ends however it
+   * ends (interruption included).
+   */
   readonly withPermit: (
     cls: RateLimitClass,
     options?: AcquireOptions
@@ -136,44 +182,70 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     )
     yield* Effect.addFinalizer(() => Effect.sync(core.close))
 
-    const enqueue = (cls: RateLimitClass, priority: Priority, endpoint: string) =>
-      Effect.async<void, QueueOverflow>((resume) => {
+    const now = () => clock.unsafeCurrentTimeMillis()
+
+    /** Waits in line; with `track` the admission hands back a held slot. */
+    const enqueue = (cls: RateLimitClass, priority: Priority, endpoint: string, track: boolean) =>
+      Effect.async<HeldSlot | undefined, QueueOverflow>((resume) => {
         const overflow = () => new QueueOverflow({ endpoint, queueSize })
-        const joined = core.join(cls, priority, endpoint, clock.unsafeCurrentTimeMillis())
-        if (joined._tag === "Admitted") return resume(Effect.void)
+        const joined = core.join(cls, priority, endpoint, now(), track)
+        if (joined._tag === "Admitted") return resume(Effect.succeed(joined.slot))
         if (joined._tag === "Refused") return resume(Effect.fail(overflow()))
         const { waiter } = joined
-        waiter.resume = (ok) => resume(ok ? Effect.void : Effect.fail(overflow()))
-        return Effect.sync(() => core.quit(waiter)) // interrupted: leave the line
+        waiter.resume = (ok) => resume(ok ? Effect.succeed(waiter.slot) : Effect.fail(overflow()))
+        // interrupted: leave the line (or give back a slot admitted in the same instant)
+        return Effect.sync(() => core.quit(waiter, now()))
       })
 
+    const acquireSlot = (cls: RateLimitClass, opts?: AcquireOptions): Effect.Effect<Slot, QueueOverflow> => {
+      const slow = enqueue(cls, opts?.priority ?? "normal", opts?.endpoint ?? cls, true) as Effect.Effect<
+        HeldSlot,
+        QueueOverflow
+      >
+      return Effect.suspend(() => {
+        const slot = core.tryAcquire(cls, now())
+        return slot !== undefined ? Effect.succeed(slot) : slow
+      })
+    }
+
     const acquire = (cls: RateLimitClass, opts?: AcquireOptions): Effect.Effect<void, QueueOverflow> => {
-      const slow = enqueue(cls, opts?.priority ?? "normal", opts?.endpoint ?? cls)
-      return Effect.suspend(() => (core.tryAcquire(cls, clock.unsafeCurrentTimeMillis()) ? Effect.void : slow))
+      const slow = Effect.asVoid(enqueue(cls, opts?.priority ?? "normal", opts?.endpoint ?? cls, false))
+      return Effect.suspend(() => (core.tryRecord(cls, now()) ? Effect.void : slow))
+    }
+
+    // a Slot the limiter did not make has no `held`: completing it is a no-op
+    const complete = core.complete as (slot: Slot, at: number) => void
+
+    const withPermit = (cls: RateLimitClass, opts?: AcquireOptions) => {
+      const permit = acquireSlot(cls, opts)
+      return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | QueueOverflow, R> =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(restore(permit), (slot) =>
+            Effect.onExit(restore(self), () => Effect.sync(() => complete(slot, now()))))
+        )
     }
 
     const pause = Effect.fn("RateLimiter.pause")(function*(cls: RateLimitClass, duration: Duration.DurationInput) {
-      const now = clock.unsafeCurrentTimeMillis()
-      core.pause(cls, now + Duration.toMillis(duration), now)
+      const t = now()
+      core.pause(cls, t + Duration.toMillis(duration), t)
       yield* Effect.logWarning(`rate limit ${cls}: the gateway answered 429; window paused for ${Duration.format(duration)}`)
     })
 
     if (options.metricsInterval !== undefined) {
-      yield* Effect.sync(() => core.report(clock.unsafeCurrentTimeMillis())).pipe(
+      yield* Effect.sync(() => core.report(now())).pipe(
         Effect.repeat(Schedule.spaced(options.metricsInterval)),
         Effect.forkScoped
       )
     }
 
     return {
+      acquireSlot,
       acquire,
       unsafeTryAcquire: core.tryAcquire,
-      withPermit: (cls, opts) => {
-        const permit = acquire(cls, opts)
-        return (self) => Effect.zipRight(permit, self)
-      },
+      complete,
+      withPermit,
       pause,
-      stats: Effect.sync(() => core.snapshot(clock.unsafeCurrentTimeMillis())).pipe(Effect.withSpan("RateLimiter.stats"))
+      stats: Effect.sync(() => core.snapshot(now())).pipe(Effect.withSpan("RateLimiter.stats"))
     } satisfies Service
   })
 

@@ -9,7 +9,10 @@
  * 2. fails fast with CircuitOpen if the endpoint's circuit is open (before
  *    spending a rate-limit slot);
  * 3. a RateLimiter slot of the endpoint's class (`priority` from the options;
- *    cancel and close default to `enforcement`);
+ *    cancel and close default to `enforcement`), held while the call is in
+ *    flight and completed when it ends (reply, failure, interruption): the
+ *    gateway counts a request on arrival, so the limiter counts it from when
+ *    it had arrived at the latest;
  * 4. the circuit breaker admits it (a plain read when closed) and records the
  *    outcome;
  * 5. GatewayClient sends it;
@@ -25,8 +28,9 @@
  * simulator, a shared limiter).
  *
  * Gotcha: the success path allocates no Schedule, no fiber, no queue: the
- * limiter decides synchronously, the breaker is a field read, and the retry
- * machinery is built only after a failure.
+ * limiter decides synchronously (and its slot is completed synchronously when
+ * the reply comes), the breaker is a field read, and the retry machinery is
+ * built only after a failure.
  *
  * @since 0.1.0
  */
@@ -114,7 +118,7 @@ export const make: Effect.Effect<
   const planOf = (endpoint: Endpoints.AnyEndpoint): Plan => {
     let plan = plans.get(endpoint.name)
     if (plan === undefined) {
-      const permit = (priority: Priority) => limiter.acquire(endpoint.rateLimit, { priority, endpoint: endpoint.name })
+      const permit = (priority: Priority) => limiter.acquireSlot(endpoint.rateLimit, { priority, endpoint: endpoint.name })
       plan = {
         endpoint,
         guard: breaker.guard(CircuitBreaker.groupOf(endpoint)),

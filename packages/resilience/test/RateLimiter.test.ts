@@ -5,11 +5,13 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as MetricLabel from "effect/MetricLabel"
+import * as Runtime from "effect/Runtime"
 import * as TestClock from "effect/TestClock"
 import { ResilienceConfig } from "../src/Config.js"
 import { QueueOverflow } from "../src/Errors.js"
 import * as RateLimiter from "../src/RateLimiter.js"
-import { type Admission, advance, forkCallers, isWaiting, maxInWindow, settle } from "./utils/limiterHarness.js"
+import { makeCore } from "../src/internal/limiterCore.js"
+import { type Admission, advance, forkCallers, isWaiting, maxInWindow, maxOverlap, settle } from "./utils/limiterHarness.js"
 
 const small = (options: RateLimiter.Options = {}) =>
   RateLimiter.layerWith({
@@ -239,15 +241,158 @@ describe("RateLimiter", () => {
       const permit = limiter.acquire("general")
       for (let i = 0; i < 5; i++) yield* permit
       for (let i = 0; i < 3; i++) assert.strictEqual(yield* limiter.withPermit("general")(Effect.succeed(i)), i)
-      assert.isTrue(limiter.unsafeTryAcquire("general", 0))
-      assert.isTrue(limiter.unsafeTryAcquire("general", 0))
-      assert.isFalse(limiter.unsafeTryAcquire("general", 0)) // the 11th: full, nothing taken
-      const stats = yield* limiter.stats
+      const slots = [limiter.unsafeTryAcquire("general", 0), limiter.unsafeTryAcquire("general", 0)]
+      assert.deepStrictEqual(slots.map((s) => s?.cls), ["general", "general"])
+      assert.isUndefined(limiter.unsafeTryAcquire("general", 0)) // the 11th: full, nothing taken
+      let stats = yield* limiter.stats
       assert.strictEqual(stats.admitted, 10)
       assert.strictEqual(stats.waited, 0)
       assert.strictEqual(stats.queueDepth, 0)
+      assert.strictEqual(stats.windows.general.inFlight, 2)
+      for (const slot of slots) limiter.complete(slot!, 0)
+      limiter.complete(slots[0]!, 0) // idempotent
+      stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.windows.general.inFlight, stats.windows.general.used], [0, 10])
       assert.strictEqual(yield* TestClock.currentTimeMillis, 0)
     }).pipe(Effect.provide(small())))
+})
+
+/** One slot of 2 per 10 s in `general`: small numbers for the completion-time tests. */
+const tiny = RateLimiter.layerWith({
+  history: { requests: 1, windowSeconds: 10 },
+  general: { requests: 2, windowSeconds: 10 },
+  queueSize: 100
+})
+
+describe("RateLimiter slots: a call counts from its completion", () => {
+  it.effect("a slot is held while its call is in flight and counts from its completion, not its admission", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const a = yield* limiter.acquireSlot("general")
+      const b = yield* limiter.acquireSlot("general")
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 1, "general")
+      assert.strictEqual((yield* limiter.stats).windows.general.nextFreeAt, Number.POSITIVE_INFINITY)
+      yield* advance(60_000) // admission + window is long past: both calls are still in flight
+      assert.strictEqual(log.length, 0)
+      limiter.complete(a, yield* TestClock.currentTimeMillis) // the reply comes at 60 s
+      limiter.complete(b, yield* TestClock.currentTimeMillis)
+      assert.strictEqual((yield* limiter.stats).windows.general.nextFreeAt, 70_000)
+      yield* advance(9_999)
+      assert.strictEqual(log.length, 0)
+      yield* advance(1)
+      assert.deepStrictEqual(times(log), [70_000])
+    }).pipe(Effect.provide(tiny)))
+
+  it.effect("completions in another order than admissions: each slot frees one window after its own completion", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const a = yield* limiter.acquireSlot("general")
+      const b = yield* limiter.acquireSlot("general")
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 2, "general")
+      yield* advance(1_000)
+      limiter.complete(b, 1_000) // the second call replies first
+      yield* advance(4_000)
+      limiter.complete(a, 5_000)
+      yield* advance(20_000)
+      assert.deepStrictEqual(times(log), [11_000, 15_000])
+    }).pipe(Effect.provide(tiny)))
+
+  it.effect("one slow call holds one slot, not the whole window", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      yield* limiter.acquireSlot("general") // never completes
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 3, "general") // the first goes at once, the others one window apart
+      yield* advance(30_000)
+      assert.deepStrictEqual(times(log), [0, 10_000, 20_000])
+    }).pipe(Effect.provide(tiny)))
+
+  it.effect("a history slot is held in both windows and completed in both", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const slot = yield* limiter.acquireSlot("history")
+      let stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.windows.history.inFlight, stats.windows.general.inFlight], [1, 1])
+      yield* advance(3_000)
+      limiter.complete(slot, 3_000)
+      stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.windows.history.inFlight, stats.windows.general.inFlight], [0, 0])
+      assert.deepStrictEqual([stats.windows.history.nextFreeAt, stats.windows.general.used], [13_000, 1])
+    }).pipe(Effect.provide(tiny)))
+
+  it.effect("withPermit completes the slot when the wrapped effect ends: reply, failure or interruption", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const permit = limiter.withPermit("general")
+      const ok = yield* Effect.fork(permit(Effect.as(Effect.sleep("4 seconds"), "ok")))
+      const failing = yield* Effect.fork(permit(Effect.zipRight(Effect.sleep("2 seconds"), Effect.fail("boom"))))
+      yield* settle
+      assert.strictEqual((yield* limiter.stats).windows.general.inFlight, 2)
+      yield* advance(4_000)
+      assert.strictEqual(yield* Fiber.join(ok), "ok")
+      assert.strictEqual(yield* Effect.flip(Fiber.join(failing)), "boom")
+      assert.strictEqual((yield* limiter.stats).windows.general.inFlight, 0)
+      assert.strictEqual((yield* limiter.stats).windows.general.nextFreeAt, 12_000) // the failure at 2 s
+      yield* advance(8_000)
+      const hung = yield* Effect.fork(permit(Effect.never))
+      yield* advance(1_000)
+      yield* Fiber.interrupt(hung) // at 13 s
+      const stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.windows.general.inFlight, stats.windows.general.used], [0, 2])
+      assert.strictEqual(stats.windows.general.nextFreeAt, 14_000) // the reply at 4 s leaves first
+    }).pipe(Effect.provide(tiny)))
+
+  it.effect("an interrupted waiter that never got a slot releases nothing", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const held = [yield* limiter.acquireSlot("general"), yield* limiter.acquireSlot("general")]
+      const quitter = yield* Effect.fork(limiter.acquireSlot("general"))
+      yield* settle
+      yield* Fiber.interrupt(quitter)
+      let stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.queueDepth, stats.windows.general.inFlight, stats.admitted], [0, 2, 2])
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 1, "general")
+      yield* advance(60_000)
+      assert.strictEqual(log.length, 0) // the two held slots still block
+      for (const slot of held) limiter.complete(slot, 60_000)
+      yield* advance(10_000)
+      assert.deepStrictEqual(times(log), [70_000])
+      stats = yield* limiter.stats
+      assert.strictEqual(stats.windows.general.inFlight, 0)
+    }).pipe(Effect.provide(tiny)))
+
+  it.effect("a waiter admitted in the instant its interruption won the race gives its slot back", () =>
+    Effect.gen(function*() {
+      // The core alone: the admission happens, but the parked caller never sees it.
+      const clock = yield* Effect.clock
+      const core = makeCore(
+        {
+          history: { requests: 1, windowSeconds: 10 },
+          general: { requests: 1, windowSeconds: 10 },
+          queueSize: 10,
+          dropOldest: true,
+          historyCountsAsGeneral: true
+        },
+        () => clock.unsafeCurrentTimeMillis(),
+        Runtime.runFork(yield* Effect.runtime<never>())
+      )
+      const first = core.tryAcquire("general", 0)!
+      const joined = core.join("general", "normal", "accountSearch", 0, true)
+      assert.strictEqual(joined._tag, "Waiting")
+      if (joined._tag !== "Waiting") return
+      joined.waiter.resume = () => {} // the caller's interruption came first: this resume is ignored
+      core.complete(first, 0)
+      yield* advance(10_000)
+      assert.strictEqual(joined.waiter.state, "admitted")
+      assert.strictEqual(core.snapshot(10_000).windows.general.inFlight, 1)
+      core.quit(joined.waiter, 10_000) // the interrupted caller's canceler
+      assert.strictEqual(core.snapshot(10_000).windows.general.inFlight, 0)
+      assert.isDefined(core.tryAcquire("general", 10_000)) // nothing was sent: the slot is free at once
+      core.close()
+    }))
 })
 
 describe("RateLimiter property", () => {
@@ -314,6 +459,85 @@ describe("RateLimiter property", () => {
       }).pipe(Effect.provide(RateLimiter.layerWith(options))),
     { fastCheck: { numRuns: 200 } }
   )
+
+  // A tracked caller holds its slot for `flight` ms and completes it; the gateway may count it at any
+  // moment between admission and completion. Some callers are interrupted (waiting or in flight),
+  // some use `acquire` (counted from admission, as if the reply came at once).
+  const caller = fc.record({
+    gap: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 5_000 })),
+    cls: fc.constantFrom<RateLimiter.RateLimitClass>("history", "general"),
+    priority: fc.constantFrom<"normal" | "enforcement">("normal", "normal", "enforcement"),
+    tracked: fc.constantFrom(true, true, true, false),
+    flight: fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 3_000 }), weight: 4 },
+      { arbitrary: fc.integer({ min: 0, max: 40_000 }), weight: 1 }
+    ),
+    interruptAfter: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 6 },
+      { arbitrary: fc.integer({ min: 0, max: 20_000 }), weight: 1 }
+    ),
+    pause: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 15 },
+      { arbitrary: fc.integer({ min: 1, max: 4_000 }), weight: 1 }
+    )
+  })
+
+  it.effect.prop(
+    "with held slots, no window of gateway arrivals can hold more than the limit, wherever each call arrives between admission and completion",
+    [limits, fc.array(caller, { minLength: 1, maxLength: 100 })],
+    ([options, callers]) =>
+      Effect.gen(function*() {
+        const limiter = yield* RateLimiter.RateLimiter
+        // [admission, completion] of every call that got a slot
+        const calls: Array<{ cls: RateLimiter.RateLimitClass; at: number; done: number }> = []
+        let ended = 0
+        const fibers: Array<Fiber.RuntimeFiber<void>> = []
+        for (const c of callers) {
+          if (c.gap > 0) yield* TestClock.adjust(c.gap)
+          if (c.pause !== null) yield* limiter.pause(c.cls, c.pause)
+          const body = c.tracked
+            ? Effect.uninterruptibleMask((restore) =>
+              Effect.flatMap(restore(limiter.acquireSlot(c.cls, { priority: c.priority })), (slot) =>
+                Effect.flatMap(TestClock.currentTimeMillis, (at) =>
+                  Effect.onExit(restore(Effect.sleep(c.flight)), () =>
+                    Effect.map(TestClock.currentTimeMillis, (done) => {
+                      limiter.complete(slot, done)
+                      calls.push({ cls: c.cls, at, done })
+                    }))))
+            )
+            : Effect.flatMap(limiter.acquire(c.cls, { priority: c.priority }), () =>
+              Effect.map(TestClock.currentTimeMillis, (at) => void calls.push({ cls: c.cls, at, done: at })))
+          const fiber = yield* body.pipe(Effect.ignore, Effect.ensuring(Effect.sync(() => void ended++)), Effect.fork)
+          fibers.push(fiber)
+          if (c.interruptAfter !== null) {
+            yield* Effect.fork(Effect.zipRight(Effect.sleep(c.interruptAfter), Fiber.interrupt(fiber)))
+          }
+          yield* settle
+        }
+        yield* TestClock.adjust(callers.length * 60_000 + 120_000)
+        yield* Effect.forEach(fibers, Fiber.await)
+        assert.strictEqual(ended, callers.length) // every caller got through, was dropped or interrupted
+        const spans = (cls: RateLimiter.RateLimitClass, windowMillis: number) =>
+          calls
+            .filter((c) => c.cls === cls || (cls === "general" && options.historyCountsAsGeneral))
+            .map((c) => [c.at, c.done + windowMillis] as const)
+        // a window of arrivals [s, s + W) can hold call i iff at_i < s + W and done_i >= s,
+        // i.e. iff s lies in (at_i - W, done_i]: the same as [at_i, done_i + W) shifted by W
+        assert.isAtMost(maxOverlap(spans("history", options.history.windowSeconds * 1000)), options.history.requests)
+        assert.isAtMost(maxOverlap(spans("general", options.general.windowSeconds * 1000)), options.general.requests)
+        const stats = yield* limiter.stats
+        assert.strictEqual(stats.queueDepth, 0)
+        assert.deepStrictEqual([stats.windows.history.inFlight, stats.windows.general.inFlight], [0, 0])
+      }).pipe(Effect.provide(RateLimiter.layerWith(options))),
+    { fastCheck: { numRuns: 150 } }
+  )
+
+  it("maxOverlap counts half-open intervals", () => {
+    assert.strictEqual(maxOverlap([[0, 10], [10, 20]]), 1)
+    assert.strictEqual(maxOverlap([[0, 10], [9, 20], [9, 9.5]]), 3)
+    assert.strictEqual(maxOverlap([[0, 10], [9, 20], [5, 6]]), 2)
+    assert.strictEqual(maxOverlap([]), 0)
+  })
 
   it("maxInWindow counts a half-open window", () => {
     assert.strictEqual(maxInWindow([0, 999, 1000], 1000), 2)

@@ -31,6 +31,15 @@ const info = (token: string, expiresAt: number): TokenManager.TokenInfo => ({
   expiresAt,
   obtainedAt: expiresAt - 60_000
 })
+/** A TokenManager whose token is in view from the start: calls take ResilientGateway's fast path. */
+const viewTokens = (): TokenManager.Service => ({
+  get: Effect.succeed(Redacted.make("token-a")),
+  ensureValidFor: () => Effect.die("unused"),
+  invalidate: () => Effect.void,
+  forceLogin: Effect.die("unused"),
+  info: Effect.succeed(info("token-a", 86_400_000)),
+  changes: Stream.never
+})
 
 describe("ResilientGateway", () => {
   it.effect("has one method per endpoint of the table except auth", () => {
@@ -151,6 +160,100 @@ describe("ResilientGateway", () => {
         "orderCancel@7000"
       ])
     }).pipe(nominalJitter, Effect.provide(layer))
+  })
+
+  it.effect("a slow reply holds its rate-limit slot until it comes: the call counts in the window from its reply", () => {
+    const fake = makeFake()
+    const layer = fakeGatewayLayer(fake, viewTokens(), {
+      errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 } } }
+    })
+    fake.script("accountSearch", Effect.as(Effect.sleep("4 seconds"), { accounts: [] }))
+    return Effect.gen(function*() {
+      const gw = yield* gateway
+      const limiter = yield* RateLimiter.RateLimiter
+      const first = yield* Effect.fork(gw.accountSearch(search))
+      const second = yield* Effect.fork(gw.accountSearch(search))
+      yield* settle
+      assert.strictEqual((yield* limiter.stats).windows.general.inFlight, 1)
+      yield* TestClock.adjust("4 seconds")
+      yield* Fiber.join(first)
+      assert.strictEqual((yield* limiter.stats).windows.general.nextFreeAt, 14_000) // reply + window, not admission + window
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(second)
+      assert.deepStrictEqual(fake.sent.map((s) => s.at), [0, 14_000])
+    }).pipe(Effect.provide(layer))
+  })
+
+  // Fast path: the token is in view (TokenManager.info); slow path: it is not (every call asks `get`).
+  for (const path of ["fast", "slow"] as const) {
+    it.effect(`an interrupted call completes its slot when it ends (${path} path)`, () => {
+      const fake = makeFake()
+      const tokens = path === "fast" ? viewTokens() : countingTokens().service
+      const layer = fakeGatewayLayer(fake, tokens, {
+        errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 } } }
+      })
+      fake.script("accountSearch", Effect.never)
+      return Effect.gen(function*() {
+        const gw = yield* gateway
+        const limiter = yield* RateLimiter.RateLimiter
+        const hung = yield* Effect.fork(gw.accountSearch(search))
+        yield* TestClock.adjust("3 seconds")
+        assert.strictEqual((yield* limiter.stats).windows.general.inFlight, 1)
+        yield* Fiber.interrupt(hung)
+        const stats = yield* limiter.stats
+        assert.deepStrictEqual([stats.windows.general.inFlight, stats.windows.general.nextFreeAt], [0, 13_000])
+        const next = yield* Effect.fork(gw.accountSearch(search))
+        yield* TestClock.adjust("10 seconds")
+        yield* Fiber.join(next)
+        assert.deepStrictEqual(fake.sent.map((s) => s.at), [0, 13_000])
+      }).pipe(Effect.provide(layer))
+    })
+  }
+
+  it.effect("a 429 reply completes its slot (it reached the gateway); the retry takes a new slot", () => {
+    const { fake, layer } = setup({ errorHandling: { rateLimit: { general: { requests: 2, windowSeconds: 10 } } } })
+    const limited = new Errors.RateLimited({ endpoint: "orderCancel", retryAfter: Duration.seconds(1) })
+    fake.script("orderCancel", Effect.zipRight(Effect.sleep("1 second"), Effect.fail(limited)))
+    return Effect.gen(function*() {
+      const gw = yield* gateway
+      const limiter = yield* RateLimiter.RateLimiter
+      const cancel = yield* Effect.fork(gw.orderCancel({ accountId: 1, orderId: 2 }))
+      yield* TestClock.adjust("2 seconds") // the 429 at 1 s, the retry at 2 s (Retry-After)
+      yield* Fiber.join(cancel)
+      const read = yield* Effect.fork(gw.accountSearch(search)) // the window holds the 429 (1 s) and the retry (2 s)
+      yield* TestClock.adjust("9 seconds")
+      yield* Fiber.join(read)
+      assert.deepStrictEqual(fake.sent.map((s) => `${s.endpoint}@${s.at}`), [
+        "orderCancel@0",
+        "orderCancel@2000",
+        "accountSearch@11000"
+      ])
+      const stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.admitted, stats.windows.general.inFlight], [3, 0])
+    }).pipe(nominalJitter, Effect.provide(layer))
+  })
+
+  it.effect("an interrupted half-open probe frees the probe and completes its rate-limit slot", () => {
+    const { fake, layer } = setup({ errorHandling: { retries: { maxAttempts: 1 } } })
+    for (let i = 0; i < 5; i++) fake.script("accountSearch", e500("accountSearch"))
+    fake.script("accountSearch", Effect.never, Effect.never, Effect.never)
+    return Effect.gen(function*() {
+      const gw = yield* gateway
+      const limiter = yield* RateLimiter.RateLimiter
+      const breaker = yield* CircuitBreaker.CircuitBreaker
+      for (let i = 0; i < 5; i++) yield* Effect.flip(gw.accountSearch(search))
+      yield* TestClock.adjust("60 seconds")
+      assert.strictEqual((yield* breaker.state("reads"))._tag, "HalfOpen")
+      const probes = yield* Effect.forEach([1, 2, 3], () => Effect.fork(gw.accountSearch(search)))
+      yield* settle
+      assert.strictEqual((yield* Effect.flip(gw.accountSearch(search)))._tag, "CircuitOpen") // out of probes
+      assert.strictEqual((yield* limiter.stats).windows.general.inFlight, 3)
+      yield* Fiber.interrupt(probes[0])
+      assert.strictEqual((yield* limiter.stats).windows.general.inFlight, 2)
+      assert.deepStrictEqual(yield* gw.accountSearch(search), { accounts: [] }) // the freed probe
+      yield* Effect.forEach(probes.slice(1), Fiber.interrupt)
+      assert.strictEqual((yield* limiter.stats).windows.general.inFlight, 0)
+    }).pipe(Effect.provide(layer))
   })
 
   it.effect("an open circuit fails fast with CircuitOpen without spending a rate-limit slot", () => {

@@ -82,6 +82,34 @@ describe("ResilientGateway on the simulator", () => {
       assert.strictEqual(stats.maxWaitMillis, 60_000)
     }).pipe(Effect.provide(simGateway())))
 
+  it.effect("no 429 when the gateway counts requests on arrival, later than admission", () =>
+    Effect.gen(function*() {
+      // The simulator waits 0–2 s (its latency fault) before its own rate-limit admission, so each
+      // request enters the gateway's window later than it left ours. Both sides allow 50 per 30 s.
+      // Counting a call from its admission let the 51st go while the gateway still held the 1st.
+      const gw = yield* ResilientGateway.ResilientGateway
+      const limiter = yield* RateLimiter.RateLimiter
+      const wire = yield* WireLog
+      const burst = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 150 }, (_, i) => i), (i) => gw.historyRetrieveBars(bars(i % 50)), {
+          concurrency: "unbounded"
+        })
+      )
+      yield* settle
+      let stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.windows.history.inFlight, stats.queued.history], [50, 100])
+      for (let i = 0; i < 12; i++) yield* TestClock.adjust("10 seconds")
+      const replies = yield* Fiber.join(burst)
+      assert.strictEqual(replies.length, 150)
+      const statuses = WireLog.statuses(wire, "/api/History/retrieveBars")
+      assert.strictEqual(statuses.filter((s) => s === 429).length, 0) // zero 429 seen by the gateway
+      assert.deepStrictEqual([statuses.length, statuses.filter((s) => s === 200).length], [150, 150])
+      stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.windows.history.inFlight, stats.queueDepth, stats.waited], [0, 0, 100])
+    }).pipe(Effect.provide(simGateway({
+      simulator: { faults: { latency: { minMillis: 0, maxMillis: 2_000, endpoints: ["historyRetrieveBars"] } } }
+    }))))
+
   it.effect("4. five consecutive 5xx: circuit opens, fallback served, half-open after 60 s, closed after probes", () =>
     Effect.gen(function*() {
       const gw = yield* ResilientGateway.ResilientGateway

@@ -1,12 +1,19 @@
 /**
- * ResilientGateway's call pipeline. One call is `Effect.suspend` around:
+ * ResilientGateway's call pipeline. One call is `Effect.withFiberRuntime` around:
  *
  * - the fast path (token in view, circuit closed, a free rate-limit slot, all
- *   decided synchronously with one clock read): the HTTP effect with a single
- *   `catchAllCause` that leads into the failure path, and nothing else;
+ *   decided synchronously with one clock read): the HTTP effect with one
+ *   `matchCauseEffect` whose handlers complete the rate-limit slot (the call
+ *   counts in the limiter's window from its completion on: the gateway
+ *   counted it on arrival, before that) and lead a failure into the failure
+ *   path. An interruption skips those handlers: an observer on the fiber
+ *   completes the slot when the fiber exits (an `uninterruptibleMask` would
+ *   do it at the interruption itself, but its two runtime-flag changes cost
+ *   more than the whole fast path);
  * - the slow path otherwise: `TokenManager.get`, fail fast if the circuit is
- *   open, wait for a slot, let the breaker admit (a probe releases its slot if
- *   interrupted), send;
+ *   open, wait for a slot, let the breaker admit, send, complete the slot; all
+ *   under one mask, so an interruption anywhere after the slot was taken
+ *   still completes it (and frees a half-open probe);
  * - the failure path: record the outcome in the breaker, 401 → drop and
  *   invalidate the token and replay once, 429 → pause the limiter window,
  *   ambiguous mutation → OutcomeUnknown, then retry what ErrorPolicy allows
@@ -48,7 +55,8 @@ export interface Deps {
 export interface Plan {
   readonly endpoint: Endpoints.AnyEndpoint
   readonly guard: CircuitBreaker.Guard
-  readonly permits: { readonly [P in Priority]: Effect.Effect<void, QueueOverflow> }
+  /** `acquireSlot` per priority: the slot is completed when the call ends. */
+  readonly permits: { readonly [P in Priority]: Effect.Effect<RateLimiter.Slot, QueueOverflow> }
   readonly defaultPriority: Priority
 }
 
@@ -66,30 +74,34 @@ export const makeCaller = (deps: Deps) => {
 
   /** A call of `plan`'s endpoint. */
   const call = (plan: Plan, request: unknown, priority: Priority): Effect.Effect<unknown, Failure> =>
-    Effect.suspend(() => {
+    Effect.withFiberRuntime((fiber) => {
       const now = clock.unsafeCurrentTimeMillis()
       const token = plan.endpoint.authenticated ? cache.peek(now) : undefined
       const state = plan.guard.current()
-      if (
-        (token !== undefined || !plan.endpoint.authenticated) && state._tag === "Closed" &&
-        limiter.unsafeTryAcquire(plan.endpoint.rateLimit, now)
-      ) {
-        const ticket = state.epoch
-        const send = client.call(plan.endpoint, request, token)
-        const onFailure = (cause: Cause.Cause<Failure>) =>
-          failed({ plan, priority, request, attempt: 1, replayed: false }, token, ticket, cause)
-        // A success resets the breaker's count only when there is one to reset.
-        return state.failures === 0
-          ? Effect.catchAllCause(send, onFailure)
-          : Effect.matchCauseEffect(send, {
-            onSuccess: (a) => {
-              plan.guard.success(ticket)
-              return Effect.succeed(a)
-            },
-            onFailure
-          })
-      }
-      return slow({ plan, priority, request, attempt: 1, replayed: false })
+      const slot = (token !== undefined || !plan.endpoint.authenticated) && state._tag === "Closed"
+        ? limiter.unsafeTryAcquire(plan.endpoint.rateLimit, now)
+        : undefined
+      if (slot === undefined) return slow({ plan, priority, request, attempt: 1, replayed: false })
+      const ticket = state.epoch
+      // A success resets the breaker's count only when there is one to reset.
+      const resets = state._tag === "Closed" && state.failures !== 0
+      // An interrupted call runs neither handler below; the fiber's exit then completes the slot
+      // (a mask would do it at the interruption itself, but costs more than the whole fast path).
+      const done = () => limiter.complete(slot, clock.unsafeCurrentTimeMillis())
+      fiber.addObserver(done)
+      return Effect.matchCauseEffect(client.call(plan.endpoint, request, token), {
+        onSuccess: (a) => {
+          fiber.removeObserver(done)
+          done()
+          if (resets) plan.guard.success(ticket)
+          return Effect.succeed(a)
+        },
+        onFailure: (cause) => {
+          fiber.removeObserver(done)
+          done()
+          return failed({ plan, priority, request, attempt: 1, replayed: false }, token, ticket, cause)
+        }
+      })
     })
 
   const tokenFor = (plan: Plan): Effect.Effect<Token, AuthenticationFailed> => {
@@ -98,32 +110,49 @@ export const makeCaller = (deps: Deps) => {
     return token !== undefined ? Effect.succeed(token) : cache.get
   }
 
-  /** Token, open-circuit check, rate-limit slot, breaker admission, send. */
+  /**
+   * Token, open-circuit check, rate-limit slot, breaker admission, send,
+   * complete the slot. Masked from the slot on: only the waits (token, slot,
+   * HTTP) and what follows a failure are interruptible, and an interruption
+   * of any of them still completes the slot and frees a half-open probe.
+   */
   const slow = (ctx: Ctx): Effect.Effect<unknown, Failure> => {
     const { guard } = ctx.plan
     const prelude = Effect.flatMap(tokenFor(ctx.plan), (token) =>
-      Effect.suspend((): Effect.Effect<Token, CircuitOpen | QueueOverflow> => {
+      Effect.suspend((): Effect.Effect<readonly [Token, RateLimiter.Slot], CircuitOpen | QueueOverflow> => {
         const state = guard.current()
         if (state._tag === "Open") return Effect.fail(openError(ctx.plan, state.halfOpensAt))
-        return Effect.as(ctx.plan.permits[ctx.priority], token)
+        return Effect.map(ctx.plan.permits[ctx.priority], (slot) => [token, slot] as const)
       }))
-    return Effect.matchEffect(prelude, {
-      onFailure: (error) => (error._tag === "QueueOverflow" ? retryOrFail(ctx, error) : Effect.fail(error)),
-      onSuccess: (token) =>
-        Effect.suspend(() => {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.matchCauseEffect(restore(prelude), {
+        onFailure: (cause) => {
+          const failure = Cause.failureOption(cause)
+          return failure._tag === "Some" && failure.value._tag === "QueueOverflow"
+            ? restore(retryOrFail(ctx, failure.value))
+            : Effect.failCause(cause)
+        },
+        onSuccess: ([token, slot]) => {
           const ticket = guard.enter(ctx.plan.endpoint.name)
-          if (typeof ticket !== "number") return Effect.fail(ticket)
-          const probe = guard.current()._tag === "HalfOpen"
-          const sent = Effect.matchCauseEffect(client.call(ctx.plan.endpoint, ctx.request, token), {
+          if (typeof ticket !== "number") {
+            limiter.complete(slot, clock.unsafeCurrentTimeMillis()) // not sent: counts from now, harmlessly
+            return Effect.fail(ticket)
+          }
+          return Effect.matchCauseEffect(restore(client.call(ctx.plan.endpoint, ctx.request, token)), {
             onSuccess: (a) => {
+              limiter.complete(slot, clock.unsafeCurrentTimeMillis())
               guard.success(ticket)
               return Effect.succeed(a)
             },
-            onFailure: (cause) => failed(ctx, token, ticket, cause)
+            onFailure: (cause) => {
+              limiter.complete(slot, clock.unsafeCurrentTimeMillis())
+              // an interruption lands here too: `failed` frees the ticket (a half-open probe)
+              return restore(failed(ctx, token, ticket, cause))
+            }
           })
-          return probe ? Effect.onInterrupt(sent, () => Effect.sync(() => guard.release(ticket))) : sent
-        })
-    })
+        }
+      })
+    )
   }
 
   /** A sent call failed: record it, then 401 / 429 / OutcomeUnknown / retry. */

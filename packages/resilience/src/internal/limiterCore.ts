@@ -1,8 +1,9 @@
 /**
  * The RateLimiter's engine, synchronous: the two sliding windows, the waiting
- * lines, admission in priority and arrival order, overflow, pauses, counters
- * and metrics. The only Effect it runs is the wake-up timer (one fiber at a
- * time, forked with the layer's runtime). RateLimiter.ts wraps it in Effects.
+ * lines, admission in priority and arrival order, held slots and their
+ * completion, overflow, pauses, counters and metrics. The only Effect it runs
+ * is the wake-up timer (one fiber at a time, forked with the layer's
+ * runtime). RateLimiter.ts wraps it in Effects.
  *
  * @internal
  */
@@ -13,7 +14,7 @@ import * as FiberId from "effect/FiberId"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricLabel from "effect/MetricLabel"
-import type { RateLimitClass, Stats, WindowStats } from "../RateLimiter.js"
+import type { RateLimitClass, Slot, Stats, WindowStats } from "../RateLimiter.js"
 import type { Priority } from "../ResilientGateway.js"
 import * as SW from "./slidingWindow.js"
 import * as WQ from "./waitQueue.js"
@@ -50,11 +51,20 @@ export interface CoreOptions {
   readonly historyCountsAsGeneral: boolean
 }
 
-type Waiter = WQ.Waiter<RateLimitClass>
+/**
+ * A slot taken for one call: it holds its place in the windows until
+ * `complete` stamps it with the completion time (or `quit` gives back one
+ * that never reached its caller). `held` makes both idempotent.
+ */
+export interface HeldSlot extends Slot {
+  held: boolean
+}
+
+type Waiter = WQ.Waiter<RateLimitClass, HeldSlot>
 
 /** What `join` did with a caller that could not pass at once. */
 export type Joined =
-  | { readonly _tag: "Admitted" }
+  | { readonly _tag: "Admitted"; readonly slot: HeldSlot | undefined }
   | { readonly _tag: "Refused" }
   | { readonly _tag: "Waiting"; readonly waiter: Waiter }
 
@@ -70,7 +80,7 @@ export const makeCore = (
   const hist = windows.history
   const gen = windows.general
   const both = o.historyCountsAsGeneral
-  const lines = { history: WQ.makeLines<RateLimitClass>(), general: WQ.makeLines<RateLimitClass>() }
+  const lines = { history: WQ.makeLines<RateLimitClass, HeldSlot>(), general: WQ.makeLines<RateLimitClass, HeldSlot>() }
   const counts = { admitted: { history: 0, general: 0 }, reported: { history: 0, general: 0 } }
   let depth = 0
   let seq = 0
@@ -84,13 +94,36 @@ export const makeCore = (
     cls === "general" ? SW.canAdmit(gen, t) : SW.canAdmit(hist, t) && (!both || SW.canAdmit(gen, t))
   const nextFree = (cls: RateLimitClass, t: number): number =>
     cls === "general" ? SW.nextFree(gen, t) : Math.max(SW.nextFree(hist, t), both ? SW.nextFree(gen, t) : t)
-  const admit = (cls: RateLimitClass, t: number): void => {
-    if (cls === "general") SW.record(gen, t)
-    else {
-      SW.record(hist, t)
-      if (both) SW.record(gen, t)
-    }
+  /** Counts a call of `cls` admitted at `t`: held until completed (`track`), or from `t` on. */
+  const admit = (cls: RateLimitClass, t: number, track: boolean): HeldSlot | undefined => {
     counts.admitted[cls]++
+    if (!track) {
+      SW.record(cls === "general" ? gen : hist, t)
+      if (cls === "history" && both) SW.record(gen, t)
+      return undefined
+    }
+    SW.take(cls === "general" ? gen : hist)
+    if (cls === "history" && both) SW.take(gen)
+    return { cls, held: true }
+  }
+  /** Stamps a held slot with its completion time `t`. */
+  const complete = (slot: HeldSlot, t: number): void => {
+    if (!slot.held) return
+    slot.held = false
+    SW.complete(slot.cls === "general" ? gen : hist, t)
+    if (slot.cls === "history" && both) SW.complete(gen, t)
+    if (depth !== 0) arm(t) // a slot held "forever" now frees at t + window
+  }
+  /** Gives back a held slot whose call was never sent. */
+  const cancel = (slot: HeldSlot, t: number): void => {
+    if (!slot.held) return
+    slot.held = false
+    SW.cancel(slot.cls === "general" ? gen : hist)
+    if (slot.cls === "history" && both) SW.cancel(gen)
+    if (depth !== 0) {
+      drain(t)
+      arm(t)
+    }
   }
   const queued = (cls: RateLimitClass) => lines[cls].enforcement.size + lines[cls].normal.size
   const setDepth = (cls: RateLimitClass) => metrics.queueDepth.unsafeUpdate(queued(cls), tags[cls])
@@ -113,7 +146,7 @@ export const makeCore = (
     dropped++
     metrics.dropped.unsafeUpdate(1, tags[cls])
   }
-  const headIfAdmissible = (list: WQ.List<RateLimitClass>, t: number) =>
+  const headIfAdmissible = (list: WQ.List<RateLimitClass, HeldSlot>, t: number) =>
     list.head !== undefined && admissible(list.head.cls, t) ? list.head : undefined
 
   /** Admits every head that fits at `t`: enforcement first, then by arrival. */
@@ -124,7 +157,7 @@ export const makeCore = (
         ?? WQ.older(headIfAdmissible(lines.history.normal, t), headIfAdmissible(lines.general.normal, t))
       if (pick === undefined) break
       leave(pick, "admitted")
-      admit(pick.cls, t)
+      pick.slot = admit(pick.cls, t, pick.track)
       const wait = t - pick.enqueuedAt
       waited++
       admittedNow++
@@ -167,15 +200,24 @@ export const makeCore = (
   }
 
   return {
-    /** The success path: a slot at `t` if one is free and nobody waits. */
-    tryAcquire: (cls: RateLimitClass, t: number): boolean => {
+    /** The success path: a held slot at `t` if one is free and nobody waits. */
+    tryAcquire: (cls: RateLimitClass, t: number): HeldSlot | undefined =>
+      depth !== 0 || !admissible(cls, t) ? undefined : admit(cls, t, true),
+
+    /** The success path with admission-time semantics: counts a call from `t` if a slot is free and nobody waits. */
+    tryRecord: (cls: RateLimitClass, t: number): boolean => {
       if (depth !== 0 || !admissible(cls, t)) return false
-      admit(cls, t)
+      admit(cls, t, false)
       return true
     },
 
-    /** Puts a caller in line (making room per `dropOldest`), admitting it at once if it can go. */
-    join: (cls: RateLimitClass, priority: Priority, endpoint: string, t: number): Joined => {
+    complete,
+
+    /**
+     * Puts a caller in line (making room per `dropOldest`), admitting it at
+     * once if it can go; with `track` it is admitted with a held slot.
+     */
+    join: (cls: RateLimitClass, priority: Priority, endpoint: string, t: number, track: boolean): Joined => {
       if (depth >= o.queueSize) {
         const v = victim(priority)
         if (v === undefined) {
@@ -192,6 +234,8 @@ export const makeCore = (
         priority,
         endpoint,
         enqueuedAt: t,
+        track,
+        slot: undefined,
         resume: undefined,
         state: "waiting",
         prev: undefined,
@@ -202,13 +246,20 @@ export const makeCore = (
       depth++
       setDepth(cls)
       drain(t)
-      if (waiter.state === "admitted") return { _tag: "Admitted" }
+      if (waiter.state === "admitted") return { _tag: "Admitted", slot: waiter.slot }
       arm(t)
       return { _tag: "Waiting", waiter }
     },
 
-    /** An interrupted waiter leaves the line (its place is free again). */
-    quit: (w: Waiter): void => leave(w, "dropped"),
+    /**
+     * An interrupted waiter leaves the line (its place is free again). One
+     * admitted in the same instant, whose slot never reached it, gives the
+     * slot back (nothing was sent).
+     */
+    quit: (w: Waiter, t: number): void => {
+      if (w.state === "waiting") leave(w, "dropped")
+      else if (w.slot !== undefined) cancel(w.slot, t)
+    },
 
     pause: (cls: RateLimitClass, until: number, t: number): void => {
       SW.pause(windows[cls], until)
@@ -224,6 +275,7 @@ export const makeCore = (
         limit: w.limit,
         windowMillis: w.lengthMillis,
         used: SW.usage(w, t),
+        inFlight: w.inFlight,
         pausedUntil: w.pausedUntil > t ? w.pausedUntil : undefined,
         nextFreeAt: SW.nextFree(w, t)
       })

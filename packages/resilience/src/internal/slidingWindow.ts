@@ -1,10 +1,29 @@
 /**
- * A sliding-window log of admission times: a ring buffer holding the last
- * `limit` admissions. One more admission at `now` fits when fewer than `limit`
- * admissions happened, or when the oldest of the last `limit` lies at least
- * `lengthMillis` in the past. That is exactly "no half-open window
- * `[s, s + lengthMillis)` ever holds more than `limit` admissions": any
- * `limit + 1` consecutive admissions span at least `lengthMillis`.
+ * One rate-limit window, as the gateway sees it: every call counts in the
+ * window from the time it is known to have reached the gateway at the latest.
+ *
+ * - A call in flight (`take`n, not yet `complete`d) counts as if its time were
+ *   +∞: it holds a slot until it completes.
+ * - A completed call counts from its completion time (`complete(w, now)`), an
+ *   upper bound of its arrival at the gateway, until `lengthMillis` later.
+ * - `record(w, now)` is a call that counts from `now` (admission-time
+ *   semantics: a caller that does not report completion).
+ *
+ * One more call fits at `now` when fewer than `limit` calls are live (in
+ * flight, or completed less than `lengthMillis` ago). That is exact: for any
+ * arrival time of each call at the gateway between its admission and its
+ * completion, no half-open window `[s, s + lengthMillis)` of arrivals holds
+ * more than `limit` calls (take the last-admitted of `limit + 1` arrivals in
+ * such a window: when it was admitted, the other `limit` had arrived within
+ * `lengthMillis` of it, so none of them had completed `lengthMillis` before,
+ * i.e. all were live, and it could not have been admitted).
+ *
+ * Completions come in any order relative to admissions, but always in time
+ * order (they are stamped with the clock when they happen, never backwards),
+ * so the completed calls are a ring buffer of non-decreasing times and the
+ * test is O(1): with `inFlight` calls in flight and `count` completed ones
+ * logged, the `inFlight + count - limit + 1` oldest completed must have left
+ * the window.
  *
  * Pure and synchronous (no Effect): the RateLimiter shell passes the time.
  *
@@ -14,11 +33,13 @@
 export interface SlidingWindow {
   readonly limit: number
   readonly lengthMillis: number
-  /** Admission times from `head` on (a ring that grows up to `limit` slots as needed). */
+  /** Completion times from `head` on, non-decreasing (a ring that grows up to `limit` slots as needed). */
   times: Float64Array
   head: number
   count: number
-  /** The latest admission (times never go backwards, even if the clock does). */
+  /** Calls taken and not completed yet: each holds a slot. */
+  inFlight: number
+  /** The latest completion (times never go backwards, even if the clock does). */
   last: number
   /** No admission before this time (a 429's Retry-After). */
   pausedUntil: number
@@ -30,25 +51,60 @@ export const make = (limit: number, lengthMillis: number): SlidingWindow => ({
   times: new Float64Array(Math.min(limit, 64)),
   head: 0,
   count: 0,
+  inFlight: 0,
   last: Number.NEGATIVE_INFINITY,
   pausedUntil: Number.NEGATIVE_INFINITY
 })
 
-/** One more admission at `now` keeps every window within the limit. */
-export const canAdmit = (w: SlidingWindow, now: number): boolean =>
-  now >= w.pausedUntil && (w.count < w.limit || now - w.times[w.head] >= w.lengthMillis)
+/** The `n`-th oldest logged completion (1-based). */
+const nth = (w: SlidingWindow, n: number): number => w.times[(w.head + n - 1) % w.times.length]
 
-/** The earliest time (>= `now`) at which one more admission fits. */
+/** One more call at `now` keeps every window within the limit. */
+export const canAdmit = (w: SlidingWindow, now: number): boolean => {
+  if (now < w.pausedUntil) return false
+  // how many of the logged completions must have left the window
+  const excess = w.inFlight + w.count - w.limit + 1
+  return excess <= 0 || (excess <= w.count && now - nth(w, excess) >= w.lengthMillis)
+}
+
+/**
+ * The earliest time (>= `now`) at which one more call fits, if no call
+ * completes meanwhile; +∞ while `limit` calls are in flight (a completion
+ * makes it finite).
+ */
 export const nextFree = (w: SlidingWindow, now: number): number => {
-  const slot = w.count < w.limit ? now : Math.max(now, w.times[w.head] + w.lengthMillis)
+  const excess = w.inFlight + w.count - w.limit + 1
+  const slot = excess <= 0
+    ? now
+    : excess > w.count
+    ? Number.POSITIVE_INFINITY
+    : Math.max(now, nth(w, excess) + w.lengthMillis)
   return Math.max(slot, w.pausedUntil)
 }
 
-/** Records an admission at `now`. Call only after {@link canAdmit}. */
-export const record = (w: SlidingWindow, now: number): void => {
+/** A call starts: it holds a slot until {@link complete}. Call only after {@link canAdmit}. */
+export const take = (w: SlidingWindow): void => {
+  w.inFlight++
+}
+
+/** A call taken with {@link take} completed at `now`: it counts until `now + lengthMillis`. */
+export const complete = (w: SlidingWindow, now: number): void => {
+  if (w.inFlight > 0) w.inFlight--
+  log(w, now)
+}
+
+/** A call taken with {@link take} was never sent: its slot is free at once. */
+export const cancel = (w: SlidingWindow): void => {
+  if (w.inFlight > 0) w.inFlight--
+}
+
+/** A call at `now` that counts from `now` (no completion reported). Call only after {@link canAdmit}. */
+export const record = (w: SlidingWindow, now: number): void => log(w, now)
+
+const log = (w: SlidingWindow, now: number): void => {
   const t = now > w.last ? now : w.last
   w.last = t
-  // forget admissions that left the window: the ring holds at most what a window holds
+  // forget completions that left the window: the ring holds at most what a window holds
   while (w.count > 0 && t - w.times[w.head] >= w.lengthMillis) {
     w.head = (w.head + 1) % w.times.length
     w.count--
@@ -72,9 +128,9 @@ const grow = (w: SlidingWindow): void => {
   w.head = 0
 }
 
-/** Admissions within the window ending at `now`, i.e. in `(now - lengthMillis, now]`. */
+/** Calls that count at `now`: in flight, or completed in `(now - lengthMillis, now]`. */
 export const usage = (w: SlidingWindow, now: number): number => {
-  let used = 0
+  let used = w.inFlight
   for (let i = 0; i < w.count; i++) {
     if (now - w.times[(w.head + i) % w.times.length] < w.lengthMillis) used++
   }

@@ -8,31 +8,35 @@
 
 export type Priority = "enforcement" | "normal"
 
-export interface Waiter<C extends string = string> {
+export interface Waiter<C extends string = string, S = unknown> {
   /** Arrival order across all lists (lower = older). */
   readonly seq: number
   readonly cls: C
   readonly priority: Priority
   readonly endpoint: string
   readonly enqueuedAt: number
+  /** The caller reports when its call completes: admit it with a held slot. */
+  readonly track: boolean
+  /** Its slot once admitted (when `track`). */
+  slot: S | undefined
   /** Completes the parked caller (set when it parks). */
   resume: ((admitted: boolean) => void) | undefined
   /** `admitted`/`dropped` once it left the line for good. */
   state: "waiting" | "admitted" | "dropped"
-  prev: Waiter<C> | undefined
-  next: Waiter<C> | undefined
-  list: List<C> | undefined
+  prev: Waiter<C, S> | undefined
+  next: Waiter<C, S> | undefined
+  list: List<C, S> | undefined
 }
 
-export interface List<C extends string = string> {
-  head: Waiter<C> | undefined
-  tail: Waiter<C> | undefined
+export interface List<C extends string = string, S = unknown> {
+  head: Waiter<C, S> | undefined
+  tail: Waiter<C, S> | undefined
   size: number
 }
 
-export const makeList = <C extends string>(): List<C> => ({ head: undefined, tail: undefined, size: 0 })
+export const makeList = <C extends string, S>(): List<C, S> => ({ head: undefined, tail: undefined, size: 0 })
 
-export const push = <C extends string>(list: List<C>, w: Waiter<C>): void => {
+export const push = <C extends string, S>(list: List<C, S>, w: Waiter<C, S>): void => {
   w.list = list
   w.prev = list.tail
   w.next = undefined
@@ -43,7 +47,7 @@ export const push = <C extends string>(list: List<C>, w: Waiter<C>): void => {
 }
 
 /** Removes `w` from whatever list holds it; a no-op when it is in none. */
-export const remove = <C extends string>(w: Waiter<C>): boolean => {
+export const remove = <C extends string, S>(w: Waiter<C, S>): boolean => {
   const list = w.list
   if (list === undefined) return false
   if (w.prev) w.prev.next = w.next
@@ -56,17 +60,23 @@ export const remove = <C extends string>(w: Waiter<C>): boolean => {
 }
 
 /** The lines of one rate-limit class. */
-export interface ClassLines<C extends string = string> {
-  readonly enforcement: List<C>
-  readonly normal: List<C>
+export interface ClassLines<C extends string = string, S = unknown> {
+  readonly enforcement: List<C, S>
+  readonly normal: List<C, S>
 }
 
-export const makeLines = <C extends string>(): ClassLines<C> => ({ enforcement: makeList(), normal: makeList() })
+export const makeLines = <C extends string, S>(): ClassLines<C, S> => ({ enforcement: makeList(), normal: makeList() })
 
 /** The older of two candidates (by arrival). */
-export const older = <C extends string>(a: Waiter<C> | undefined, b: Waiter<C> | undefined): Waiter<C> | undefined =>
+export const older = <C extends string, S>(
+  a: Waiter<C, S> | undefined,
+  b: Waiter<C, S> | undefined
+): Waiter<C, S> | undefined =>
   a === undefined ? b : b === undefined ? a : a.seq <= b.seq ? a : b
 
 /** The newer of two candidates (by arrival). */
-export const newer = <C extends string>(a: Waiter<C> | undefined, b: Waiter<C> | undefined): Waiter<C> | undefined =>
+export const newer = <C extends string, S>(
+  a: Waiter<C, S> | undefined,
+  b: Waiter<C, S> | undefined
+): Waiter<C, S> | undefined =>
   a === undefined ? b : b === undefined ? a : a.seq >= b.seq ? a : b

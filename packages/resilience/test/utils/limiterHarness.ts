@@ -56,3 +56,16 @@ export const maxInWindow = (times: ReadonlyArray<number>, length: number): numbe
   }
   return best
 }
+
+/** The largest number of half-open intervals `[start, end)` that share a point. */
+export const maxOverlap = (intervals: ReadonlyArray<readonly [number, number]>): number => {
+  const events = intervals.flatMap(([start, end]) => [[start, 1], [end, -1]] as const)
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]) // at the same time, ends before starts
+  let open = 0
+  let best = 0
+  for (const [, delta] of events) {
+    open += delta
+    if (open > best) best = open
+  }
+  return best
+}
