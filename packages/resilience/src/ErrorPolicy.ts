@@ -23,7 +23,7 @@
  */
 import { Endpoints, ErrorCodes, Errors } from "@tradeguard/gateway"
 import type { ResilientError } from "./Errors.js"
-import { errorCodesMarkdown } from "./internal/errorCodesMarkdown.js"
+import { type ErrorCodeRow, errorCodesMarkdown } from "./internal/errorCodesMarkdown.js"
 import { type Classification, decisionOf, type Decision } from "./internal/rejections.js"
 
 export type { Classification } from "./internal/rejections.js"
@@ -144,20 +144,7 @@ export const toOutcomeUnknown = <E extends Failure>(
 // ---------------------------------------------------------------- the table
 
 /** One row of the error-code table (docs/error-codes.md). */
-export interface ErrorCodeRow {
-  /** An endpoint name of `Endpoints.all`, or `reads` / `mutations` for HTTP and transport rows. */
-  readonly endpoint: string
-  readonly path: string
-  /** The endpoint's error enum, or `HTTP`, `transport`, `runtime`. */
-  readonly errorEnum: string
-  readonly code: number | string
-  readonly name: string
-  readonly classification: Classification
-  readonly action: string
-  readonly reason: string
-  /** Counts toward the circuit breaker. */
-  readonly circuitFailure: boolean
-}
+export type { ErrorCodeRow }
 
 const actions: Record<Classification, string> = {
   transient: "retried with backoff (errorHandling.retries: base × multiplier^n, capped, jittered, maxAttempts)",

@@ -7,7 +7,9 @@
  */
 import type { Classification } from "./rejections.js"
 
-interface Row {
+/** One row of the error-code table. */
+export interface ErrorCodeRow {
+  /** An endpoint name of `Endpoints.all`, or `reads` / `mutations` for HTTP and transport rows. */
   readonly endpoint: string
   readonly path: string
   readonly errorEnum: string
@@ -16,8 +18,10 @@ interface Row {
   readonly classification: Classification
   readonly action: string
   readonly reason: string
+  /** Counts toward the circuit breaker. */
   readonly circuitFailure: boolean
 }
+type Row = ErrorCodeRow
 
 const cell = (s: string | number): string => String(s).replace(/\|/g, "\\|").replace(/\n/g, " ")
 
