@@ -76,6 +76,16 @@ export const isStaleOrder = (prev: Models.Order, next: Models.Order): boolean =>
 /** A position event that means "flat": type 0 (Undefined) or size 0. */
 export const isClosedPosition = (p: Models.Position): boolean => p.type === 0 || p.size === 0
 
+/**
+ * `HashMap.remove` on a map inside `beginMutation` corrupts it in effect 3.22
+ * when the key sits in a collision node (numbers above 2^31, i.e. the
+ * gateway's order and trade ids, collide often): the emptied node is kept, and
+ * a later update throws. So a removal leaves the mutation, removes
+ * immutably (path copy) and begins a new one. Setting in place is fine.
+ */
+const removeFrom = <K, V>(map: HashMap.HashMap<K, V>, key: K): HashMap.HashMap<K, V> =>
+  HashMap.beginMutation(HashMap.remove(HashMap.endMutation(map), key))
+
 /** A mutable working copy of AccountData for one batch; `done()` seals it. */
 class Draft {
   private accounts: HashMap.HashMap<number, Models.Account> | undefined
@@ -101,7 +111,7 @@ class Draft {
         const map = this.positions ?? (this.positions = HashMap.beginMutation(this.base.positions))
         if (isClosedPosition(p)) {
           if (!HashMap.has(map, key)) return false
-          HashMap.remove(map, key)
+          this.positions = removeFrom(map, key)
         } else {
           HashMap.set(map, key, p)
         }
@@ -134,9 +144,9 @@ class Draft {
     if (prevDone._tag === "Some" && isStaleOrder(prevDone.value, o)) return false
     if (Enums.isWorkingStatus(o.status)) {
       HashMap.set(orders, o.id, o)
-      if (prev._tag === "None" && prevDone._tag === "Some") HashMap.remove(completed, o.id)
+      if (prev._tag === "None" && prevDone._tag === "Some") this.completed = removeFrom(completed, o.id)
     } else {
-      if (prev._tag === "Some") HashMap.remove(orders, o.id)
+      if (prev._tag === "Some") this.orders = removeFrom(orders, o.id)
       HashMap.set(completed, o.id, o)
     }
     return true

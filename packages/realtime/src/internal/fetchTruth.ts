@@ -9,7 +9,7 @@ import type { Errors, ResilientGateway } from "@tradeguard/resilience"
 import * as Effect from "effect/Effect"
 import type { Service as AccountState } from "../AccountState.js"
 import type { StateReconciliation } from "../Config.js"
-import { type Truth, vanishedOrders } from "./reconcile.js"
+import { isKnownOrder, type Truth, vanishedOrders } from "./reconcile.js"
 
 export interface FetchOptions {
   readonly gateway: ResilientGateway.Service
@@ -40,18 +40,26 @@ export const fetchTruth = (o: FetchOptions): Effect.Effect<Truth, Errors.Resilie
     }
 
     // Orders that left the working set while we were away: how did they end?
+    // And orders we never saw that a fetched trade names (placed and filled while away).
     const finalOrders = new Map<number, Models.Order>()
     if (compareOrders) {
       yield* o.state.settle
-      const vanished = vanishedOrders(yield* o.state.get, accountIds, openOrders, o.touched())
+      const data = yield* o.state.get
+      const vanished = vanishedOrders(data, accountIds, openOrders, o.touched())
       const earliest = new Map<number, number>()
-      for (const v of vanished) {
-        const t = Models.timestampToMillis(v.creationTimestamp)
-        earliest.set(v.accountId, Math.min(earliest.get(v.accountId) ?? t, t))
-      }
+      const searchFrom = (accountId: number, t: number) =>
+        earliest.set(accountId, Math.min(earliest.get(accountId) ?? t, t))
+      for (const v of vanished) searchFrom(v.accountId, Models.timestampToMillis(v.creationTimestamp) - 1000)
       const wanted = new Set(vanished.map((v) => v.id))
+      const open = new Set(openOrders.map((x) => x.id))
+      for (const t of trades) {
+        if (wanted.has(t.orderId) || open.has(t.orderId) || isKnownOrder(data, t.orderId)) continue
+        wanted.add(t.orderId)
+        // Created after the previous run's fetch (or today at start-up), which `since` precedes.
+        searchFrom(t.accountId, o.since(t.accountId, o.now))
+      }
       for (const [accountId, from] of earliest) {
-        const startTimestamp = Models.timestampFromMillis(from - 1000)
+        const startTimestamp = Models.timestampFromMillis(from)
         for (const order of (yield* o.gateway.orderSearch({ accountId, startTimestamp })).orders) {
           if (wanted.has(order.id)) finalOrders.set(order.id, order)
         }

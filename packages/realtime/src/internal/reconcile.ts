@@ -20,7 +20,10 @@ export interface Truth {
   readonly openOrders: ReadonlyArray<Models.Order> | undefined
   readonly positions: ReadonlyArray<Models.Position> | undefined
   readonly trades: ReadonlyArray<Models.Trade>
-  /** Order/search results for the orders that left the working set while we were away, by id. */
+  /**
+   * Order/search results, by id, for the orders that left the working set while we were away
+   * and for the orders we never saw that a fetched trade names.
+   */
   readonly finalOrders: ReadonlyMap<number, Models.Order>
 }
 
@@ -91,6 +94,16 @@ export const sameAccount = (a: Models.Account, b: Models.Account) => sameFields(
 
 const orderKey = (id: number) => `o:${id}`
 
+/** Whether the cache holds the order, working or ended. */
+export const isKnownOrder = (data: AccountData, id: number): boolean =>
+  HashMap.has(data.orders, id) || HashMap.has(data.completedOrders, id)
+
+const countEnded = (c: { -readonly [K in keyof Counts]: number }, status: number): void => {
+  if (status === Enums.OrderStatus.Filled) c.ordersFilled++
+  else if (status === Enums.OrderStatus.Cancelled) c.ordersCancelled++
+  else c.ordersExpiredOrRejected++
+}
+
 /**
  * The cached working orders of the accounts in scope that REST no longer
  * lists as open: their final status must be looked up (Order/search).
@@ -151,11 +164,16 @@ export const diff = (data: AccountData, truth: Truth, touched: ReadonlySet<strin
         c.ordersChanged++
         orders.push(HubEvent.order(final, true))
       } else {
-        if (final.status === Enums.OrderStatus.Filled) c.ordersFilled++
-        else if (final.status === Enums.OrderStatus.Cancelled) c.ordersCancelled++
-        else c.ordersExpiredOrRejected++
+        countEnded(c, final.status)
         orders.push(HubEvent.order(final, true))
       }
+    }
+    // Placed and ended while we were away (a missed trade named it): never seen, already over.
+    for (const final of truth.finalOrders.values()) {
+      if (!scope.has(final.accountId) || open.has(final.id) || isKnownOrder(data, final.id)) continue
+      if (!Enums.isTerminalStatus(final.status) || conflict(orderKey(final.id))) continue
+      countEnded(c, final.status)
+      orders.push(HubEvent.order(final, true))
     }
   }
 
