@@ -40,6 +40,8 @@ import { fetchTruth } from "./internal/fetchTruth.js"
 import * as R from "./internal/reconcile.js"
 
 export type Counts = R.Counts
+/** Counts with every kind at zero (a report that missed nothing). */
+export const zeroCounts: Counts = R.zeroCounts
 export type Trigger = "startup" | "reconnect" | "manual" | "retry" | "followUp"
 
 export interface Report {

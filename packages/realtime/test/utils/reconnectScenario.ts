@@ -147,7 +147,7 @@ export const missedWhileAway = (
     yield* state.settle
 
     assert.deepStrictEqual(report.missed, {
-      ...StateReconcilerZero,
+      ...StateReconciler.zeroCounts,
       accounts: 1, // the balance moved (fees, PnL)
       ordersNew: 1, // phone-rest
       ordersFilled: 2, // phone-flip, phone-mes: placed and filled while away
@@ -186,17 +186,3 @@ export const missedWhileAway = (
     assert.strictEqual(health.reconnects, 1)
     return { report, events: all, lifecycle: cycle }
   })
-
-const StateReconcilerZero: StateReconciler.Counts = {
-  accounts: 0,
-  ordersNew: 0,
-  ordersChanged: 0,
-  ordersFilled: 0,
-  ordersCancelled: 0,
-  ordersExpiredOrRejected: 0,
-  ordersUnresolved: 0,
-  positionsOpened: 0,
-  positionsChanged: 0,
-  positionsClosed: 0,
-  trades: 0
-}
