@@ -88,16 +88,19 @@ export const enforcementEndpoints: ReadonlySet<Endpoints.EndpointName> = new Set
   "positionPartialCloseContract"
 ])
 
-/** Builds the service from its parts; a background fiber follows the token (hence the Scope). */
-export const make: Effect.Effect<
-  Service,
-  never,
+/** The parts ResilientGateway is composed of (and the config for retries). */
+export type Parts =
   | GatewayClient.GatewayClient
   | TokenManager.TokenManager
   | RateLimiter.RateLimiter
   | CircuitBreaker.CircuitBreaker
   | ResilienceConfig
-  | Scope.Scope
+
+/** Builds the service from its parts; a background fiber follows the token (hence the Scope). */
+export const make: Effect.Effect<
+  Service,
+  never,
+  Parts | Scope.Scope
 > = Effect.gen(function*() {
   const client = yield* GatewayClient.GatewayClient
   const tokens = yield* TokenManager.TokenManager
@@ -155,15 +158,7 @@ export const make: Effect.Effect<
 })
 
 /** From its parts: GatewayClient, TokenManager, RateLimiter, CircuitBreaker (and the config for retries). */
-export const layerWithoutDependencies: Layer.Layer<
-  ResilientGateway,
-  never,
-  | GatewayClient.GatewayClient
-  | TokenManager.TokenManager
-  | RateLimiter.RateLimiter
-  | CircuitBreaker.CircuitBreaker
-  | ResilienceConfig
-> = Layer.scoped(ResilientGateway, make)
+export const layerWithoutDependencies: Layer.Layer<ResilientGateway, never, Parts> = Layer.scoped(ResilientGateway, make)
 
 /** GatewayClient from `api.baseUrl` / `api.timeout`. */
 export const gatewayClientLayer: Layer.Layer<GatewayClient.GatewayClient, never, ResilienceConfig | HttpClient.HttpClient> =

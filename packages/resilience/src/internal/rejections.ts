@@ -51,6 +51,10 @@ const accountNotFound = permanent("the account id is wrong or not ours; retrying
 const accountRejected = permanent("the account is not allowed to trade (rule breach, locked); a human decides")
 const contractNotFound = permanent("the contract id does not exist")
 const contractNotActive = permanent("the contract is expired or not tradable now")
+const positionNotFound = permanent(
+  "no open position in this contract: already flat",
+  "fail the call; never retried (the caller treats the position as flat and reconciles)"
+)
 const loginRejected = (what: string) =>
   permanent(what, "AuthenticationFailed: fix the credentials or the account; never retried")
 
@@ -152,10 +156,7 @@ export const rejections: Table = {
   ClosePosition: {
     Success: success,
     AccountNotFound: accountNotFound,
-    PositionNotFound: permanent(
-      "no open position in this contract: already flat",
-      "fail the call; never retried (the caller treats the position as flat and reconciles)"
-    ),
+    PositionNotFound: positionNotFound,
     ContractNotFound: contractNotFound,
     ContractNotActive: contractNotActive,
     OrderRejected: permanent("the flattening order was refused"),
@@ -168,10 +169,7 @@ export const rejections: Table = {
   PartialClosePosition: {
     Success: success,
     AccountNotFound: accountNotFound,
-    PositionNotFound: permanent(
-      "no open position in this contract: already flat",
-      "fail the call; never retried (the caller treats the position as flat and reconciles)"
-    ),
+    PositionNotFound: positionNotFound,
     ContractNotFound: contractNotFound,
     ContractNotActive: contractNotActive,
     InvalidCloseSize: permanent("the size is zero or larger than the position"),
