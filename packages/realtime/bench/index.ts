@@ -39,7 +39,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as Stream from "effect/Stream"
+import * as Scope from "effect/Scope"
 import { PerformanceObserver } from "node:perf_hooks"
 import { Worker } from "node:worker_threads"
 import { AccountState, Config, HubConnection } from "../src/index.js"
@@ -70,7 +70,7 @@ const clientsArg = process.argv.indexOf("--clients")
 /** `--clients bare,ours` (default both): e.g. only ours under `node --cpu-prof`. */
 const CLIENTS = new Set(clientsArg > 0 ? process.argv[clientsArg + 1]!.split(",") : ["bare", "ours"])
 const EVENTS = arg("events", 200_000)
-const WARMUP = 100_000
+const WARMUP = arg("warmup", 100_000)
 const PACED_RATE = 5_000
 const PACED_SECONDS = 5
 const PACED = PACED_RATE * PACED_SECONDS
@@ -272,7 +272,10 @@ const ourClient = async (baseUrl: string, token: string) => {
     yield* HubConnection.awaitSubscribed(market)
     yield* Effect.sleep("200 millis") // the quote snapshots of the subscriptions
     version0 = (yield* state.get).version
-    yield* Effect.forkDaemon(Stream.runForEach(state.snapshot.changes, (s) => Effect.sync(() => onSnapshot(s))))
+    const changes = yield* Effect.provideService(state.subscribe, Scope.Scope, yield* Scope.make())
+    yield* Effect.forkDaemon(Effect.gen(function*() {
+      while (true) onSnapshot(yield* changes.take)
+    }))
   }))
   const health = () =>
     runtime.runPromise(Effect.gen(function*() {
@@ -376,7 +379,7 @@ const measure = async (
   return { rates, serverBoundRounds, delays, gc }
 }
 
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const median = (xs: ReadonlyArray<number>) => xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const percentile = (xs: ReadonlyArray<number>, p: number) => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!

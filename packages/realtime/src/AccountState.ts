@@ -9,9 +9,11 @@
  * to every change. `layer` keeps it fed from UserHub and MarketHub;
  * `layerDetached` when you feed it with `apply` yourself.
  *
- * Gotcha: live events come in through `follow`; events with
- * `reconciled: true` on a followed stream are skipped, because the
- * reconciler applies them itself (atomically with its comparison).
+ * Gotchas: live events come in through `follow`, applied in the hub's reader
+ * before the hub publishes them; events with `reconciled: true` are skipped
+ * there, because the reconciler applies them itself (atomically with its
+ * comparison). `snapshot.changes` conflates: a slow consumer gets the newest
+ * snapshot, not every one.
  *
  * @since 0.1.0
  */
@@ -20,13 +22,13 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
-import type * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
-import type * as Subscribable from "effect/Subscribable"
-import * as SubscriptionRef from "effect/SubscriptionRef"
+import * as Stream from "effect/Stream"
+import * as Subscribable from "effect/Subscribable"
 import { type Service as Hub, MarketHub, UserHub } from "./HubConnection.js"
 import type { HubEvent } from "./HubEvent.js"
 import * as Data from "./internal/accountData.js"
+import { Latest } from "./internal/latest.js"
 
 export type Snapshot = Data.AccountData
 export { empty, isClosedPosition, positionKey } from "./internal/accountData.js"
@@ -36,10 +38,25 @@ export interface Watch {
   readonly touched: () => ReadonlySet<string>
 }
 
+/** A subscription to the snapshot (see {@link Service.subscribe}). */
+export interface Changes {
+  /** The newest snapshot not taken yet; waits for the next one when it was taken already. */
+  readonly take: Effect.Effect<Snapshot>
+}
+
 export interface Service {
-  /** The snapshot (a SubscriptionRef, read-only here): `get`, and `changes` starting with the current one. */
+  /**
+   * The snapshot: `get`, and `changes`: the current snapshot, then each newer one. A consumer
+   * slower than the updates gets the latest (intermediate versions are skipped, never a stale
+   * one last; `version` counts the events applied). For every event, follow the hub's `events`.
+   */
   readonly snapshot: Subscribable.Subscribable<Snapshot>
   readonly get: Effect.Effect<Snapshot>
+  /**
+   * A subscription for as long as the scope lives: `take` returns the newest snapshot not taken
+   * yet (the current one first) or waits for the next. The cheapest way to follow every update.
+   */
+  readonly subscribe: Effect.Effect<Changes, never, Scope.Scope>
   readonly apply: (event: HubEvent) => Effect.Effect<void>
   readonly applyAll: (events: Iterable<HubEvent>) => Effect.Effect<void>
   /**
@@ -47,9 +64,13 @@ export interface Service {
    * atomic step (no event slips in between). For the reconciler.
    */
   readonly modify: <A>(f: (data: Snapshot) => readonly [A, ReadonlyArray<HubEvent>]) => Effect.Effect<A>
-  /** Keeps this state fed from a hub's events (live ones) for as long as the scope lives. */
+  /**
+   * Keeps this state fed from a hub's live events for as long as the scope lives. The state is
+   * updated in the hub's reader, before the hub publishes the events: a subscriber of the hub's
+   * `events` always finds an event already applied here.
+   */
   readonly follow: (hub: Hub) => Effect.Effect<void, never, Scope.Scope>
-  /** Waits until every event already published on the followed hubs has been applied. */
+  /** Waits until every message already received on the followed hubs has been applied. */
   readonly settle: Effect.Effect<void>
   /** Starts recording the entity keys (`a:<id>`, `o:<id>`, `p:<account>:<contract>`) touched by live events. */
   readonly watch: Effect.Effect<Watch, never, Scope.Scope>
@@ -60,67 +81,91 @@ export interface Service {
 export class AccountState extends Context.Tag("@tradeguard/realtime/AccountState")<AccountState, Service>() {}
 
 /** An AccountState that nothing feeds yet. */
-export const make: Effect.Effect<Service> = Effect.gen(function*() {
+export const make: Effect.Effect<Service> = Effect.sync(() => {
   let current: Snapshot = Data.empty
-  const ref = yield* SubscriptionRef.make(current)
+  const subscribers = new Set<Latest<Snapshot>>()
   const watches = new Set<Set<string>>()
-  const followed = new Set<Queue.Dequeue<HubEvent>>()
-  let inFlight = 0
+  const followed = new Set<Hub>()
 
   const record = (e: HubEvent) => {
     const key = Data.entityKey(e)
     if (key !== undefined) for (const w of watches) w.add(key)
   }
-  const publish = (next: Snapshot) =>
-    next === current ? Effect.void : Effect.suspend(() => {
-      current = next
-      return SubscriptionRef.set(ref, next)
-    })
-  const applyLive = (events: Iterable<HubEvent>) =>
-    Effect.suspend(() => {
-      const live: Array<HubEvent> = []
-      for (const e of events) if (!e.reconciled) live.push(e)
-      return publish(Data.applyAll(current, live, watches.size > 0 ? record : undefined))
-    })
+  /** Synchronous: the new snapshot is current and offered to every subscriber before it returns. */
+  const publish = (next: Snapshot): void => {
+    if (next === current) return
+    current = next
+    for (const l of subscribers) l.set(next)
+  }
+  /**
+   * The hub's consumer. Should applying a batch throw (a bug), the events are applied one by
+   * one so that only the ones that throw are lost; the hub logs and counts what is thrown.
+   */
+  const applyLive = (events: ReadonlyArray<HubEvent>): void => {
+    const live = events.filter((e) => !e.reconciled)
+    if (live.length === 0) return
+    const onApplied = watches.size > 0 ? record : undefined
+    try {
+      publish(Data.applyAll(current, live, onApplied))
+    } catch {
+      const skipped: Array<string> = []
+      for (const e of live) {
+        try {
+          publish(Data.applyAll(current, [e], onApplied))
+        } catch (error) {
+          skipped.push(`${e._tag}: ${error instanceof Error ? error.message : String(error)}`)
+        }
+      }
+      if (skipped.length > 0) throw new Error(`AccountState skipped ${skipped.length} event(s): ${skipped.join("; ")}`)
+    }
+  }
+
+  const subscribe: Effect.Effect<Changes, never, Scope.Scope> = Effect.acquireRelease(
+    Effect.sync(() => {
+      const latest = new Latest({ value: current })
+      subscribers.add(latest)
+      return latest
+    }),
+    (latest) =>
+      Effect.sync(() => {
+        subscribers.delete(latest)
+        latest.close()
+      })
+  )
 
   const follow = (hub: Hub) =>
     Effect.gen(function*() {
-      const queue = yield* hub.subscribeEvents
-      followed.add(queue)
-      yield* Effect.addFinalizer(() => Effect.sync(() => followed.delete(queue)))
-      yield* Effect.forkScoped(Effect.forever(
-        Effect.flatMap(queue.takeBetween(1, 4096), (batch) => {
-          inFlight++
-          return applyLive(batch).pipe(Effect.ensuring(Effect.sync(() => {
-            inFlight--
-          })))
-        })
-      ))
+      yield* hub.attach(applyLive)
+      followed.add(hub)
+      yield* Effect.addFinalizer(() => Effect.sync(() => followed.delete(hub)))
     })
 
-  const isBusy = () => {
-    if (inFlight > 0) return true
-    for (const q of followed) {
-      const size = q.unsafeSize()
-      if (size._tag === "Some" && size.value > 0) return true
-    }
-    return false
-  }
-  /** Idle = nothing queued or being applied, seen on a few scheduler turns in a row (an event may be in hand-over). */
+  const backlog = Effect.suspend(() =>
+    Effect.reduce(followed, 0, (n, hub) => Effect.map(hub.backlog, (b) => n + b))
+  )
+  /** Idle = nothing received and unhandled, seen on a few scheduler turns in a row (a message may be in hand-over). */
   const settle: Effect.Effect<void> = Effect.suspend(function loop(idle = 0): Effect.Effect<void> {
     if (idle >= 3) return Effect.void
-    return Effect.yieldNow().pipe(Effect.zipRight(Effect.suspend(() => loop(isBusy() ? 0 : idle + 1))))
+    return Effect.yieldNow().pipe(
+      Effect.zipRight(backlog),
+      Effect.flatMap((n) => loop(n > 0 ? 0 : idle + 1))
+    )
   })
 
   return {
-    snapshot: ref,
+    snapshot: Subscribable.make({
+      get: Effect.sync(() => current),
+      changes: Stream.unwrapScoped(Effect.map(subscribe, (c) => Stream.repeatEffect(c.take)))
+    }),
     get: Effect.sync(() => current),
-    apply: (event) => Effect.suspend(() => publish(Data.apply(current, event))),
-    applyAll: (events) => Effect.suspend(() => publish(Data.applyAll(current, events))),
+    subscribe,
+    apply: (event) => Effect.sync(() => publish(Data.apply(current, event))),
+    applyAll: (events) => Effect.sync(() => publish(Data.applyAll(current, events))),
     modify: <A>(f: (data: Snapshot) => readonly [A, ReadonlyArray<HubEvent>]) =>
-      Effect.suspend(() => {
+      Effect.sync(() => {
         const [a, events] = f(current)
-        return Effect.as(publish(Data.applyAll(current, events)), a)
+        publish(Data.applyAll(current, events))
+        return a
       }),
     follow,
     settle,
@@ -132,7 +177,7 @@ export const make: Effect.Effect<Service> = Effect.gen(function*() {
       }),
       (w) => Effect.sync(() => watches.delete(w.touched() as Set<string>))
     ),
-    resetDay: Effect.suspend(() => publish(Data.resetDay(current)))
+    resetDay: Effect.sync(() => publish(Data.resetDay(current)))
   } satisfies Service
 })
 

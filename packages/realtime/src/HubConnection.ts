@@ -76,6 +76,16 @@ export interface Service {
   readonly subscriptions: Effect.Effect<ReadonlyArray<Subscription>>
   /** Invokes a hub method on the live connection; fails with reason `Closed` when there is none. */
   readonly invoke: (method: string, ...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, HubInvokeError>
+  /**
+   * Runs `consumer` on every batch of events (live and published) synchronously, BEFORE the
+   * batch is published on `events`, for as long as the scope lives: a state kept this way
+   * already includes an event when any subscriber of `events` sees it. The consumer must be
+   * quick and must not block; if it throws, the error is logged and counted
+   * (`health.consumerFailures`) and the batch still goes out.
+   */
+  readonly attach: (consumer: (events: ReadonlyArray<HubEvent>) => void) => Effect.Effect<void, never, Scope.Scope>
+  /** Messages received on the live connection and not handled yet (0 when idle or not connected). */
+  readonly backlog: Effect.Effect<number>
   /** Publishes events on `events` (the reconciler's missed events). Returns how many went out (trades are deduplicated). */
   readonly publish: (events: Iterable<HubEvent>) => Effect.Effect<number>
   /** Starts connecting (no-op once started). */
@@ -138,6 +148,8 @@ export const make = (
       invoke: Effect.fn("HubConnection.invoke")(function*(method: string, ...args: ReadonlyArray<unknown>) {
         return yield* invokeLive(method, args)
       }),
+      attach: driver.attach,
+      backlog: Effect.sync(driver.backlog),
       publish: driver.publish,
       start: driver.start,
       reconnect: (reason) => driver.lose("manual", reason),

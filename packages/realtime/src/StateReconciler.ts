@@ -103,8 +103,14 @@ export const make = (
     let lastReport: Report | undefined
     let failures = 0
 
+    /** Per account: when the last complete run started (orders created before it were seen then). */
+    const syncedAt = new Map<number, number>()
+
     const since = (accountId: number, now: number) =>
       Math.max(startOfDay(now), (watermarks.get(accountId) ?? -Infinity) - 1000)
+    /** A minute of margin for the gateway's clock against ours. */
+    const ordersSince = (accountId: number, now: number) =>
+      Math.max(startOfDay(now), (syncedAt.get(accountId) ?? -Infinity) - 60_000)
 
     const runOnce = (trigger: Trigger) =>
       Effect.scoped(Effect.gen(function*() {
@@ -116,6 +122,7 @@ export const make = (
           config,
           accountIds: options.accountIds,
           since,
+          ordersSince,
           now: startedAt,
           touched: watch.touched
         })
@@ -131,6 +138,7 @@ export const make = (
             if (t.accountId === id) newest = Math.max(newest, Models.timestampToMillis(t.creationTimestamp))
           }
           if (newest > -Infinity) watermarks.set(id, newest)
+          syncedAt.set(id, startedAt)
         }
         const report: Report = {
           trigger,

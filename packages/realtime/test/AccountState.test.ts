@@ -1,7 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import { AccountState, HubEvent } from "../src/index.js"
 import * as Data from "../src/internal/accountData.js"
@@ -116,6 +119,61 @@ describe("AccountState service", () => {
       yield* flush
       yield* state.settle
       assert.deepStrictEqual([...HashMap.keys((yield* state.get).orders)], [1])
+    }))
+
+  it.scoped("a subscriber of the hub's events finds each event already applied to the state", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const state = yield* AccountState.make
+      yield* state.follow(h.conn)
+      const sub = yield* h.conn.subscribeEvents
+      const seen: Array<boolean> = []
+      yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(sub), (e) =>
+        Effect.map(state.get, (s) => {
+          if (e._tag === "Order") seen.push(HashMap.has(s.orders, e.order.id))
+          if (e._tag === "Trade") seen.push(HashMap.has(s.trades, e.trade.id))
+        }))))
+      for (let i = 1; i <= 20; i++) {
+        yield* h.server.sockets[0].emit("GatewayUserOrder", F.wire(F.order({ id: i })))
+        yield* h.server.sockets[0].emit("GatewayUserTrade", F.wire(F.trade({ id: i, orderId: i })))
+        if (i % 5 === 0) yield* flush
+      }
+      yield* flush
+      assert.strictEqual(seen.length, 40)
+      assert.isTrue(seen.every((applied) => applied))
+    }))
+
+  it.scoped("an event whose application throws is skipped alone, logged and counted; the hub goes on", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const state = yield* AccountState.make
+      yield* state.follow(h.conn)
+      const poisoned = { _tag: "Order", order: null, reconciled: false } as unknown as HubEvent.HubEvent
+      yield* h.conn.publish([HubEvent.order(F.order({ id: 1 })), poisoned, HubEvent.order(F.order({ id: 2 }))])
+      yield* h.server.sockets[0].emit("GatewayUserOrder", F.wire(F.order({ id: 3 })))
+      yield* flush
+      assert.deepStrictEqual([...HashMap.keys((yield* state.get).orders)].sort(), [1, 2, 3])
+      assert.strictEqual((yield* h.conn.health).consumerFailures, 1)
+      assert.strictEqual((yield* h.events).length, 4)
+    }))
+
+  it.scoped("subscribe: the current snapshot first, then the newest one (conflated), until the scope closes", () =>
+    Effect.gen(function*() {
+      const state = yield* AccountState.make
+      yield* state.apply(HubEvent.order(F.order({ id: 1 })))
+      const changes = yield* state.subscribe
+      assert.strictEqual((yield* changes.take).version, 1)
+      yield* state.apply(HubEvent.order(F.order({ id: 2 })))
+      yield* state.apply(HubEvent.order(F.order({ id: 3 })))
+      assert.strictEqual((yield* changes.take).version, 3)
+      const waiting = yield* Effect.fork(changes.take)
+      yield* Effect.yieldNow()
+      yield* state.apply(HubEvent.trade(F.trade({ id: 1 })))
+      assert.strictEqual((yield* Fiber.join(waiting)).version, 4)
+      const stream = yield* Effect.fork(state.snapshot.changes.pipe(Stream.take(2), Stream.runCollect))
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+      yield* state.apply(HubEvent.trade(F.trade({ id: 2 })))
+      assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Fiber.join(stream)).map((s) => s.version), [4, 5])
     }))
 
   it.scoped("watch records the entities live events touched while it is open", () =>

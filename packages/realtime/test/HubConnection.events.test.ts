@@ -1,5 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
+import * as Scope from "effect/Scope"
 import { HubEvent } from "../src/index.js"
 import * as F from "./utils/fixtures.js"
 import { flush, setup, tagsOf } from "./utils/harness.js"
@@ -88,5 +91,46 @@ describe("HubConnection events", () => {
       yield* flush
       assert.deepStrictEqual(tagsOf(yield* h.events), ["Order", "Order"])
       assert.strictEqual(h.server.sockets.length, 2)
+    }))
+
+  it.scoped("attach: a consumer sees every batch (live and published) before subscribers, until its scope closes", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const s = h.server.sockets[0]
+      const consumed: Array<number> = []
+      const consumer = (events: ReadonlyArray<HubEvent.HubEvent>) => {
+        for (const e of events) if (e._tag === "Order") consumed.push(e.order.id)
+      }
+      const scope = yield* Scope.make()
+      yield* h.conn.attach(consumer).pipe(Scope.extend(scope))
+      yield* s.emit("GatewayUserOrder", F.wire(F.order({ id: 1 })))
+      yield* flush
+      yield* h.conn.publish([HubEvent.order(F.order({ id: 2 }), true)])
+      assert.deepStrictEqual(consumed, [1, 2])
+      yield* Scope.close(scope, Exit.void)
+      yield* s.emit("GatewayUserOrder", F.wire(F.order({ id: 3 })))
+      yield* flush
+      assert.deepStrictEqual(consumed, [1, 2])
+      assert.deepStrictEqual(tagsOf(yield* h.events), ["Order", "Order", "Order"])
+    }))
+
+  it.scoped("attach: a consumer that throws is counted and logged; the others and the subscribers still get the batch", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const s = h.server.sockets[0]
+      const seen: Array<number> = []
+      yield* h.conn.attach(() => {
+        throw new Error("boom")
+      })
+      yield* h.conn.attach((events) => seen.push(events.length))
+      const logs: Array<string> = []
+      yield* s.emit("GatewayUserOrder", F.wire(F.order({ id: 1 })))
+      yield* flush.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => {
+        logs.push(String(message))
+      }))))
+      assert.deepStrictEqual(seen, [1])
+      assert.strictEqual((yield* h.conn.health).consumerFailures, 1)
+      assert.strictEqual((yield* h.events).length, 1)
+      assert.strictEqual((yield* h.conn.health).state, "Connected")
     }))
 })

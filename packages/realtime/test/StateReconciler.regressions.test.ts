@@ -42,7 +42,7 @@ describe("StateReconciler regressions", () => {
       assert.deepStrictEqual([...HashMap.keys(state.orders)], [10])
     }))
 
-  it.scoped("a trade whose order is already known does not cause an Order/search", () =>
+  it.scoped("a trade whose order is already known adds no Order/search of its own (one per account and run)", () =>
     Effect.gen(function*() {
       const r = yield* setupReconciler({ before: (g) => putOrder(g, F.order({ id: 10 })) })
       yield* adjust(10_000)
@@ -51,7 +51,13 @@ describe("StateReconciler regressions", () => {
       r.gateway.calls.length = 0
       yield* r.server.current()!.drop()
       yield* adjust(1000)
-      assert.deepStrictEqual(r.gateway.calls.map((c) => c.endpoint), ["accountSearch", "orderSearchOpen", "positionSearchOpen", "tradeSearch"])
+      assert.deepStrictEqual(r.gateway.calls.map((c) => c.endpoint), [
+        "accountSearch",
+        "orderSearchOpen",
+        "positionSearchOpen",
+        "tradeSearch",
+        "orderSearch"
+      ])
       assert.deepStrictEqual(
         Object.fromEntries(Object.entries((yield* r.reports).at(-1)!.missed).filter(([, n]) => n > 0)),
         { ordersChanged: 1, trades: 1 }

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Models } from "@tradeguard/gateway"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
@@ -69,8 +70,24 @@ describe("StateReconciler", () => {
       assert.deepStrictEqual(missed(report), { accounts: 1, ordersFilled: 1, positionsOpened: 1, trades: 1 })
       assert.deepStrictEqual((yield* r.events).map(describeEvent), ["Order:10:2", "Trade:100", `Position:${F.position().contractId}:1`, "Account"])
       assert.deepStrictEqual(yield* r.cache, truthOf(g))
-      const search = g.calls.find((c) => c.endpoint === "orderSearch")
-      assert.deepStrictEqual(search?.request, { accountId: 465, startTimestamp: F.ts(F.T0 - 1000) })
+      // One search per account covers the vanished order (created at T0) and what the previous run did not see.
+      const searches = g.calls.filter((c) => c.endpoint === "orderSearch")
+      const last = searches.at(-1)?.request as { accountId: number; startTimestamp: string }
+      assert.strictEqual(last.accountId, 465)
+      assert.isAtMost(Models.timestampToMillis(last.startTimestamp), F.T0 - 1000)
+    }))
+
+  it.scoped("an order placed and cancelled while away, without a trade, is found and reported", () =>
+    Effect.gen(function*() {
+      const r = yield* setupReconciler({ before: (g) => g.accounts.set(465, F.account()) })
+      yield* adjust(10_000)
+      yield* r.events
+      const g = r.gateway
+      putOrder(g, F.order({ id: 12, status: 3, updateTimestamp: F.ts(F.T0 + 5000) }))
+      yield* reconnect(r)
+      assert.deepStrictEqual(missed((yield* r.reports)[1]), { ordersCancelled: 1 })
+      assert.deepStrictEqual((yield* r.events).map(describeEvent), ["Order:12:3"])
+      assert.deepStrictEqual(yield* r.cache, truthOf(g))
     }))
 
   it.scoped("a cancel missed while disconnected", () =>

@@ -28,7 +28,7 @@ import * as M from "./connectionMachine.js"
 import { makeDecoder, marketDecoders, userDecoders } from "./decode.js"
 import { HealthCounters } from "./health.js"
 import { IdSet } from "./idSet.js"
-import { dedupeTrades, type Live, type SocketContext, watchSocket } from "./liveSocket.js"
+import { type Consumer, Consumers, dedupeTrades, type Live, type SocketContext, watchSocket } from "./liveSocket.js"
 import { type Subscription, SubscriptionRegistry, unsubscribeMethod } from "./subscriptions.js"
 
 export interface DriverOptions {
@@ -73,6 +73,7 @@ export const makeDriver = (o: DriverOptions) =>
     /** The connection on which the declared subscriptions were last replayed. */
     let replayedOn: number | undefined
     const pending = new Map<number, Live>()
+    const consumers = new Consumers(counters)
     const offer = (e: M.Event) => Queue.offer(inbox, e)
     const socketContext: SocketContext = {
       counters,
@@ -80,7 +81,8 @@ export const makeDriver = (o: DriverOptions) =>
       delivered,
       events: o.events,
       health: hc,
-      lost: (connectionId, cause, reason) => offer({ _tag: "Lost", connectionId, cause, reason }).pipe(Effect.asVoid)
+      lost: (connectionId, cause, reason) => offer({ _tag: "Lost", connectionId, cause, reason }).pipe(Effect.asVoid),
+      consumers
     }
 
 
@@ -272,8 +274,20 @@ export const makeDriver = (o: DriverOptions) =>
       publish: (events: Iterable<HubEvent>) =>
         Effect.suspend(() => {
           const out = dedupeTrades(socketContext, events)
-          return out.length === 0 ? Effect.succeed(0) : Effect.as(PubSub.publishAll(o.events, out), out.length)
+          return out.length === 0
+            ? Effect.succeed(0)
+            : consumers.run(out).pipe(Effect.zipRight(PubSub.publishAll(o.events, out)), Effect.as(out.length))
         }),
+      attach: (consumer: Consumer) =>
+        Effect.acquireRelease(
+          Effect.sync(() => consumers.add(consumer)),
+          () => Effect.sync(() => consumers.remove(consumer))
+        ),
+      /** Messages received on the live socket and not handled yet. */
+      backlog: () => {
+        const size = live?.socket.incoming.unsafeSize()
+        return size === undefined || size._tag === "None" ? 0 : size.value
+      },
       lose: (cause: M.LostCause, reason: string) =>
         Effect.suspend(() =>
           live === undefined ? Effect.void : offer({ _tag: "Lost", connectionId: live.id, cause, reason })

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Models } from "@tradeguard/gateway"
+import { Enums, Models } from "@tradeguard/gateway"
 import type { Errors, ResilientGateway } from "@tradeguard/resilience"
 import * as Effect from "effect/Effect"
 import type { Service as AccountState } from "../AccountState.js"
@@ -18,6 +18,8 @@ export interface FetchOptions {
   readonly accountIds: ReadonlyArray<number> | undefined
   /** Epoch millis from which to search the trades of an account. */
   readonly since: (accountId: number, now: number) => number
+  /** Epoch millis from which orders may have been placed and ended unseen (the previous run's start). */
+  readonly ordersSince: (accountId: number, now: number) => number
   readonly now: number
   readonly touched: () => ReadonlySet<string>
 }
@@ -50,6 +52,9 @@ export const fetchTruth = (o: FetchOptions): Effect.Effect<Truth, Errors.Resilie
       const searchFrom = (accountId: number, t: number) =>
         earliest.set(accountId, Math.min(earliest.get(accountId) ?? t, t))
       for (const v of vanished) searchFrom(v.accountId, Models.timestampToMillis(v.creationTimestamp) - 1000)
+      // Orders placed and ended while we were away without a trade (cancelled, rejected, expired):
+      // only a search of the orders created since the previous run finds them.
+      for (const accountId of accountIds) searchFrom(accountId, o.ordersSince(accountId, o.now))
       const wanted = new Set(vanished.map((v) => v.id))
       const open = new Set(openOrders.map((x) => x.id))
       for (const t of trades) {
@@ -61,7 +66,8 @@ export const fetchTruth = (o: FetchOptions): Effect.Effect<Truth, Errors.Resilie
       for (const [accountId, from] of earliest) {
         const startTimestamp = Models.timestampFromMillis(from)
         for (const order of (yield* o.gateway.orderSearch({ accountId, startTimestamp })).orders) {
-          if (wanted.has(order.id)) finalOrders.set(order.id, order)
+          const unknownEnded = Enums.isTerminalStatus(order.status) && !isKnownOrder(data, order.id)
+          if (wanted.has(order.id) || unknownEnded) finalOrders.set(order.id, order)
         }
       }
     }

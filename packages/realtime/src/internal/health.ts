@@ -40,6 +40,8 @@ export interface Health {
   /** Trades dropped because that trade id was already delivered. */
   readonly duplicateTrades: number
   readonly subscriptionFailures: number
+  /** Batches on which an attached consumer (`HubConnection.attach`) threw: logged, counted. */
+  readonly consumerFailures: number
   readonly tokenChanges: number
   readonly lastError: string | undefined
 }
@@ -60,6 +62,7 @@ export class HealthCounters {
   unknownTargets = 0
   duplicateTrades = 0
   subscriptionFailures = 0
+  consumerFailures = 0
   tokenChanges = 0
   lastError: string | undefined = undefined
 
@@ -88,6 +91,7 @@ export class HealthCounters {
       unknownTargets: this.unknownTargets,
       duplicateTrades: this.duplicateTrades,
       subscriptionFailures: this.subscriptionFailures,
+      consumerFailures: this.consumerFailures,
       tokenChanges: this.tokenChanges,
       lastError: this.lastError
     }

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -34,6 +35,42 @@ export interface SocketContext {
   readonly health: SignalR["health"]
   /** Reports that connection `id` is lost. */
   readonly lost: (id: number, cause: LostCause, reason: string) => Effect.Effect<void>
+  /** Synchronous consumers run on each batch before it is published (see `HubConnection.attach`). */
+  readonly consumers: Consumers
+}
+
+/** A synchronous consumer of event batches. */
+export type Consumer = (events: ReadonlyArray<HubEvent>) => void
+
+/**
+ * The attached consumers. `run` calls each on a batch; a consumer that throws
+ * is reported (counted and logged) and the batch still goes to the others.
+ */
+export class Consumers {
+  private readonly set = new Set<Consumer>()
+  constructor(private readonly counters: HealthCounters) {}
+  add(c: Consumer): void {
+    this.set.add(c)
+  }
+  remove(c: Consumer): void {
+    this.set.delete(c)
+  }
+  run(events: ReadonlyArray<HubEvent>): Effect.Effect<void> {
+    let failed: Array<unknown> | undefined
+    for (const c of this.set) {
+      try {
+        c(events)
+      } catch (e) {
+        this.counters.consumerFailures++
+        ;(failed ??= []).push(e)
+      }
+    }
+    return failed === undefined ? Effect.void : Effect.forEach(
+      failed,
+      (e) => Effect.logError("an attached event consumer failed on a batch", Cause.die(e)),
+      { discard: true }
+    )
+  }
 }
 
 /** Drops trades already delivered; returns what may go out. */
@@ -52,32 +89,40 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
   const hc = ctx.health
   const offer = (e: { readonly connectionId: number; readonly cause: LostCause; readonly reason: string }) =>
     ctx.lost(e.connectionId, e.cause, e.reason)
-  const handleBatch = (conn: Live, batch: Chunk.Chunk<Inbound>) =>
-    Effect.gen(function*() {
-      counters.lastMessageAt = yield* Clock.currentTimeMillis
-      const out: Array<HubEvent> = []
-      const invalid: Array<{ target: string; error: string }> = []
-      let logout = false
-      for (const m of Chunk.toReadonlyArray(batch)) {
-        if (m._tag === "Activity") continue
-        const d = ctx.decode(m.target, m.arguments)
-        if (d._tag === "Event") {
-          if (d.event._tag === "Trade" && !ctx.delivered.add(d.event.trade.id)) {
-            counters.duplicateTrades++
-            continue
-          }
-          if (d.event._tag === "Logout") logout = true
-          out.push(d.event)
-        } else if (d._tag === "Invalid") {
-          counters.decodeFailures++
-          invalid.push(d)
-        } else {
-          counters.unknownTargets++
+  /**
+   * Decodes a batch, drops trades already delivered, runs the attached consumers and publishes.
+   * Plain code with an Effect only where one is needed: it runs once per WebSocket message.
+   */
+  const handleBatch = (conn: Live, batch: Chunk.Chunk<Inbound>, now: number): Effect.Effect<void> => {
+    counters.lastMessageAt = now
+    const out: Array<HubEvent> = []
+    let invalid: Array<{ target: string; error: string }> | undefined
+    let logout = false
+    for (const m of Chunk.toReadonlyArray(batch)) {
+      if (m._tag === "Activity") continue
+      const d = ctx.decode(m.target, m.arguments)
+      if (d._tag === "Event") {
+        if (d.event._tag === "Trade" && !ctx.delivered.add(d.event.trade.id)) {
+          counters.duplicateTrades++
+          continue
         }
+        if (d.event._tag === "Logout") logout = true
+        out.push(d.event)
+      } else if (d._tag === "Invalid") {
+        counters.decodeFailures++
+        ;(invalid ??= []).push(d)
+      } else {
+        counters.unknownTargets++
       }
-      counters.eventsReceived += out.length
-      if (out.length > 0) yield* PubSub.publishAll(ctx.events, out)
-      for (const i of invalid) {
+    }
+    counters.eventsReceived += out.length
+    const delivered = out.length > 0
+      ? Effect.zipRight(ctx.consumers.run(out), PubSub.publishAll(ctx.events, out))
+      : Effect.void
+    if (invalid === undefined && !logout) return Effect.asVoid(delivered)
+    return Effect.gen(function*() {
+      yield* delivered
+      for (const i of invalid ?? []) {
         yield* Effect.logWarning(`undecodable ${i.target} payload dropped`).pipe(Effect.annotateLogs("error", i.error))
       }
       if (logout) {
@@ -86,15 +131,16 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
         yield* offer({ connectionId: conn.id, cause: "logout", reason: "GatewayLogout" })
       }
     })
+  }
 
-  const reader = (conn: Live) =>
-    Effect.gen(function*() {
-      while (true) {
-        const [batch, done] = yield* conn.socket.incoming.takeAll
-        if (Chunk.isNonEmpty(batch)) yield* handleBatch(conn, batch)
-        if (done) return
-      }
+  const reader = (conn: Live, clock: Clock.Clock): Effect.Effect<void> => {
+    const step: Effect.Effect<void> = Effect.flatMap(conn.socket.incoming.takeAll, ([batch, done]) => {
+      const handled = Chunk.isNonEmpty(batch) ? handleBatch(conn, batch, clock.unsafeCurrentTimeMillis()) : Effect.void
+      return done ? handled : Effect.zipRight(handled, next)
     })
+    const next = Effect.suspend(() => step)
+    return step
+  }
 
   const pinger = (conn: Live) =>
     Effect.gen(function*() {
@@ -136,7 +182,7 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
     Effect.gen(function*() {
       counters.lastMessageAt = yield* Clock.currentTimeMillis
       counters.connectedSince = counters.lastMessageAt
-      const readerFiber = yield* Effect.forkIn(reader(conn), conn.scope)
+      const readerFiber = yield* Effect.forkIn(reader(conn, yield* Effect.clock), conn.scope)
       yield* Effect.forkIn(
         conn.socket.closed.pipe(
           Effect.tap(() => Fiber.await(readerFiber)),
