@@ -169,17 +169,18 @@ export const gatewayClientLayer: Layer.Layer<GatewayClient.GatewayClient, never,
  * Everything from the config and an HttpClient: GatewayClient (`api`),
  * TokenManager (store from `authentication.storage`, credentials from
  * `PROJECTX_USERNAME` / `PROJECTX_API_KEY`), RateLimiter, CircuitBreaker.
- * Building it logs in.
+ * Building it logs in. The parts are outputs too: a program that also
+ * connects to the hubs takes THIS TokenManager (one session; a second login
+ * may end the first), and the limiter and breakers for its health view.
  */
 export const layer: Layer.Layer<
-  ResilientGateway,
+  ResilientGateway | Exclude<Parts, ResilienceConfig>,
   AuthenticationFailed | TokenStore.TokenStoreConfigError | ConfigError.ConfigError,
   ResilienceConfig | HttpClient.HttpClient
 > = layerWithoutDependencies.pipe(
-  Layer.provide(Layer.mergeAll(
-    TokenManager.layerFromEnv.pipe(Layer.provide(gatewayClientLayer)),
-    RateLimiter.layer,
-    CircuitBreaker.layer,
-    gatewayClientLayer
-  ))
+  Layer.provideMerge(
+    Layer.mergeAll(TokenManager.layerFromEnv, RateLimiter.layer, CircuitBreaker.layer).pipe(
+      Layer.provideMerge(gatewayClientLayer)
+    )
+  )
 )

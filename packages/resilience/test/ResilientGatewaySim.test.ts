@@ -155,18 +155,23 @@ describe("ResilientGateway on the simulator", () => {
       ])
     }).pipe(Effect.provide(simGateway())))
 
-  it.effect("ResilientGateway.layer needs only the config and an HttpClient", () =>
+  it.effect("ResilientGateway.layer needs only the config and an HttpClient, and shares its TokenManager", () =>
     Effect.gen(function*() {
       const gw = yield* ResilientGateway.ResilientGateway
       const { accounts } = yield* gw.accountSearch({ onlyActiveAccounts: true })
       assert.deepStrictEqual(accounts.map((a) => a.name), ["SIM-50K-DEMO-1", "SIM-150K-DEMO-2"])
+      // The TokenManager it outputs is the one the gateway uses: one login for both.
+      const tokens = yield* TokenManager.TokenManager
+      yield* tokens.get
+      const wire = yield* WireLog
+      assert.strictEqual(wire.filter((e) => e.path === "/api/Auth/loginKey").length, 1)
     }).pipe(
       Effect.provide(ResilientGateway.layer.pipe(
         Layer.provide(ResilienceConfig.layer({
           api: { baseUrl: Simulator.baseUrl },
           authentication: { storage: { type: "memory" } }
         })),
-        Layer.provide(recordingClient()),
+        Layer.provideMerge(recordingClient()),
         Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(
           new Map([["PROJECTX_USERNAME", "demo"], ["PROJECTX_API_KEY", "demo-api-key"]])
         )))
