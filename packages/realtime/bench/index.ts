@@ -13,7 +13,7 @@
  *      whose `connection.on` callbacks only count: the ceiling;
  *   2. ours: HubConnection (user + market) over SignalRTransport, decoding
  *      every event, into AccountState (`AccountState.layer`), observed through
- *      `snapshot.changes`.
+ *      `AccountState.subscribe` (a fiber that takes each newest snapshot).
  * - Max rate: the worker keeps at most 32,768 events in flight (sent, not yet
  *   handled), 3 rounds of 200,000 after a warm-up; events/s = events / (time
  *   the last was handled - time the first was sent), the median round. A
@@ -28,7 +28,7 @@
  *   the events slower than 3 ms overlapped one.
  *
  * Run: `npx tsc -b packages/realtime && node packages/realtime/dist/bench/index.js`
- * (the package's `bench` script). Options: `--rounds n`, `--events n`,
+ * (the package's `bench` script). Options: `--rounds n`, `--events n`, `--warmup n`,
  * `--clients bare,ours` (e.g. `--clients ours` under `node --cpu-prof`).
  */
 import * as signalR from "@microsoft/signalr"
@@ -207,7 +207,7 @@ const visible = (s: AccountState.Snapshot, seq: number): boolean => {
   }
 }
 
-/** Ours: HubConnection (user + market) over SignalRTransport into AccountState, observed through `snapshot.changes`. */
+/** Ours: HubConnection (user + market) over SignalRTransport into AccountState, observed through `subscribe`. */
 const ourClient = async (baseUrl: string, token: string) => {
   const layer = AccountState.layer.pipe(
     Layer.provideMerge(Layer.merge(HubConnection.layerUser, HubConnection.layerMarket)),
