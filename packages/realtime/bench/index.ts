@@ -14,6 +14,8 @@
  *   2. ours: HubConnection (user + market) over SignalRTransport, decoding
  *      every event, into AccountState (`AccountState.layer`), observed through
  *      `AccountState.subscribe` (a fiber that takes each newest snapshot).
+ *   3. ours + events: the same with a `Stream.runForEach` on each hub's
+ *      `events` (a program that reacts to every event pays this).
  * - Max rate: the worker keeps at most 32,768 events in flight (sent, not yet
  *   handled), 3 rounds of 200,000 after a warm-up; events/s = events / (time
  *   the last was handled - time the first was sent), the median round. A
@@ -29,7 +31,7 @@
  *
  * Run: `npx tsc -b packages/realtime && node packages/realtime/dist/bench/index.js`
  * (the package's `bench` script). Options: `--rounds n`, `--events n`, `--warmup n`,
- * `--clients bare,ours` (e.g. `--clients ours` under `node --cpu-prof`).
+ * `--clients bare,ours,ours+events` (e.g. `--clients ours` under `node --cpu-prof`).
  */
 import * as signalR from "@microsoft/signalr"
 import { TokenManager } from "@tradeguard/resilience"
@@ -40,6 +42,7 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { PerformanceObserver } from "node:perf_hooks"
 import { Worker } from "node:worker_threads"
 import { AccountState, Config, HubConnection } from "../src/index.js"
@@ -67,14 +70,14 @@ const arg = (name: string, fallback: number) => {
 }
 const ROUNDS = arg("rounds", 3)
 const clientsArg = process.argv.indexOf("--clients")
-/** `--clients bare,ours` (default both): e.g. only ours under `node --cpu-prof`. */
-const CLIENTS = new Set(clientsArg > 0 ? process.argv[clientsArg + 1]!.split(",") : ["bare", "ours"])
+/** `--clients bare,ours,ours+events` (default all three): e.g. only ours under `node --cpu-prof`. */
+const CLIENTS = new Set(clientsArg > 0 ? process.argv[clientsArg + 1]!.split(",") : ["bare", "ours", "ours+events"])
 const EVENTS = arg("events", 200_000)
 const WARMUP = arg("warmup", 100_000)
 const PACED_RATE = 5_000
 const PACED_SECONDS = 5
 const PACED = PACED_RATE * PACED_SECONDS
-const TOTAL = 2 * (WARMUP + ROUNDS * EVENTS + PACED) + 1024
+const TOTAL = CLIENTS.size * (WARMUP + ROUNDS * EVENTS + PACED) + 1024
 
 // ---------------------------------------------------------------- the worker
 
@@ -208,7 +211,8 @@ const visible = (s: AccountState.Snapshot, seq: number): boolean => {
 }
 
 /** Ours: HubConnection (user + market) over SignalRTransport into AccountState, observed through `subscribe`. */
-const ourClient = async (baseUrl: string, token: string) => {
+/** `withSubscribers`: also a Stream consumer of each hub's `events` (what a program reacting to every event adds). */
+const ourClient = async (baseUrl: string, token: string, withSubscribers: boolean) => {
   const layer = AccountState.layer.pipe(
     Layer.provideMerge(Layer.merge(HubConnection.layerUser, HubConnection.layerMarket)),
     Layer.provide(Layer.mergeAll(SignalRTransport.layer({ logLevel: "none" }), TokenManager.layerStatic(token))),
@@ -272,6 +276,9 @@ const ourClient = async (baseUrl: string, token: string) => {
     yield* HubConnection.awaitSubscribed(market)
     yield* Effect.sleep("200 millis") // the quote snapshots of the subscriptions
     version0 = (yield* state.get).version
+    if (withSubscribers) {
+      for (const hub of [user, market]) yield* Effect.forkDaemon(Stream.runForEach(hub.events, () => Effect.void))
+    }
     const changes = yield* Effect.provideService(state.subscribe, Scope.Scope, yield* Scope.make())
     yield* Effect.forkDaemon(Effect.gen(function*() {
       while (true) onSnapshot(yield* changes.take)
@@ -408,14 +415,20 @@ const main = async () => {
     await bare.close()
     rows.push(["bare @microsoft/signalr: connection.on callbacks count (ceiling)", bareResult])
   }
-  if (CLIENTS.has("ours")) {
-    const ours = await ourClient(baseUrl, token)
+  for (const [key, withSubscribers, name] of [
+    ["ours", false, "ours: HubConnection + decode + AccountState (SignalRTransport)"],
+    ["ours+events", true, "ours + a Stream subscriber of each hub's events"]
+  ] as const) {
+    if (!CLIENTS.has(key)) continue
+    const ours = await ourClient(baseUrl, token, withSubscribers)
     const oursResult = await measure(ours.client, ours.startRound, ours.resetDay)
     const health = await ours.health()
-    decodeFailures = health.user.decodeFailures + health.market.decodeFailures
-    decoded = health.user.eventsReceived + health.market.eventsReceived
+    if (!withSubscribers) {
+      decodeFailures = health.user.decodeFailures + health.market.decodeFailures
+      decoded = health.user.eventsReceived + health.market.eventsReceived
+    }
     await ours.client.close()
-    rows.push(["ours: HubConnection + decode + AccountState (SignalRTransport)", oursResult])
+    rows.push([name, oursResult])
   }
   await worker.terminate()
 
@@ -442,7 +455,7 @@ const main = async () => {
     )
   }
   console.log("")
-  const [bare, ours] = [rows.find(([n]) => n.startsWith("bare"))?.[1], rows.find(([n]) => n.startsWith("ours"))?.[1]]
+  const [bare, ours] = [rows.find(([n]) => n.startsWith("bare"))?.[1], rows.find(([n]) => n.startsWith("ours:"))?.[1]]
   if (ours !== undefined) {
     const rate = median(ours.rates)
     const p99 = percentile(ours.delays, 99)
