@@ -27,7 +27,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import type { FaultPlan } from "@tradeguard/simulator"
-import { Models } from "@tradeguard/gateway"
+import { Enums, Models } from "@tradeguard/gateway"
 import { Simulator } from "@tradeguard/simulator"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -200,6 +200,19 @@ describe("chaos (in-process, TestClock)", () => {
       const snapshot = yield* state.get
       for (const accountId of ACCOUNTS) {
         assert.deepStrictEqual(cachedPicture(snapshot, accountId), yield* truePicture(sim, accountId), `account ${accountId}`)
+      }
+      // ... with every order that ended today, in its final status (filled, cancelled, rejected, expired),
+      // including the ones placed and ended while a hub was down.
+      for (const accountId of ACCOUNTS) {
+        const owner = yield* Effect.orDie(sim.exchange.ownerOf(accountId))
+        const all = yield* Effect.orDie(sim.exchange.searchOrders(owner, { accountId, startTimestamp: Models.timestampFromMillis(0) }))
+        const ended = all.filter((o) => Enums.isTerminalStatus(o.status)).map((o) => `${o.id}:${o.status}`).sort()
+        const cached = [...HashMap.values(snapshot.completedOrders)]
+          .filter((o) => o.accountId === accountId)
+          .map((o) => `${o.id}:${o.status}`)
+          .sort()
+        assert.isAbove(ended.length, 100, `orders ended on account ${accountId}`)
+        assert.deepStrictEqual(cached, ended, `ended orders of account ${accountId}`)
       }
       for (const c of CONTRACTS) {
         const q = yield* Effect.orDie(sim.exchange.quote(c))
