@@ -18,17 +18,21 @@
  * @since 0.1.0
  */
 import { Models } from "@tradeguard/gateway"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Subscribable from "effect/Subscribable"
+import { RealtimeConfig } from "./Config.js"
 import { type Service as Hub, MarketHub, UserHub } from "./HubConnection.js"
 import type { HubEvent } from "./HubEvent.js"
 import * as Data from "./internal/accountData.js"
 import { Latest } from "./internal/latest.js"
+import * as TradingDay from "./TradingDay.js"
 
 export type Snapshot = Data.AccountData
 export { empty, isClosedPosition, positionKey } from "./internal/accountData.js"
@@ -74,7 +78,13 @@ export interface Service {
   readonly settle: Effect.Effect<void>
   /** Starts recording the entity keys (`a:<id>`, `o:<id>`, `p:<account>:<contract>`) touched by live events. */
   readonly watch: Effect.Effect<Watch, never, Scope.Scope>
-  /** Drops today's trades and ended orders (call it at your trading-day boundary). */
+  /**
+   * Starts the trading day that began at `dayStart` (epoch millis): earlier trades and ended
+   * orders are dropped and later ones ignored when they come. `layer` does it at start-up and at
+   * every boundary of the config's `tradingDay`.
+   */
+  readonly startDay: (dayStart: number) => Effect.Effect<void>
+  /** Drops today's trades and ended orders, whatever their time (a manual reset). */
   readonly resetDay: Effect.Effect<void>
 }
 
@@ -177,32 +187,55 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
       }),
       (w) => Effect.sync(() => watches.delete(w.touched() as Set<string>))
     ),
+    startDay: (dayStart) => Effect.sync(() => publish(Data.startDay(current, dayStart))),
     resetDay: Effect.sync(() => publish(Data.resetDay(current)))
   } satisfies Service
 })
 
-/** AccountState fed from UserHub and MarketHub. */
-export const layer: Layer.Layer<AccountState, never, UserHub | MarketHub> = Layer.scoped(
+/**
+ * Starts the current trading day now, then the next one at each boundary of `config`, for as long
+ * as the scope lives (a boundary missed while the process slept is caught up at once).
+ */
+export const rollDays = (state: Service, config: TradingDay.Config): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    yield* state.startDay(TradingDay.startOf(yield* Clock.currentTimeMillis, config))
+    yield* Effect.forkScoped(Effect.gen(function*() {
+      while (true) {
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.sleep(Duration.millis(TradingDay.next(now, config) - now))
+        const dayStart = TradingDay.startOf(yield* Clock.currentTimeMillis, config)
+        yield* state.startDay(dayStart)
+        yield* Effect.logInfo(`trading day started at ${new Date(dayStart).toISOString()}`).pipe(
+          Effect.annotateLogs({ module: "realtime/AccountState" })
+        )
+      }
+    }))
+  })
+
+/** AccountState fed from UserHub and MarketHub, its trading day rolled per `tradingDay` of the config. */
+export const layer: Layer.Layer<AccountState, never, UserHub | MarketHub | RealtimeConfig> = Layer.scoped(
   AccountState,
   Effect.gen(function*() {
     const state = yield* make
+    yield* rollDays(state, (yield* RealtimeConfig).tradingDay)
     yield* state.follow(yield* UserHub)
     yield* state.follow(yield* MarketHub)
     return state
   })
 )
 
-/** AccountState fed from UserHub only (no quotes). */
-export const layerUserHub: Layer.Layer<AccountState, never, UserHub> = Layer.scoped(
+/** AccountState fed from UserHub only (no quotes), its trading day rolled per the config. */
+export const layerUserHub: Layer.Layer<AccountState, never, UserHub | RealtimeConfig> = Layer.scoped(
   AccountState,
   Effect.gen(function*() {
     const state = yield* make
+    yield* rollDays(state, (yield* RealtimeConfig).tradingDay)
     yield* state.follow(yield* UserHub)
     return state
   })
 )
 
-/** AccountState that nothing feeds: use `apply` / `follow` yourself. */
+/** AccountState that nothing feeds and no day filter: use `apply` / `follow` / `startDay` yourself. */
 export const layerDetached: Layer.Layer<AccountState> = Layer.effect(AccountState, make)
 
 // ---------------------------------------------------------------- queries

@@ -1,8 +1,8 @@
 /**
  * The realtime sections of the seed's master configuration, `signalr` and
  * `stateReconciliation`, as Schemas whose defaults are the seed's values,
- * plus one tradeguard addition: `signalr.hubs` (the hub URLs and a connect
- * timeout, which the seed leaves out).
+ * plus two tradeguard additions: `signalr.hubs` (the hub URLs and a connect
+ * timeout, which the seed leaves out) and `tradingDay` (when "today" starts).
  *
  * ```yaml
  * signalr:
@@ -15,6 +15,7 @@
  *     connectTimeout: 30000
  * stateReconciliation:
  *   { enabled: true, onReconnect: true, minInterval: 5000, comparePositions: true, compareOrders: true, compareAccount: true }
+ * tradingDay: { timeZone: America/Chicago, startsAt: "17:00" }   # tradeguard addition
  * ```
  *
  * When to use: apps/risk decodes the whole `config.yaml` and provides
@@ -30,6 +31,7 @@ import { Config as ResilienceConfig } from "@tradeguard/resilience"
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as TradingDayFns from "./TradingDay.js"
 
 const { section, withDefault } = ResilienceConfig
 
@@ -91,9 +93,25 @@ export const StateReconciliation = Schema.Struct({
 })
 export type StateReconciliation = typeof StateReconciliation.Type
 
+/** tradeguard addition: when a trading day starts (today's trades, the reconciler's catch-up, daily rules). */
+export const TradingDay = Schema.Struct({
+  /** IANA time zone of `startsAt`. */
+  timeZone: withDefault(
+    Schema.String.pipe(Schema.filter((z) => TradingDayFns.isTimeZone(z) || `unknown time zone "${z}" (an IANA name, e.g. America/Chicago)`)),
+    () => TradingDayFns.defaults.timeZone
+  ),
+  /** Local time at which a trading day starts (CME Globex / TopstepX: 17:00 Chicago). */
+  startsAt: withDefault(
+    Schema.String.pipe(Schema.pattern(/^([01]\d|2[0-3]):[0-5]\d$/, { message: () => "expected HH:MM (00:00 to 23:59)" })),
+    () => TradingDayFns.defaults.startsAt
+  )
+})
+export type TradingDay = typeof TradingDay.Type
+
 export const RealtimeConfigSchema = Schema.Struct({
   signalr: section(SignalR),
-  stateReconciliation: section(StateReconciliation)
+  stateReconciliation: section(StateReconciliation),
+  tradingDay: section(TradingDay)
 })
 export type RealtimeConfigShape = typeof RealtimeConfigSchema.Type
 export type RealtimeConfigInput = typeof RealtimeConfigSchema.Encoded

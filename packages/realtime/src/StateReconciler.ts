@@ -34,6 +34,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { AccountState } from "./AccountState.js"
 import { RealtimeConfig } from "./Config.js"
+import * as TradingDay from "./TradingDay.js"
 import type * as HubConnection from "./HubConnection.js"
 import { UserHub } from "./HubConnection.js"
 import { fetchTruth } from "./internal/fetchTruth.js"
@@ -59,7 +60,7 @@ export interface Report {
 export interface Options {
   /** The accounts to reconcile (default: every active account Account/search returns). */
   readonly accountIds?: ReadonlyArray<number>
-  /** Epoch millis of the start of the trading day containing `now` (default: UTC midnight). */
+  /** Epoch millis of the start of the trading day containing `now` (default: `tradingDay` of the config). */
   readonly startOfDay?: (now: number) => number
 }
 
@@ -73,8 +74,6 @@ export interface Service {
 }
 
 export class StateReconciler extends Context.Tag("@tradeguard/realtime/StateReconciler")<StateReconciler, Service>() {}
-
-const utcMidnight = (now: number): number => now - (now % 86_400_000)
 
 interface Req {
   readonly trigger: Trigger
@@ -90,11 +89,11 @@ export const make = (
   Scope.Scope | ResilientGateway.ResilientGateway | AccountState | UserHub | RealtimeConfig
 > =>
   Effect.gen(function*() {
-    const config = (yield* RealtimeConfig).stateReconciliation
+    const { stateReconciliation: config, tradingDay } = yield* RealtimeConfig
     const gateway = yield* ResilientGateway.ResilientGateway
     const state = yield* AccountState
     const hub = yield* UserHub
-    const startOfDay = options.startOfDay ?? utcMidnight
+    const startOfDay = options.startOfDay ?? ((now: number) => TradingDay.startOf(now, tradingDay))
     const inbox = yield* Queue.unbounded<Req>()
     const reports = yield* PubSub.unbounded<Report>()
     /** Per account: the newest trade time of the last complete run (trades before it are known). */

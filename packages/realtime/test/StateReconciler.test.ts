@@ -54,6 +54,16 @@ describe("StateReconciler", () => {
       assert.deepStrictEqual(r.gateway.calls.map((c) => c.endpoint), ["accountSearch", "orderSearchOpen", "positionSearchOpen", "tradeSearch", "orderSearch"])
     }))
 
+  it.scoped("the start-up catch-up reads from the start of the trading day of the config (17:00 Chicago)", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.parse("2026-11-24T01:30:00Z")) // 19:30 CST: the day began at 17:00 CST
+      const r = yield* setupReconciler()
+      yield* r.reports
+      const request = (endpoint: string) => r.gateway.calls.find((c) => c.endpoint === endpoint)?.request
+      assert.deepStrictEqual(request("tradeSearch"), { accountId: 465, startTimestamp: F.ts(Date.parse("2026-11-23T23:00:00Z")) })
+      assert.deepStrictEqual(request("orderSearch"), { accountId: 465, startTimestamp: F.ts(Date.parse("2026-11-23T23:00:00Z")) })
+    }))
+
   it.scoped("a fill missed while disconnected: order filled, the trade, the position, the balance", () =>
     Effect.gen(function*() {
       const r = yield* setupReconciler({ before: (g) => (g.accounts.set(465, F.account()), putOrder(g, F.order({ id: 10 }))) })

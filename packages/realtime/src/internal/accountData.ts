@@ -11,6 +11,9 @@
  *   and so is an update whose `updateTimestamp` is older than the one held.
  * - positions: one per account and contract; type 0 or size 0 removes it.
  * - trades: by id; a trade id already held is ignored (applied exactly once).
+ * - the trading day (`dayStartedAt`, once set): a trade from before it is not
+ *   today's and is ignored; an order that ended before it leaves the working
+ *   set but is not one of today's ended orders. `startDay` moves it.
  * - quotes: deltas merged into the last quote of the contract.
  *
  * @internal
@@ -33,6 +36,8 @@ export interface AccountData {
   readonly quotes: HashMap.HashMap<string, HubEvents.Quote>
   /** How many events changed something so far. */
   readonly version: number
+  /** Epoch millis at which the trading day of `trades` and `completedOrders` started (unset: no day filter). */
+  readonly dayStartedAt: number | undefined
 }
 
 export const empty: AccountData = {
@@ -42,7 +47,8 @@ export const empty: AccountData = {
   positions: HashMap.empty(),
   trades: HashMap.empty(),
   quotes: HashMap.empty(),
-  version: 0
+  version: 0,
+  dayStartedAt: undefined
 }
 
 /** One position per account and contract. */
@@ -118,6 +124,7 @@ class Draft {
         break
       }
       case "Trade": {
+        if (this.beforeToday(e.trade.creationTimestamp)) return false
         const map = this.trades ?? (this.trades = HashMap.beginMutation(this.base.trades))
         if (HashMap.has(map, e.trade.id)) return false
         HashMap.set(map, e.trade.id, e.trade)
@@ -145,11 +152,20 @@ class Draft {
     if (Enums.isWorkingStatus(o.status)) {
       HashMap.set(orders, o.id, o)
       if (prev._tag === "None" && prevDone._tag === "Some") this.completed = removeFrom(completed, o.id)
+    } else if (this.beforeToday(o.updateTimestamp ?? o.creationTimestamp)) {
+      // Ended on an earlier trading day: gone from the working set, not one of today's.
+      if (prev._tag === "None") return false
+      this.orders = removeFrom(orders, o.id)
     } else {
       if (prev._tag === "Some") this.orders = removeFrom(orders, o.id)
       HashMap.set(completed, o.id, o)
     }
     return true
+  }
+
+  private beforeToday(timestamp: string): boolean {
+    const day = this.base.dayStartedAt
+    return day !== undefined && Models.timestampToMillis(timestamp) < day
   }
 
   done(): AccountData {
@@ -163,7 +179,8 @@ class Draft {
       positions: seal(this.positions, this.base.positions),
       trades: seal(this.trades, this.base.trades),
       quotes: seal(this.quotes, this.base.quotes),
-      version: this.base.version + this.changes
+      version: this.base.version + this.changes,
+      dayStartedAt: this.base.dayStartedAt
     }
   }
 }
@@ -184,7 +201,23 @@ export const applyAll = (
 
 export const apply = (data: AccountData, event: HubEvent): AccountData => applyAll(data, [event])
 
-/** Drops today's trades and ended orders (at the start of a new trading day). */
+/**
+ * Starts the trading day that began at `dayStart` (epoch millis): trades and
+ * ended orders from before it are dropped, those from after it (already
+ * applied, e.g. around the boundary) are kept.
+ */
+export const startDay = (data: AccountData, dayStart: number): AccountData => {
+  const today = (ts: string) => Models.timestampToMillis(ts) >= dayStart
+  return {
+    ...data,
+    completedOrders: HashMap.filter(data.completedOrders, (o) => today(o.updateTimestamp ?? o.creationTimestamp)),
+    trades: HashMap.filter(data.trades, (t) => today(t.creationTimestamp)),
+    version: data.version + 1,
+    dayStartedAt: dayStart
+  }
+}
+
+/** Drops today's trades and ended orders, whatever their time (a manual reset; keeps the day filter as it is). */
 export const resetDay = (data: AccountData): AccountData => ({
   ...data,
   completedOrders: HashMap.empty(),
