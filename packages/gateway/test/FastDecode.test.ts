@@ -19,8 +19,16 @@ import { FastDecode, HubEvents, Models } from "../src/index.js"
 // The reference: Models.Timestamp as it was before the digit-level check.
 // ---------------------------------------------------------------------------
 const legacyPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:?\d{2})?$/
+/** Models.timestampToMillis as it was before the digit-level path: regex + Date.parse. */
+const legacyToMillis = (s: string): number => {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(\.\d+)?(.*)$/.exec(s)
+  if (m === null) return Date.parse(s)
+  const frac = m[2] === undefined ? "" : m[2].slice(0, 4)
+  const zone = m[3] === "" ? "Z" : m[3]
+  return Date.parse(`${m[1]}${frac}${zone}`)
+}
 const legacyIsTimestamp = (s: string): boolean =>
-  legacyPattern.test(s) && !Number.isNaN(Models.timestampToMillis(s))
+  legacyPattern.test(s) && !Number.isNaN(legacyToMillis(s))
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, "0")
 const zoneArb = fc.oneof(
@@ -49,6 +57,18 @@ const mutateString = (s: string) =>
   )).map(([i, op, c]) =>
     op === "insert" ? s.slice(0, i) + c + s.slice(i) : s.slice(0, i) + (op === "replace" ? c : "") + s.slice(i + 1)
   )
+
+describe("Models.timestampToMillis", () => {
+  it("agrees with regex + Date.parse on every kind of string (the digit path is only faster)", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(isoShapedArb, realisticArb, timestampArb.chain(mutateString), fc.string()),
+        (s) => Object.is(Models.timestampToMillis(s), legacyToMillis(s))
+      ),
+      { numRuns: 20_000 }
+    )
+  })
+})
 
 describe("Models.isTimestamp", () => {
   it("agrees with the regex + Date.parse check on every kind of string", () => {

@@ -90,6 +90,9 @@ export interface Service {
 
 export class AccountState extends Context.Tag("@tradeguard/realtime/AccountState")<AccountState, Service>() {}
 
+/** `settle` gives up (with a warning) after this many scheduler turns with messages still unhandled. */
+const maxSettleTurns = 10_000
+
 /** An AccountState that nothing feeds yet. */
 export const make: Effect.Effect<Service> = Effect.sync(() => {
   let current: Snapshot = Data.empty
@@ -154,11 +157,15 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
     Effect.reduce(followed, 0, (n, hub) => Effect.map(hub.backlog, (b) => n + b))
   )
   /** Idle = nothing received and unhandled, seen on a few scheduler turns in a row (a message may be in hand-over). */
-  const settle: Effect.Effect<void> = Effect.suspend(function loop(idle = 0): Effect.Effect<void> {
+  const settle: Effect.Effect<void> = Effect.suspend(function loop(idle = 0, turns = 0): Effect.Effect<void> {
     if (idle >= 3) return Effect.void
+    if (turns >= maxSettleTurns) {
+      return Effect.flatMap(backlog, (n) =>
+        Effect.logWarning(`settle: ${n} hub message(s) still unhandled after ${turns} turns; going on`))
+    }
     return Effect.yieldNow().pipe(
       Effect.zipRight(backlog),
-      Effect.flatMap((n) => loop(n > 0 ? 0 : idle + 1))
+      Effect.flatMap((n) => loop(n > 0 ? 0 : idle + 1, turns + 1))
     )
   })
 
@@ -194,7 +201,8 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
 
 /**
  * Starts the current trading day now, then the next one at each boundary of `config`, for as long
- * as the scope lives (a boundary missed while the process slept is caught up at once).
+ * as the scope lives. It naps a minute at most, so a host that slept through a boundary (timers
+ * do not count suspended time) rolls within a minute of waking.
  */
 export const rollDays = (state: Service, config: TradingDay.Config): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -202,8 +210,9 @@ export const rollDays = (state: Service, config: TradingDay.Config): Effect.Effe
     yield* Effect.forkScoped(Effect.gen(function*() {
       while (true) {
         const now = yield* Clock.currentTimeMillis
-        yield* Effect.sleep(Duration.millis(TradingDay.next(now, config) - now))
+        yield* Effect.sleep(Duration.millis(Math.min(TradingDay.next(now, config) - now, 60_000)))
         const dayStart = TradingDay.startOf(yield* Clock.currentTimeMillis, config)
+        if (dayStart <= ((yield* state.get).dayStartedAt ?? -Infinity)) continue
         yield* state.startDay(dayStart)
         yield* Effect.logInfo(`trading day started at ${new Date(dayStart).toISOString()}`).pipe(
           Effect.annotateLogs({ module: "realtime/AccountState" })

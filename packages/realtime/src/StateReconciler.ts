@@ -107,9 +107,17 @@ export const make = (
 
     const since = (accountId: number, now: number) =>
       Math.max(startOfDay(now), (watermarks.get(accountId) ?? -Infinity) - 1000)
-    /** A minute of margin for the gateway's clock against ours. */
-    const ordersSince = (accountId: number, now: number) =>
-      Math.max(startOfDay(now), (syncedAt.get(accountId) ?? -Infinity) - 60_000)
+    /**
+     * Orders created since the previous complete run, with five minutes of margin for the
+     * gateway's clock against ours. The first time: since the previous trading day's start, so
+     * that an order placed then and ended today before we started is found too.
+     */
+    const ordersSince = (accountId: number, now: number) => {
+      const synced = syncedAt.get(accountId)
+      return synced === undefined
+        ? startOfDay(startOfDay(now) - 1)
+        : Math.max(startOfDay(now), synced - 5 * 60_000)
+    }
 
     const runOnce = (trigger: Trigger) =>
       Effect.scoped(Effect.gen(function*() {

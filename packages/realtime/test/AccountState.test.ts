@@ -3,10 +3,11 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as HashMap from "effect/HashMap"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
-import { AccountState, HubEvent } from "../src/index.js"
+import { AccountState, type HubConnection, HubEvent } from "../src/index.js"
 import * as Data from "../src/internal/accountData.js"
 import * as F from "./utils/fixtures.js"
 import { flush, setup } from "./utils/harness.js"
@@ -174,6 +175,18 @@ describe("AccountState service", () => {
       for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
       yield* state.apply(HubEvent.trade(F.trade({ id: 2 })))
       assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Fiber.join(stream)).map((s) => s.version), [4, 5])
+    }))
+
+  it.scoped("settle gives up with a warning when a hub's backlog never drains (its reader is gone)", () =>
+    Effect.gen(function*() {
+      const state = yield* AccountState.make
+      const stuck = { attach: () => Effect.void, backlog: Effect.succeed(3) } as unknown as HubConnection.Service
+      yield* state.follow(stuck)
+      const logs: Array<string> = []
+      yield* state.settle.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => {
+        logs.push(String(message))
+      }))))
+      assert.isTrue(logs.some((l) => l.includes("3 hub message(s) still unhandled")), logs.join("\n"))
     }))
 
   it.scoped("watch records the entities live events touched while it is open", () =>

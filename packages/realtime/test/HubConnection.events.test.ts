@@ -116,21 +116,41 @@ describe("HubConnection events", () => {
 
   it.scoped("attach: a consumer that throws is counted and logged; the others and the subscribers still get the batch", () =>
     Effect.gen(function*() {
-      const h = yield* setup()
+      const logs: Array<string> = []
+      const h = yield* setup().pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => {
+        logs.push(String(message))
+      }))))
       const s = h.server.sockets[0]
       const seen: Array<number> = []
       yield* h.conn.attach(() => {
         throw new Error("boom")
       })
       yield* h.conn.attach((events) => seen.push(events.length))
-      const logs: Array<string> = []
       yield* s.emit("GatewayUserOrder", F.wire(F.order({ id: 1 })))
-      yield* flush.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => {
-        logs.push(String(message))
-      }))))
+      yield* flush
+      assert.isTrue(logs.some((l) => l.includes("an attached event consumer failed")), logs.join("\n"))
       assert.deepStrictEqual(seen, [1])
       assert.strictEqual((yield* h.conn.health).consumerFailures, 1)
       assert.strictEqual((yield* h.events).length, 1)
       assert.strictEqual((yield* h.conn.health).state, "Connected")
+    }))
+
+  it.scoped("a reader that dies on a bug replaces the connection instead of going deaf", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      // A payload whose inspection throws: the decoder does not expect that, the reader dies.
+      const poison = new Proxy({}, {
+        has: () => {
+          throw new Error("poisoned payload")
+        }
+      })
+      yield* h.server.sockets[0].emit("GatewayUserOrder", poison)
+      yield* flush
+      yield* flush
+      assert.strictEqual(h.server.sockets.length, 2)
+      assert.includeMembers(tagsOf(yield* h.lifecycle), ["Reconnecting", "Reconnected"])
+      yield* h.server.sockets[1].emit("GatewayUserOrder", F.wire(F.order({ id: 2 })))
+      yield* flush
+      assert.deepStrictEqual((yield* h.events).map((e) => e._tag === "Order" && e.order.id), [2])
     }))
 })

@@ -1,5 +1,4 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Models } from "@tradeguard/gateway"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
@@ -61,7 +60,8 @@ describe("StateReconciler", () => {
       yield* r.reports
       const request = (endpoint: string) => r.gateway.calls.find((c) => c.endpoint === endpoint)?.request
       assert.deepStrictEqual(request("tradeSearch"), { accountId: 465, startTimestamp: F.ts(Date.parse("2026-11-23T23:00:00Z")) })
-      assert.deepStrictEqual(request("orderSearch"), { accountId: 465, startTimestamp: F.ts(Date.parse("2026-11-23T23:00:00Z")) })
+      // Orders: from the previous trading day's start, for one placed then and ended today before we started.
+      assert.deepStrictEqual(request("orderSearch"), { accountId: 465, startTimestamp: F.ts(Date.parse("2026-11-22T23:00:00Z")) })
     }))
 
   it.scoped("a fill missed while disconnected: order filled, the trade, the position, the balance", () =>
@@ -80,11 +80,14 @@ describe("StateReconciler", () => {
       assert.deepStrictEqual(missed(report), { accounts: 1, ordersFilled: 1, positionsOpened: 1, trades: 1 })
       assert.deepStrictEqual((yield* r.events).map(describeEvent), ["Order:10:2", "Trade:100", `Position:${F.position().contractId}:1`, "Account"])
       assert.deepStrictEqual(yield* r.cache, truthOf(g))
-      // One search per account covers the vanished order (created at T0) and what the previous run did not see.
+      // One search per account covers the vanished order (created at T0) and all that was created
+      // since the previous run started (five minutes of margin for the gateway's clock).
       const searches = g.calls.filter((c) => c.endpoint === "orderSearch")
-      const last = searches.at(-1)?.request as { accountId: number; startTimestamp: string }
-      assert.strictEqual(last.accountId, 465)
-      assert.isAtMost(Models.timestampToMillis(last.startTimestamp), F.T0 - 1000)
+      const previousStart = (yield* r.reports)[0].startedAt
+      assert.deepStrictEqual(searches.at(-1)?.request, {
+        accountId: 465,
+        startTimestamp: F.ts(Math.min(F.T0 - 1000, previousStart - 5 * 60_000))
+      })
     }))
 
   it.scoped("an order placed and cancelled while away, without a trade, is found and reported", () =>

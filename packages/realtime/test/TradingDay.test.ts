@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Models } from "@tradeguard/gateway"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as TestClock from "effect/TestClock"
 import { AccountState, Config, HubEvent, TradingDay } from "../src/index.js"
 import * as Data from "../src/internal/accountData.js"
+import * as R from "../src/internal/reconcile.js"
 import * as F from "./utils/fixtures.js"
 
 const at = (iso: string) => Date.parse(iso)
@@ -87,4 +89,34 @@ describe("AccountState across trading days", () => {
       yield* TestClock.adjust("24 hours")
       assert.strictEqual((yield* state.get).dayStartedAt, at("2026-11-24T23:00:00Z"))
     }))
+
+  it("an order of yesterday that ends today without an updateTimestamp is one of today's", () => {
+    let data = Data.applyAll(Data.empty, [HubEvent.order(F.order({ id: 11, creationTimestamp: F.ts(at("2026-11-23T20:00:00Z")) }))])
+    data = Data.startDay(data, at("2026-11-23T23:00:00Z"))
+    const { updateTimestamp: _, ...filled } = F.order({ id: 11, status: 2, fillVolume: 1, creationTimestamp: F.ts(at("2026-11-23T20:00:00Z")) })
+    data = Data.apply(data, HubEvent.order(new Models.Order(filled)))
+    assert.deepStrictEqual([...HashMap.keys(data.completedOrders)], [11])
+  })
+
+  it("the reconciler does not report the previous trading day's trades and ended orders as missed today", () => {
+    const day = at("2026-11-23T23:00:00Z")
+    const data = Data.startDay(Data.empty, day)
+    const d = R.diff(data, {
+      accountIds: [465],
+      accounts: undefined,
+      openOrders: [],
+      positions: undefined,
+      trades: [
+        F.trade({ id: 1, creationTimestamp: F.ts(day - 60_000) }),
+        F.trade({ id: 2, creationTimestamp: F.ts(day + 60_000) })
+      ],
+      finalOrders: new Map([
+        [10, F.order({ id: 10, status: 3, updateTimestamp: F.ts(day - 60_000) })],
+        [12, F.order({ id: 12, status: 3, updateTimestamp: F.ts(day + 60_000) })]
+      ])
+    }, new Set())
+    assert.deepStrictEqual(d.events.map((e) => e._tag === "Order" ? `o${e.order.id}` : e._tag === "Trade" ? `t${e.trade.id}` : e._tag), ["o12", "t2"])
+    assert.strictEqual(d.counts.ordersCancelled, 1)
+    assert.strictEqual(d.counts.trades, 1)
+  })
 })

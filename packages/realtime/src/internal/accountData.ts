@@ -12,8 +12,9 @@
  * - positions: one per account and contract; type 0 or size 0 removes it.
  * - trades: by id; a trade id already held is ignored (applied exactly once).
  * - the trading day (`dayStartedAt`, once set): a trade from before it is not
- *   today's and is ignored; an order that ended before it leaves the working
- *   set but is not one of today's ended orders. `startDay` moves it.
+ *   today's and is ignored; an order whose `updateTimestamp` is before it
+ *   leaves the working set but is not one of today's ended orders (an end
+ *   without `updateTimestamp` counts as today's). `startDay` moves it.
  * - quotes: deltas merged into the last quote of the contract.
  *
  * @internal
@@ -81,6 +82,14 @@ export const isStaleOrder = (prev: Models.Order, next: Models.Order): boolean =>
 
 /** A position event that means "flat": type 0 (Undefined) or size 0. */
 export const isClosedPosition = (p: Models.Position): boolean => p.type === 0 || p.size === 0
+
+/** `timestamp` is before `dayStart` (false when there is no day start). */
+export const isBefore = (timestamp: string, dayStart: number | undefined): boolean =>
+  dayStart !== undefined && Models.timestampToMillis(timestamp) < dayStart
+
+/** An order that ended (by its `updateTimestamp`) before `dayStart`; without one, it is not known to be. */
+export const endedBefore = (o: Models.Order, dayStart: number | undefined): boolean =>
+  o.updateTimestamp !== undefined && isBefore(o.updateTimestamp, dayStart)
 
 /**
  * `HashMap.remove` on a map inside `beginMutation` corrupts it in effect 3.22
@@ -152,7 +161,7 @@ class Draft {
     if (Enums.isWorkingStatus(o.status)) {
       HashMap.set(orders, o.id, o)
       if (prev._tag === "None" && prevDone._tag === "Some") this.completed = removeFrom(completed, o.id)
-    } else if (this.beforeToday(o.updateTimestamp ?? o.creationTimestamp)) {
+    } else if (endedBefore(o, this.base.dayStartedAt)) {
       // Ended on an earlier trading day: gone from the working set, not one of today's.
       if (prev._tag === "None") return false
       this.orders = removeFrom(orders, o.id)
@@ -164,8 +173,7 @@ class Draft {
   }
 
   private beforeToday(timestamp: string): boolean {
-    const day = this.base.dayStartedAt
-    return day !== undefined && Models.timestampToMillis(timestamp) < day
+    return isBefore(timestamp, this.base.dayStartedAt)
   }
 
   done(): AccountData {
@@ -207,11 +215,13 @@ export const apply = (data: AccountData, event: HubEvent): AccountData => applyA
  * applied, e.g. around the boundary) are kept.
  */
 export const startDay = (data: AccountData, dayStart: number): AccountData => {
-  const today = (ts: string) => Models.timestampToMillis(ts) >= dayStart
+  // At the boundary every order held as ended ended before it, unless its time says otherwise.
+  const endedToday = (o: Models.Order) =>
+    o.updateTimestamp !== undefined && Models.timestampToMillis(o.updateTimestamp) >= dayStart
   return {
     ...data,
-    completedOrders: HashMap.filter(data.completedOrders, (o) => today(o.updateTimestamp ?? o.creationTimestamp)),
-    trades: HashMap.filter(data.trades, (t) => today(t.creationTimestamp)),
+    completedOrders: HashMap.filter(data.completedOrders, endedToday),
+    trades: HashMap.filter(data.trades, (t) => !isBefore(t.creationTimestamp, dayStart)),
     version: data.version + 1,
     dayStartedAt: dayStart
   }

@@ -28,7 +28,7 @@ import * as M from "./connectionMachine.js"
 import { makeDecoder, marketDecoders, userDecoders } from "./decode.js"
 import { HealthCounters } from "./health.js"
 import { IdSet } from "./idSet.js"
-import { type Consumer, Consumers, dedupeTrades, type Live, type SocketContext, watchSocket } from "./liveSocket.js"
+import { type Consumer, Consumers, dedupeTrades, deliver, type Live, type SocketContext, watchSocket } from "./liveSocket.js"
 import { type Subscription, SubscriptionRegistry, unsubscribeMethod } from "./subscriptions.js"
 
 export interface DriverOptions {
@@ -274,9 +274,7 @@ export const makeDriver = (o: DriverOptions) =>
       publish: (events: Iterable<HubEvent>) =>
         Effect.suspend(() => {
           const out = dedupeTrades(socketContext, events)
-          return out.length === 0
-            ? Effect.succeed(0)
-            : consumers.run(out).pipe(Effect.zipRight(PubSub.publishAll(o.events, out)), Effect.as(out.length))
+          return out.length === 0 ? Effect.succeed(0) : Effect.as(deliver(socketContext, out), out.length)
         }),
       attach: (consumer: Consumer) =>
         Effect.acquireRelease(

@@ -9,6 +9,7 @@ import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
@@ -73,6 +74,13 @@ export class Consumers {
   }
 }
 
+/**
+ * Runs the attached consumers on `out`, then publishes it: both or neither (uninterruptible),
+ * so AccountState never holds an event that subscribers of `events` do not get.
+ */
+export const deliver = (ctx: SocketContext, out: ReadonlyArray<HubEvent>): Effect.Effect<void> =>
+  Effect.uninterruptible(Effect.suspend(() => Effect.zipRight(ctx.consumers.run(out), PubSub.publishAll(ctx.events, out))))
+
 /** Drops trades already delivered; returns what may go out. */
 export const dedupeTrades = (ctx: SocketContext, batch: Iterable<HubEvent>): Array<HubEvent> => {
   const out: Array<HubEvent> = []
@@ -116,9 +124,7 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
       }
     }
     counters.eventsReceived += out.length
-    const delivered = out.length > 0
-      ? Effect.zipRight(ctx.consumers.run(out), PubSub.publishAll(ctx.events, out))
-      : Effect.void
+    const delivered = out.length > 0 ? deliver(ctx, out) : Effect.void
     if (invalid === undefined && !logout) return Effect.asVoid(delivered)
     return Effect.gen(function*() {
       yield* delivered
@@ -133,13 +139,19 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
     })
   }
 
+  /**
+   * Waits for messages (interruptible), then handles what it took without interruption: a
+   * batch taken is applied and published whole, never half.
+   */
   const reader = (conn: Live, clock: Clock.Clock): Effect.Effect<void> => {
-    const step: Effect.Effect<void> = Effect.flatMap(conn.socket.incoming.takeAll, ([batch, done]) => {
-      const handled = Chunk.isNonEmpty(batch) ? handleBatch(conn, batch, clock.unsafeCurrentTimeMillis()) : Effect.void
-      return done ? handled : Effect.zipRight(handled, next)
-    })
-    const next = Effect.suspend(() => step)
-    return step
+    const step: Effect.Effect<boolean> = Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(restore(conn.socket.incoming.takeAll), ([batch, done]) =>
+        Chunk.isNonEmpty(batch)
+          ? Effect.as(handleBatch(conn, batch, clock.unsafeCurrentTimeMillis()), done)
+          : Effect.succeed(done))
+    )
+    const loop: Effect.Effect<void> = Effect.flatMap(step, (done) => (done ? Effect.void : Effect.suspend(() => loop)))
+    return loop
   }
 
   const pinger = (conn: Live) =>
@@ -183,6 +195,16 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
       counters.lastMessageAt = yield* Clock.currentTimeMillis
       counters.connectedSince = counters.lastMessageAt
       const readerFiber = yield* Effect.forkIn(reader(conn, yield* Effect.clock), conn.scope)
+      // A reader that dies (a bug) would leave the connection deaf: replace the connection.
+      yield* Effect.forkIn(
+        Effect.flatMap(Fiber.await(readerFiber), (exit) =>
+          Exit.isFailure(exit) && !Exit.isInterrupted(exit)
+            ? Effect.logError("hub reader failed; replacing the connection", exit.cause).pipe(
+              Effect.zipRight(offer({ connectionId: conn.id, cause: "closed", reason: "the reader failed" }))
+            )
+            : Effect.void),
+        conn.scope
+      )
       yield* Effect.forkIn(
         conn.socket.closed.pipe(
           Effect.tap(() => Fiber.await(readerFiber)),

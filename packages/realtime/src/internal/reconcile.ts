@@ -11,7 +11,7 @@
 import { Enums, Models } from "@tradeguard/gateway"
 import * as HashMap from "effect/HashMap"
 import * as HubEvent from "../HubEvent.js"
-import { type AccountData, isClosedPosition, isStaleOrder, positionKey } from "./accountData.js"
+import { type AccountData, endedBefore, isBefore, isClosedPosition, isStaleOrder, positionKey } from "./accountData.js"
 
 /** What REST says, for the accounts in scope. Undefined parts were not compared. */
 export interface Truth {
@@ -168,9 +168,10 @@ export const diff = (data: AccountData, truth: Truth, touched: ReadonlySet<strin
         orders.push(HubEvent.order(final, true))
       }
     }
-    // Placed and ended while we were away (a missed trade named it): never seen, already over.
+    // Placed and ended while we were away: never seen, already over (today's only).
     for (const final of truth.finalOrders.values()) {
       if (!scope.has(final.accountId) || open.has(final.id) || isKnownOrder(data, final.id)) continue
+      if (endedBefore(final, data.dayStartedAt)) continue
       if (!Enums.isTerminalStatus(final.status) || conflict(orderKey(final.id))) continue
       countEnded(c, final.status)
       orders.push(HubEvent.order(final, true))
@@ -178,7 +179,7 @@ export const diff = (data: AccountData, truth: Truth, touched: ReadonlySet<strin
   }
 
   const trades = truth.trades
-    .filter((t) => scope.has(t.accountId) && !HashMap.has(data.trades, t.id))
+    .filter((t) => scope.has(t.accountId) && !HashMap.has(data.trades, t.id) && !isBefore(t.creationTimestamp, data.dayStartedAt))
     .sort((a, b) =>
       Models.timestampToMillis(a.creationTimestamp) - Models.timestampToMillis(b.creationTimestamp) || a.id - b.id
     )
