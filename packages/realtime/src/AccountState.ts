@@ -206,12 +206,18 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
  */
 export const rollDays = (state: Service, config: TradingDay.Config): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
-    yield* state.startDay(TradingDay.startOf(yield* Clock.currentTimeMillis, config))
+    const start = yield* Clock.currentTimeMillis
+    yield* state.startDay(TradingDay.startOf(start, config))
     yield* Effect.forkScoped(Effect.gen(function*() {
+      let boundary = TradingDay.next(start, config)
       while (true) {
         const now = yield* Clock.currentTimeMillis
-        yield* Effect.sleep(Duration.millis(Math.min(TradingDay.next(now, config) - now, 60_000)))
-        const dayStart = TradingDay.startOf(yield* Clock.currentTimeMillis, config)
+        if (now < boundary) {
+          yield* Effect.sleep(Duration.millis(Math.min(boundary - now, 60_000)))
+          continue
+        }
+        const dayStart = TradingDay.startOf(now, config)
+        boundary = TradingDay.next(now, config)
         if (dayStart <= ((yield* state.get).dayStartedAt ?? -Infinity)) continue
         yield* state.startDay(dayStart)
         yield* Effect.logInfo(`trading day started at ${new Date(dayStart).toISOString()}`).pipe(

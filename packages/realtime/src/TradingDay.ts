@@ -30,16 +30,24 @@ const boundaryOn = (day: DateTime.Zoned, startsAt: string): number => {
   return DateTime.toEpochMillis(DateTime.setParts(day, { hours, minutes, seconds: 0, millis: 0 }))
 }
 
+/** Named zones by id: building one creates an `Intl.DateTimeFormat`, which is slow. */
+const zones = new Map<string, DateTime.TimeZone>()
+const zoneOf = (id: string): DateTime.TimeZone => {
+  let zone = zones.get(id)
+  if (zone === undefined) zones.set(id, zone = DateTime.zoneUnsafeMakeNamed(id))
+  return zone
+}
+
 /** Epoch millis at which the trading day containing `now` started (a boundary itself belongs to the day it starts). */
 export const startOf = (now: number, config: Config): number => {
-  const zoned = DateTime.unsafeMakeZoned(now, { timeZone: config.timeZone })
+  const zoned = DateTime.unsafeMakeZoned(now, { timeZone: zoneOf(config.timeZone) })
   const today = boundaryOn(zoned, config.startsAt)
   return today <= now ? today : boundaryOn(DateTime.subtract(zoned, { days: 1 }), config.startsAt)
 }
 
 /** Epoch millis at which the next trading day after the one containing `now` starts. */
 export const next = (now: number, config: Config): number => {
-  const zoned = DateTime.unsafeMakeZoned(now, { timeZone: config.timeZone })
+  const zoned = DateTime.unsafeMakeZoned(now, { timeZone: zoneOf(config.timeZone) })
   const today = boundaryOn(zoned, config.startsAt)
   return today > now ? today : boundaryOn(DateTime.add(zoned, { days: 1 }), config.startsAt)
 }

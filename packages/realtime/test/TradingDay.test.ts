@@ -86,6 +86,7 @@ describe("AccountState across trading days", () => {
       const s = yield* state.get
       assert.strictEqual(s.dayStartedAt, at("2026-11-23T23:00:00Z"))
       assert.strictEqual(HashMap.size(s.trades), 0)
+      // And the day after (the boundary is recomputed after each roll).
       yield* TestClock.adjust("24 hours")
       assert.strictEqual((yield* state.get).dayStartedAt, at("2026-11-24T23:00:00Z"))
     }))
