@@ -16,7 +16,6 @@ import * as YAML from "yaml"
 const { section, withDefault } = ResilienceConfig
 const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
 const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
-const Hhmm = Schema.String.pipe(Schema.pattern(/^([01]\d|2[0-3]):[0-5]\d$/), Schema.annotations({ description: "HH:MM" }))
 
 export const OrderManagement = Schema.Struct({
   verification: section(Schema.Struct({
@@ -68,8 +67,8 @@ export const Risk = Schema.Struct({
   tradingHours: section(Schema.Struct({
     enabled: withDefault(Schema.Boolean, () => false),
     timezone: withDefault(Schema.String, () => "America/Chicago"),
-    open: withDefault(Hhmm, () => "08:30"),
-    close: withDefault(Hhmm, () => "15:10")
+    open: withDefault(RealtimeConfig.LocalTime, () => "08:30"),
+    close: withDefault(RealtimeConfig.LocalTime, () => "15:10")
   }))
 })
 

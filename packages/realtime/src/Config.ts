@@ -93,18 +93,23 @@ export const StateReconciliation = Schema.Struct({
 })
 export type StateReconciliation = typeof StateReconciliation.Type
 
+/** A local time of day, `HH:MM` (00:00 to 23:59). */
+export const LocalTime = Schema.String.pipe(
+  Schema.pattern(/^([01]\d|2[0-3]):[0-5]\d$/, { message: () => "expected HH:MM (00:00 to 23:59)" }),
+  Schema.annotations({ description: "HH:MM" })
+)
+
+/** An IANA time zone this runtime knows, e.g. `America/Chicago`. */
+export const TimeZone = Schema.String.pipe(
+  Schema.filter((z) => TradingDayFns.isTimeZone(z) || `unknown time zone "${z}" (an IANA name, e.g. America/Chicago)`)
+)
+
 /** tradeguard addition: when a trading day starts (today's trades, the reconciler's catch-up, daily rules). */
 export const TradingDay = Schema.Struct({
   /** IANA time zone of `startsAt`. */
-  timeZone: withDefault(
-    Schema.String.pipe(Schema.filter((z) => TradingDayFns.isTimeZone(z) || `unknown time zone "${z}" (an IANA name, e.g. America/Chicago)`)),
-    () => TradingDayFns.defaults.timeZone
-  ),
+  timeZone: withDefault(TimeZone, () => TradingDayFns.defaults.timeZone),
   /** Local time at which a trading day starts (CME Globex / TopstepX: 17:00 Chicago). */
-  startsAt: withDefault(
-    Schema.String.pipe(Schema.pattern(/^([01]\d|2[0-3]):[0-5]\d$/, { message: () => "expected HH:MM (00:00 to 23:59)" })),
-    () => TradingDayFns.defaults.startsAt
-  )
+  startsAt: withDefault(LocalTime, () => TradingDayFns.defaults.startsAt)
 })
 export type TradingDay = typeof TradingDay.Type
 
