@@ -18,6 +18,8 @@ export type Decoded =
   | { readonly _tag: "Unknown"; readonly target: string }
 
 type Decoder = (args: ReadonlyArray<unknown>) => Decoded
+/** A hub method and its decoder. */
+type Entry = readonly [target: string, decoder: Decoder]
 /** A `FastDecode.decodeX`: the fast path, then the Schema (for its error). */
 type Decode<A> = (u: unknown) => Either.Either<A, ParseResult.ParseError>
 
@@ -37,8 +39,7 @@ const user = <A>(
   target: string,
   decode: Decode<A>,
   make: (a: A, action: number | undefined) => HubEvent.HubEvent
-): Decoder =>
-(args) => {
+): Entry => [target, (args) => {
   if (args.length < 1) return invalid(target, "expected 1 argument")
   const input = args[0]
   const wrapped = typeof input === "object" && input !== null && "action" in input && "data" in input
@@ -46,60 +47,35 @@ const user = <A>(
   if (wrapped && typeof action !== "number") return invalid(target, "action must be a number")
   const r = decode(wrapped ? (input as { readonly data: unknown }).data : input)
   return Either.isRight(r) ? event(make(r.right, action as number | undefined)) : parseError(target, r.left)
-}
+}]
 
 const market = <A>(
   target: string,
   decode: Decode<A>,
   make: (contractId: string, a: A) => HubEvent.HubEvent
-): Decoder =>
-(args) => {
+): Entry => [target, (args) => {
   if (args.length < 2) return invalid(target, "expected 2 arguments (contractId, data)")
   const contractId = args[0]
   if (typeof contractId !== "string") return invalid(target, "contractId must be a string")
   const r = decode(args[1])
   return Either.isRight(r) ? event(make(contractId, r.right)) : parseError(target, r.left)
-}
+}]
 
 /** Decoders of the user hub's server-to-client methods. */
-export const userDecoders: Readonly<Record<string, Decoder>> = {
-  [HubEvents.UserHubEvents.account]: user(
-    HubEvents.UserHubEvents.account,
-    FastDecode.decodeAccount,
-    (a, action) => HubEvent.account(a, false, action)
-  ),
-  [HubEvents.UserHubEvents.order]: user(
-    HubEvents.UserHubEvents.order,
-    FastDecode.decodeOrder,
-    (o, action) => HubEvent.order(o, false, action)
-  ),
-  [HubEvents.UserHubEvents.position]: user(
-    HubEvents.UserHubEvents.position,
-    FastDecode.decodePosition,
-    (p, action) => HubEvent.position(p, false, action)
-  ),
-  [HubEvents.UserHubEvents.trade]: user(
-    HubEvents.UserHubEvents.trade,
-    FastDecode.decodeTrade,
-    (t, action) => HubEvent.trade(t, false, action)
-  ),
-  [HubEvents.UserHubEvents.logout]: (args) => event(HubEvent.logout(args))
-}
+export const userDecoders: Readonly<Record<string, Decoder>> = Object.fromEntries([
+  user(HubEvents.UserHubEvents.account, FastDecode.decodeAccount, (a, action) => HubEvent.account(a, false, action)),
+  user(HubEvents.UserHubEvents.order, FastDecode.decodeOrder, (o, action) => HubEvent.order(o, false, action)),
+  user(HubEvents.UserHubEvents.position, FastDecode.decodePosition, (p, action) => HubEvent.position(p, false, action)),
+  user(HubEvents.UserHubEvents.trade, FastDecode.decodeTrade, (t, action) => HubEvent.trade(t, false, action)),
+  [HubEvents.UserHubEvents.logout, (args) => event(HubEvent.logout(args))] satisfies Entry
+])
 
 /** Decoders of the market hub's server-to-client methods. */
-export const marketDecoders: Readonly<Record<string, Decoder>> = {
-  [HubEvents.MarketHubEvents.quote]: market(HubEvents.MarketHubEvents.quote, FastDecode.decodeQuote, HubEvent.quote),
-  [HubEvents.MarketHubEvents.trade]: market(
-    HubEvents.MarketHubEvents.trade,
-    FastDecode.decodeMarketTrades,
-    (c, t) => HubEvent.marketTrades(c, t)
-  ),
-  [HubEvents.MarketHubEvents.depth]: market(
-    HubEvents.MarketHubEvents.depth,
-    FastDecode.decodeDepthEntries,
-    (c, d) => HubEvent.depth(c, d)
-  )
-}
+export const marketDecoders: Readonly<Record<string, Decoder>> = Object.fromEntries([
+  market(HubEvents.MarketHubEvents.quote, FastDecode.decodeQuote, HubEvent.quote),
+  market(HubEvents.MarketHubEvents.trade, FastDecode.decodeMarketTrades, HubEvent.marketTrades),
+  market(HubEvents.MarketHubEvents.depth, FastDecode.decodeDepthEntries, HubEvent.depth)
+])
 
 /** A decoder for one hub: a table lookup and a fast decode (Schema fallback for errors). */
 export const makeDecoder = (table: Readonly<Record<string, Decoder>>) =>
