@@ -133,6 +133,7 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
     }
   }
 
+  const get = Effect.sync(() => current)
   const subscribe: Effect.Effect<Changes, never, Scope.Scope> = Effect.acquireRelease(
     Effect.sync(() => {
       const latest = new Latest({ value: current })
@@ -171,10 +172,10 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
 
   return {
     snapshot: Subscribable.make({
-      get: Effect.sync(() => current),
+      get,
       changes: Stream.unwrapScoped(Effect.map(subscribe, (c) => Stream.repeatEffect(c.take)))
     }),
-    get: Effect.sync(() => current),
+    get,
     subscribe,
     apply: (event) => Effect.sync(() => publish(Data.apply(current, event))),
     applyAll: (events) => Effect.sync(() => publish(Data.applyAll(current, events))),
@@ -227,28 +228,26 @@ export const rollDays = (state: Service, config: TradingDay.Config): Effect.Effe
     }))
   })
 
+/** An AccountState fed from `hubs`, its trading day rolled per `tradingDay` of the config. */
+const fedBy = <R>(hubs: ReadonlyArray<Effect.Effect<Hub, never, R>>): Layer.Layer<AccountState, never, R | RealtimeConfig> =>
+  Layer.scoped(
+    AccountState,
+    Effect.gen(function*() {
+      const state = yield* make
+      yield* rollDays(state, (yield* RealtimeConfig).tradingDay)
+      for (const hub of hubs) yield* state.follow(yield* hub)
+      return state
+    })
+  )
+
 /** AccountState fed from UserHub and MarketHub, its trading day rolled per `tradingDay` of the config. */
-export const layer: Layer.Layer<AccountState, never, UserHub | MarketHub | RealtimeConfig> = Layer.scoped(
-  AccountState,
-  Effect.gen(function*() {
-    const state = yield* make
-    yield* rollDays(state, (yield* RealtimeConfig).tradingDay)
-    yield* state.follow(yield* UserHub)
-    yield* state.follow(yield* MarketHub)
-    return state
-  })
-)
+export const layer: Layer.Layer<AccountState, never, UserHub | MarketHub | RealtimeConfig> = fedBy<UserHub | MarketHub>([
+  UserHub,
+  MarketHub
+])
 
 /** AccountState fed from UserHub only (no quotes), its trading day rolled per the config. */
-export const layerUserHub: Layer.Layer<AccountState, never, UserHub | RealtimeConfig> = Layer.scoped(
-  AccountState,
-  Effect.gen(function*() {
-    const state = yield* make
-    yield* rollDays(state, (yield* RealtimeConfig).tradingDay)
-    yield* state.follow(yield* UserHub)
-    return state
-  })
-)
+export const layerUserHub: Layer.Layer<AccountState, never, UserHub | RealtimeConfig> = fedBy([UserHub])
 
 /** AccountState that nothing feeds and no day filter: use `apply` / `follow` / `startDay` yourself. */
 export const layerDetached: Layer.Layer<AccountState> = Layer.effect(AccountState, make)
