@@ -81,13 +81,17 @@ export class Consumers {
 export const deliver = (ctx: SocketContext, out: ReadonlyArray<HubEvent>): Effect.Effect<void> =>
   Effect.uninterruptible(Effect.suspend(() => Effect.zipRight(ctx.consumers.run(out), PubSub.publishAll(ctx.events, out))))
 
+/** Whether `e` is a trade already delivered (counted as a duplicate); otherwise it is now delivered. */
+const isDuplicateTrade = (ctx: SocketContext, e: HubEvent): boolean => {
+  if (e._tag !== "Trade" || ctx.delivered.add(e.trade.id)) return false
+  ctx.counters.duplicateTrades++
+  return true
+}
+
 /** Drops trades already delivered; returns what may go out. */
 export const dedupeTrades = (ctx: SocketContext, batch: Iterable<HubEvent>): Array<HubEvent> => {
   const out: Array<HubEvent> = []
-  for (const e of batch) {
-    if (e._tag === "Trade" && !ctx.delivered.add(e.trade.id)) ctx.counters.duplicateTrades++
-    else out.push(e)
-  }
+  for (const e of batch) if (!isDuplicateTrade(ctx, e)) out.push(e)
   return out
 }
 
@@ -110,10 +114,7 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
       if (m._tag === "Activity") continue
       const d = ctx.decode(m.target, m.arguments)
       if (d._tag === "Event") {
-        if (d.event._tag === "Trade" && !ctx.delivered.add(d.event.trade.id)) {
-          counters.duplicateTrades++
-          continue
-        }
+        if (isDuplicateTrade(ctx, d.event)) continue
         if (d.event._tag === "Logout") logout = true
         out.push(d.event)
       } else if (d._tag === "Invalid") {
