@@ -38,17 +38,21 @@ const zoneOf = (id: string): DateTime.TimeZone => {
   return zone
 }
 
+/** `now` in the zone of `config`, and that calendar day's boundary. */
+const around = (now: number, config: Config) => {
+  const zoned = DateTime.unsafeMakeZoned(now, { timeZone: zoneOf(config.timeZone) })
+  return { zoned, today: boundaryOn(zoned, config.startsAt) }
+}
+
 /** Epoch millis at which the trading day containing `now` started (a boundary itself belongs to the day it starts). */
 export const startOf = (now: number, config: Config): number => {
-  const zoned = DateTime.unsafeMakeZoned(now, { timeZone: zoneOf(config.timeZone) })
-  const today = boundaryOn(zoned, config.startsAt)
+  const { today, zoned } = around(now, config)
   return today <= now ? today : boundaryOn(DateTime.subtract(zoned, { days: 1 }), config.startsAt)
 }
 
 /** Epoch millis at which the next trading day after the one containing `now` starts. */
 export const next = (now: number, config: Config): number => {
-  const zoned = DateTime.unsafeMakeZoned(now, { timeZone: zoneOf(config.timeZone) })
-  const today = boundaryOn(zoned, config.startsAt)
+  const { today, zoned } = around(now, config)
   return today > now ? today : boundaryOn(DateTime.add(zoned, { days: 1 }), config.startsAt)
 }
 

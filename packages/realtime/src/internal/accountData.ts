@@ -133,7 +133,7 @@ class Draft {
         break
       }
       case "Trade": {
-        if (this.beforeToday(e.trade.creationTimestamp)) return false
+        if (isBefore(e.trade.creationTimestamp, this.base.dayStartedAt)) return false
         const map = this.trades ?? (this.trades = HashMap.beginMutation(this.base.trades))
         if (HashMap.has(map, e.trade.id)) return false
         HashMap.set(map, e.trade.id, e.trade)
@@ -170,10 +170,6 @@ class Draft {
       HashMap.set(completed, o.id, o)
     }
     return true
-  }
-
-  private beforeToday(timestamp: string): boolean {
-    return isBefore(timestamp, this.base.dayStartedAt)
   }
 
   done(): AccountData {
@@ -216,8 +212,7 @@ export const apply = (data: AccountData, event: HubEvent): AccountData => applyA
  */
 export const startDay = (data: AccountData, dayStart: number): AccountData => {
   // At the boundary every order held as ended ended before it, unless its time says otherwise.
-  const endedToday = (o: Models.Order) =>
-    o.updateTimestamp !== undefined && Models.timestampToMillis(o.updateTimestamp) >= dayStart
+  const endedToday = (o: Models.Order) => o.updateTimestamp !== undefined && !isBefore(o.updateTimestamp, dayStart)
   return {
     ...data,
     completedOrders: HashMap.filter(data.completedOrders, endedToday),
