@@ -42,7 +42,7 @@ export const Timestamp = Schema.String.pipe(
  */
 export function isTimestamp(s: string): boolean {
   const zone = zoneIndex(s)
-  return zone >= 0 && (isPlainDateTime(s, zone) || !Number.isNaN(timestampToMillis(s)))
+  return zone >= 0 && (isPlainDateTime(s, zone) || !Number.isNaN(parseSlow(s)))
 }
 
 const isDigit = (s: string, i: number): boolean => {
