@@ -52,22 +52,15 @@ export const fetchTruth = (o: FetchOptions): Effect.Effect<Truth, Errors.Resilie
       const searchFrom = (accountId: number, t: number) =>
         earliest.set(accountId, Math.min(earliest.get(accountId) ?? t, t))
       for (const v of vanished) searchFrom(v.accountId, Models.timestampToMillis(v.creationTimestamp) - 1000)
-      // Orders placed and ended while we were away without a trade (cancelled, rejected, expired):
-      // only a search of the orders created since the previous run finds them.
+      // Orders placed and ended while we were away, with a trade or without (cancelled, rejected,
+      // expired): all were created since the previous run, which this search covers.
       for (const accountId of accountIds) searchFrom(accountId, o.ordersSince(accountId, o.now))
-      const wanted = new Set(vanished.map((v) => v.id))
-      const open = new Set(openOrders.map((x) => x.id))
-      for (const t of trades) {
-        if (wanted.has(t.orderId) || open.has(t.orderId) || isKnownOrder(data, t.orderId)) continue
-        wanted.add(t.orderId)
-        // Created after the previous run's fetch (or today at start-up), which `since` precedes.
-        searchFrom(t.accountId, o.since(t.accountId, o.now))
-      }
+      const vanishedIds = new Set(vanished.map((v) => v.id))
       for (const [accountId, from] of earliest) {
         const startTimestamp = Models.timestampFromMillis(from)
         for (const order of (yield* o.gateway.orderSearch({ accountId, startTimestamp })).orders) {
           const unknownEnded = Enums.isTerminalStatus(order.status) && !isKnownOrder(data, order.id)
-          if (wanted.has(order.id) || unknownEnded) finalOrders.set(order.id, order)
+          if (vanishedIds.has(order.id) || unknownEnded) finalOrders.set(order.id, order)
         }
       }
     }
