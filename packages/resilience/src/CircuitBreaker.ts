@@ -10,7 +10,7 @@
  * calls beyond the probe budget fail fast.
  *
  * Only server-side trouble is a failure ({@link ErrorPolicy.isCircuitFailure}:
- * 5xx, timeouts, transport, an OutcomeUnknown caused by one). Any other reply
+ * 5xx, 408, timeouts, transport, an OutcomeUnknown caused by one). Any other reply
  * — a business rejection, 401, 429, 4xx — proves the gateway is answering, so
  * it counts as a success and resets the consecutive count.
  *
@@ -80,7 +80,7 @@ export interface GroupHealth {
   readonly halfOpensAt: number | undefined
   /** Epoch millis of the last change of state (undefined: never changed). */
   readonly since: number | undefined
-  /** Circuit failures recorded since start (5xx, timeouts, transport). */
+  /** Circuit failures recorded since start (5xx, 408, timeouts, transport). */
   readonly failures: number
   /** Calls refused because the circuit was open (or out of probes). */
   readonly rejected: number

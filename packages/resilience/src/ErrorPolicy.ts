@@ -93,18 +93,21 @@ export const rejectionDecision = (error: Errors.Rejected, endpoint: Endpoints.An
 
 /**
  * Whether a failure counts toward opening the circuit breaker: only server-side
- * trouble (5xx, timeouts, transport failures, and an OutcomeUnknown caused by
- * one). Business rejections, 401, 429, other 4xx, our own invalid requests and
- * undecodable replies say nothing about the gateway's health.
+ * trouble (5xx, 408 Request Timeout — the server gave up waiting —, timeouts,
+ * transport failures, and an OutcomeUnknown caused by one). Business
+ * rejections, 401, 429, other 4xx, our own invalid requests and undecodable
+ * replies say nothing about the gateway's health.
  */
 export const isCircuitFailure = (error: Failure): boolean => {
   switch (error._tag) {
     case "ServerError":
       return error.status >= 500
+    case "UnexpectedStatus":
+      return error.status === 408
     case "TransportError":
       return true
     case "OutcomeUnknown":
-      return /^(Timeout|Network|HTTP 5)/.test(error.reason)
+      return /^(?:Timeout|Network|HTTP (?:5\d\d|408)\b)/.test(error.reason)
     default:
       return false
   }

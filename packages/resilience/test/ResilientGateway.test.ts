@@ -256,6 +256,18 @@ describe("ResilientGateway", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("five 408 Request Timeout replies open the circuit like 5xx (a server-side timeout)", () => {
+    const { fake, layer } = setup({ errorHandling: { retries: { maxAttempts: 1 } } })
+    const e408 = Effect.fail(new Errors.UnexpectedStatus({ endpoint: "accountSearch", status: 408 }))
+    for (let i = 0; i < 5; i++) fake.script("accountSearch", e408)
+    return Effect.gen(function*() {
+      const gw = yield* gateway
+      for (let i = 0; i < 5; i++) assert.strictEqual((yield* Effect.flip(gw.accountSearch(search)))._tag, "UnexpectedStatus")
+      assert.strictEqual((yield* Effect.flip(gw.accountSearch(search)))._tag, "CircuitOpen")
+      assert.strictEqual(fake.sent.length, 5)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("an open circuit fails fast with CircuitOpen without spending a rate-limit slot", () => {
     const { fake, layer } = setup({ errorHandling: { retries: { maxAttempts: 1 } } })
     for (let i = 0; i < 5; i++) fake.script("accountSearch", e500("accountSearch"))

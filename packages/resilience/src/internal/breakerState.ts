@@ -40,7 +40,7 @@ export type Event =
   | { readonly _tag: "Acquire" }
   /** An admitted call got a reply that proves the server works (anything but a circuit failure). */
   | { readonly _tag: "Success"; readonly epoch: number }
-  /** An admitted call failed with server-side trouble (5xx, timeout, transport). */
+  /** An admitted call failed with server-side trouble (5xx, 408, timeout, transport). */
   | { readonly _tag: "Failure"; readonly epoch: number }
   /** An admitted call ended without an outcome (interrupted): its probe slot is free again. */
   | { readonly _tag: "Release"; readonly epoch: number }
