@@ -13,7 +13,7 @@ import * as RateLimiter from "../src/RateLimiter.js"
 import * as ResilientGateway from "../src/ResilientGateway.js"
 import type * as TokenManager from "../src/TokenManager.js"
 import { settle } from "./utils/limiterHarness.js"
-import { countingTokens, fakeGatewayLayer, makeFake } from "./utils/gatewayFake.js"
+import { countingTokens, fakeGatewayLayer, makeFake, viewTokens } from "./utils/gatewayFake.js"
 
 const search = { onlyActiveAccounts: true }
 const place = { accountId: 100001, contractId: "CON.F.US.MNQ.Z26", type: 2, side: 0, size: 1, customTag: "tg-1" } as const
@@ -30,15 +30,6 @@ const info = (token: string, expiresAt: number): TokenManager.TokenInfo => ({
   token: Redacted.make(token),
   expiresAt,
   obtainedAt: expiresAt - 60_000
-})
-/** A TokenManager whose token is in view from the start: calls take ResilientGateway's fast path. */
-const viewTokens = (): TokenManager.Service => ({
-  get: Effect.succeed(Redacted.make("token-a")),
-  ensureValidFor: () => Effect.die("unused"),
-  invalidate: () => Effect.void,
-  forceLogin: Effect.die("unused"),
-  info: Effect.succeed(info("token-a", 86_400_000)),
-  changes: Stream.never
 })
 
 describe("ResilientGateway", () => {

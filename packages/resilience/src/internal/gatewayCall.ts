@@ -36,6 +36,7 @@ import type * as RateLimiter from "../RateLimiter.js"
 import type { Priority } from "../ResilientGateway.js"
 import { retryDelay } from "../Retry.js"
 import type * as TokenManager from "../TokenManager.js"
+import * as BS from "./breakerState.js"
 import type { TokenCache } from "./tokenCache.js"
 
 type Failure = Errors.GatewayError | ResilientError
@@ -82,9 +83,8 @@ export const makeCaller = (deps: Deps) => {
         ? limiter.unsafeTryAcquire(plan.endpoint.rateLimit, now)
         : undefined
       if (slot === undefined) return slow({ plan, priority, request, attempt: 1, replayed: false })
-      const ticket = state.epoch
-      // A success resets the breaker's count only when there is one to reset.
-      const resets = state._tag === "Closed" && state.failures !== 0
+      // taken now, when the call is sent: whether its success may reset the count (the breaker's rule)
+      const ticket = BS.ticketOf(state)
       // An interrupted call runs neither handler below; the fiber's exit then completes the slot
       // (a mask would do it at the interruption itself, but costs more than the whole fast path).
       const done = () => limiter.complete(slot, clock.unsafeCurrentTimeMillis())
@@ -93,7 +93,7 @@ export const makeCaller = (deps: Deps) => {
         onSuccess: (a) => {
           fiber.removeObserver(done)
           done()
-          if (resets) plan.guard.success(ticket)
+          plan.guard.success(ticket)
           return Effect.succeed(a)
         },
         onFailure: (cause) => {
