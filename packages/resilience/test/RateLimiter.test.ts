@@ -374,7 +374,8 @@ describe("RateLimiter slots: a call counts from its completion", () => {
           general: { requests: 1, windowSeconds: 10 },
           queueSize: 10,
           dropOldest: true,
-          historyCountsAsGeneral: true
+          historyCountsAsGeneral: true,
+          enforcementReserve: 0
         },
         () => clock.unsafeCurrentTimeMillis(),
         Runtime.runFork(yield* Effect.runtime<never>())

@@ -156,7 +156,7 @@ describe("ResilientGateway", () => {
   it.effect("a slow reply holds its rate-limit slot until it comes: the call counts in the window from its reply", () => {
     const fake = makeFake()
     const layer = fakeGatewayLayer(fake, viewTokens(), {
-      errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 } } }
+      errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 }, enforcementReserve: 0 } }
     })
     fake.script("accountSearch", Effect.as(Effect.sleep("4 seconds"), { accounts: [] }))
     return Effect.gen(function*() {
@@ -181,7 +181,7 @@ describe("ResilientGateway", () => {
       const fake = makeFake()
       const tokens = path === "fast" ? viewTokens() : countingTokens().service
       const layer = fakeGatewayLayer(fake, tokens, {
-        errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 } } }
+        errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 }, enforcementReserve: 0 } }
       })
       fake.script("accountSearch", Effect.never)
       return Effect.gen(function*() {
@@ -202,7 +202,7 @@ describe("ResilientGateway", () => {
   }
 
   it.effect("a 429 reply completes its slot (it reached the gateway); the retry takes a new slot", () => {
-    const { fake, layer } = setup({ errorHandling: { rateLimit: { general: { requests: 2, windowSeconds: 10 } } } })
+    const { fake, layer } = setup({ errorHandling: { rateLimit: { general: { requests: 2, windowSeconds: 10 }, enforcementReserve: 0 } } })
     const limited = new Errors.RateLimited({ endpoint: "orderCancel", retryAfter: Duration.seconds(1) })
     fake.script("orderCancel", Effect.zipRight(Effect.sleep("1 second"), Effect.fail(limited)))
     return Effect.gen(function*() {
@@ -276,7 +276,7 @@ describe("ResilientGateway", () => {
   })
 
   it.effect("cancel and close wait ahead of queued reads (enforcement priority by default)", () => {
-    const { fake, layer } = setup({ errorHandling: { rateLimit: { general: { requests: 2, windowSeconds: 60 } } } })
+    const { fake, layer } = setup({ errorHandling: { rateLimit: { general: { requests: 2, windowSeconds: 60 }, enforcementReserve: 0 } } })
     return Effect.gen(function*() {
       const gw = yield* gateway
       const reads = yield* Effect.forEach([1, 2, 3, 4], (id) => Effect.fork(gw.positionSearchOpen({ accountId: id })))
