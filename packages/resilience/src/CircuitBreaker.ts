@@ -10,7 +10,7 @@
  * calls beyond the probe budget fail fast.
  *
  * Only server-side trouble is a failure ({@link ErrorPolicy.isCircuitFailure}:
- * 5xx, timeouts, transport, an OutcomeUnknown caused by one). Any other reply
+ * 5xx, 408, timeouts, transport, an OutcomeUnknown caused by one). Any other reply
  * — a business rejection, 401, 429, 4xx — proves the gateway is answering, so
  * it counts as a success and resets the consecutive count.
  *
@@ -80,7 +80,7 @@ export interface GroupHealth {
   readonly halfOpensAt: number | undefined
   /** Epoch millis of the last change of state (undefined: never changed). */
   readonly since: number | undefined
-  /** Circuit failures recorded since start (5xx, timeouts, transport). */
+  /** Circuit failures recorded since start (5xx, 408, timeouts, transport). */
   readonly failures: number
   /** Calls refused because the circuit was open (or out of probes). */
   readonly rejected: number
@@ -96,7 +96,9 @@ export interface Health {
  * The synchronous core of one group, for hot paths that record outcomes
  * themselves (ResilientGateway). `enter` admits (returning a ticket) or refuses;
  * every admitted call must end with exactly one of `success`, `failure`,
- * `release` (or `settle`).
+ * `release` (or `settle`). A ticket (an opaque number) names the admission:
+ * its state, and whether a success may reset the consecutive count (the call
+ * was sent while there was one). Take it when the call is sent.
  */
 export interface Guard {
   readonly group: Group
@@ -196,8 +198,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       return Effect.suspend((): Effect.Effect<A | B, E | E2, R | R2> => {
         const state = guard.current()
         if (state._tag === "Closed") {
-          // closed: a field read; the outcome is recorded on failure (and on success only to reset a count)
-          const ticket = state.epoch
+          // closed: a field read; the outcome is recorded on failure (and on success only when the
+          // call was sent with a count to reset: the reset rule of breakerState)
+          const ticket = BS.ticketOf(state)
           const onFailure = (cause: Cause.Cause<E>) => {
             guard.settle(ticket, Exit.failCause(cause))
             return Effect.failCause(cause)

@@ -66,8 +66,15 @@ export const ErrorHandling = Schema.Struct({
     history: withDefault(RateLimitWindow, () => ({ requests: 50, windowSeconds: 30 })),
     general: withDefault(RateLimitWindow, () => ({ requests: 200, windowSeconds: 60 })),
     queueSize: withDefault(PositiveInt, () => 1000),
-    dropOldest: withDefault(Schema.Boolean, () => true)
-  })),
+    dropOldest: withDefault(Schema.Boolean, () => true),
+    /** The longest pause a 429 causes, ms: a longer Retry-After is cut to this (default: the general window). */
+    maxRetryAfterMs: withDefault(Millis, () => 60000),
+    /** General-window slots only enforcement calls (cancel, close, the reads that verify them) may take; < general.requests. */
+    enforcementReserve: withDefault(NonNegativeInt, () => 20)
+  }).pipe(Schema.filter((r) =>
+    r.enforcementReserve < r.general.requests ||
+    `errorHandling.rateLimit.enforcementReserve (${r.enforcementReserve}) must be below general.requests (${r.general.requests})`
+  ))),
   circuitBreaker: section(Schema.Struct({
     failureThreshold: withDefault(PositiveInt, () => 5),
     timeout: withDefault(Millis, () => 60000),

@@ -93,18 +93,21 @@ export const rejectionDecision = (error: Errors.Rejected, endpoint: Endpoints.An
 
 /**
  * Whether a failure counts toward opening the circuit breaker: only server-side
- * trouble (5xx, timeouts, transport failures, and an OutcomeUnknown caused by
- * one). Business rejections, 401, 429, other 4xx, our own invalid requests and
- * undecodable replies say nothing about the gateway's health.
+ * trouble (5xx, 408 Request Timeout — the server gave up waiting —, timeouts,
+ * transport failures, and an OutcomeUnknown caused by one). Business
+ * rejections, 401, 429, other 4xx, our own invalid requests and undecodable
+ * replies say nothing about the gateway's health.
  */
 export const isCircuitFailure = (error: Failure): boolean => {
   switch (error._tag) {
     case "ServerError":
       return error.status >= 500
+    case "UnexpectedStatus":
+      return error.status === 408
     case "TransportError":
       return true
     case "OutcomeUnknown":
-      return /^(Timeout|Network|HTTP 5)/.test(error.reason)
+      return /^(?:Timeout|Network|HTTP (?:5\d\d|408)\b)/.test(error.reason)
     default:
       return false
   }
@@ -151,7 +154,7 @@ const actions: Record<Classification, string> = {
   permanent: "fail the call; never retried",
   auth: "TokenManager invalidates the token, refreshes once and replays the call once; a second 401 is AuthenticationFailed",
   rateLimited:
-    "the rate limiter pauses the window until Retry-After; the call is retried after at least Retry-After (a mutation too: a 429 was not applied)",
+    "the rate limiter pauses the window until Retry-After, capped at errorHandling.rateLimit.maxRetryAfterMs (60 s); the call is retried after that pause (a mutation too: a 429 was not applied)",
   outcomeUnknown: "OutcomeUnknown: never retried; the order layer verifies (customTag, open orders, positions)"
 }
 

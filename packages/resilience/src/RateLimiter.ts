@@ -20,8 +20,13 @@
  *   waiters go ahead of `normal` ones. A full line fails the oldest `normal`
  *   waiter (`dropOldest: true`) or the newcomer (`false`) with `QueueOverflow`.
  *   An interrupted waiter leaves the line at once.
+ * - Enforcement reserve: `normal` calls fill at most `general.requests -
+ *   enforcementReserve` of the general window; `enforcement` calls may use all
+ *   of it, so a flood of reads never keeps a cancel or a close waiting for a
+ *   slot.
  * - `pause(class, duration)`: a 429 despite the limiter stops that window
- *   until Retry-After.
+ *   until Retry-After, capped at `maxRetryAfterMs` (one bad header must never
+ *   stop flattening for hours).
  *
  * When to use: through ResilientGateway (it acquires before every HTTP call
  * and completes the slot when the reply, failure or interruption comes). Use
@@ -70,6 +75,8 @@ export interface Slot {
 
 export interface WindowStats {
   readonly limit: number
+  /** Of `limit`, the slots only `enforcement` calls may take (0 for history). */
+  readonly reserve: number
   readonly windowMillis: number
   /** Calls that count now: in flight, or completed (admitted, for `acquire`) within the window ending now. */
   readonly used: number
@@ -119,12 +126,13 @@ export interface Service {
   readonly acquire: (cls: RateLimitClass, options?: AcquireOptions) => Effect.Effect<void, QueueOverflow>
   /**
    * The success path alone, synchronous: takes a slot at `now` (the Clock's
-   * time in millis) and returns it if one is free and nobody waits; else
+   * time in millis) and returns it if one is free for `priority` (default
+   * `normal`: below the enforcement reserve) and nobody waits; else
    * returns undefined and takes nothing (then use `acquireSlot`). For hot
    * paths that already read the clock (ResilientGateway). The slot is held
    * until {@link Service.complete}.
    */
-  readonly unsafeTryAcquire: (cls: RateLimitClass, now: number) => Slot | undefined
+  readonly unsafeTryAcquire: (cls: RateLimitClass, now: number, priority?: Priority) => Slot | undefined
   /**
    * The call holding `slot` completed at `now` (reply, failure or
    * interruption; the Clock's time in millis): from now on it counts until
@@ -139,8 +147,12 @@ export interface Service {
     cls: RateLimitClass,
     options?: AcquireOptions
   ) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | QueueOverflow, R>
-  /** After a 429: no admission in `cls`'s window for `duration` (Retry-After). */
-  readonly pause: (cls: RateLimitClass, duration: Duration.DurationInput) => Effect.Effect<void>
+  /**
+   * After a 429: no admission in `cls`'s window for `duration` (Retry-After),
+   * at most `maxRetryAfterMs`. Returns the pause it applied (the capped
+   * Retry-After: retry after that, not after the header's value).
+   */
+  readonly pause: (cls: RateLimitClass, duration: Duration.DurationInput) => Effect.Effect<Duration.Duration>
   readonly stats: Effect.Effect<Stats>
 }
 
@@ -153,6 +165,19 @@ export interface Options {
   readonly dropOldest?: boolean
   /** Count a history call against the general window too (default true: conservative). */
   readonly historyCountsAsGeneral?: boolean
+  /**
+   * The longest pause a 429 causes, ms: a longer Retry-After is cut to this
+   * (default 60000, the general window). `errorHandling.rateLimit.maxRetryAfterMs`.
+   */
+  readonly maxRetryAfterMs?: number
+  /**
+   * General-window slots only `enforcement` calls may take: `normal` calls
+   * fill at most `general.requests - enforcementReserve`. Must be below
+   * `general.requests`. Default 0 here (the limits exactly as given, for
+   * tests and tools); `errorHandling.rateLimit.enforcementReserve` defaults
+   * to 20 of the 200.
+   */
+  readonly enforcementReserve?: number
   /**
    * Copy window usage and admission counts into the metrics this often. Off by
    * default: they are copied whenever a call waits and on every `stats` read,
@@ -169,13 +194,22 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     const clock = yield* Effect.clock
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
     const queueSize = options.queueSize ?? 1000
+    const general = options.general ?? { requests: 200, windowSeconds: 60 }
+    const enforcementReserve = options.enforcementReserve ?? 0
+    const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000
+    if (!Number.isInteger(enforcementReserve) || enforcementReserve < 0 || enforcementReserve >= general.requests) {
+      return yield* Effect.dieMessage(
+        `RateLimiter: enforcementReserve (${enforcementReserve}) must be an integer in [0, general.requests = ${general.requests})`
+      )
+    }
     const core = makeCore(
       {
         history: options.history ?? { requests: 50, windowSeconds: 30 },
-        general: options.general ?? { requests: 200, windowSeconds: 60 },
+        general,
         queueSize,
         dropOldest: options.dropOldest ?? true,
-        historyCountsAsGeneral: options.historyCountsAsGeneral ?? true
+        historyCountsAsGeneral: options.historyCountsAsGeneral ?? true,
+        enforcementReserve
       },
       () => clock.unsafeCurrentTimeMillis(),
       runFork
@@ -202,15 +236,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
         HeldSlot,
         QueueOverflow
       >
+      const priority = opts?.priority ?? "normal"
       return Effect.suspend(() => {
-        const slot = core.tryAcquire(cls, now())
+        const slot = core.tryAcquire(cls, now(), priority)
         return slot !== undefined ? Effect.succeed(slot) : slow
       })
     }
 
     const acquire = (cls: RateLimitClass, opts?: AcquireOptions): Effect.Effect<void, QueueOverflow> => {
-      const slow = Effect.asVoid(enqueue(cls, opts?.priority ?? "normal", opts?.endpoint ?? cls, false))
-      return Effect.suspend(() => (core.tryRecord(cls, now()) ? Effect.void : slow))
+      const priority = opts?.priority ?? "normal"
+      const slow = Effect.asVoid(enqueue(cls, priority, opts?.endpoint ?? cls, false))
+      return Effect.suspend(() => (core.tryRecord(cls, now(), priority) ? Effect.void : slow))
     }
 
     // a Slot the limiter did not make has no `held`: completing it is a no-op
@@ -227,8 +263,15 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
 
     const pause = Effect.fn("RateLimiter.pause")(function*(cls: RateLimitClass, duration: Duration.DurationInput) {
       const t = now()
-      core.pause(cls, t + Duration.toMillis(duration), t)
-      yield* Effect.logWarning(`rate limit ${cls}: the gateway answered 429; window paused for ${Duration.format(duration)}`)
+      const asked = Duration.decode(duration)
+      const capped = Duration.toMillis(asked) > maxRetryAfterMs
+      const applied = capped ? Duration.millis(maxRetryAfterMs) : asked
+      core.pause(cls, t + Duration.toMillis(applied), t)
+      yield* Effect.logWarning(
+        `rate limit ${cls}: the gateway answered 429; window paused for ${Duration.format(applied)}` +
+          (capped ? ` (Retry-After ${Duration.format(asked)} capped at maxRetryAfterMs)` : "")
+      )
+      return applied
     })
 
     if (options.metricsInterval !== undefined) {

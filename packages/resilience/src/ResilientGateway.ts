@@ -9,7 +9,8 @@
  * 2. fails fast with CircuitOpen if the endpoint's circuit is open (before
  *    spending a rate-limit slot);
  * 3. a RateLimiter slot of the endpoint's class (`priority` from the options;
- *    cancel and close default to `enforcement`), held while the call is in
+ *    cancel and close default to `enforcement`, which may also take the
+ *    general window's enforcement reserve), held while the call is in
  *    flight and completed when it ends (reply, failure, interruption): the
  *    gateway counts a request on arrival, so the limiter counts it from when
  *    it had arrived at the latest;
@@ -17,7 +18,8 @@
  *    outcome;
  * 5. GatewayClient sends it;
  * 6. a failure is classified (ErrorPolicy): a 429 pauses the limiter's window
- *    until Retry-After and is retried (it was not applied, even a mutation);
+ *    until Retry-After, at most `errorHandling.rateLimit.maxRetryAfterMs`, and
+ *    is retried after that pause (it was not applied, even a mutation);
  *    reads are retried on transient failures per `errorHandling.retries`; a
  *    mutation that failed ambiguously (5xx, timeout, lost reply) fails with
  *    OutcomeUnknown carrying the request and its customTag, never retried.

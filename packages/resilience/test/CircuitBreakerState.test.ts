@@ -6,7 +6,7 @@ const config: BS.BreakerConfig = { failureThreshold: 5, timeoutMillis: 60_000, h
 const acquire: BS.Event = { _tag: "Acquire" }
 const tick: BS.Event = { _tag: "Tick" }
 const failure = (epoch: number): BS.Event => ({ _tag: "Failure", epoch })
-const success = (epoch: number): BS.Event => ({ _tag: "Success", epoch })
+const success = (epoch: number, resets = true): BS.Event => ({ _tag: "Success", epoch, resets })
 const step = (s: BS.State, e: BS.Event, now = 0) => BS.transition(config, s, e, now)
 const failTimes = (s: BS.State, n: number, now = 0): BS.State => {
   for (let i = 0; i < n; i++) s = step(s, failure(s.epoch), now)[0]
@@ -26,6 +26,20 @@ describe("breakerState.transition (pure)", () => {
     const s = step(failTimes(BS.closed, 4), success(0))[0]
     assert.deepStrictEqual(s, { _tag: "Closed", epoch: 0, failures: 0 })
     assert.strictEqual(failTimes(s, 4)._tag, "Closed")
+  })
+
+  it("a success of a call sent while the count was 0 does not reset failures that came after it", () => {
+    const four = failTimes(BS.closed, 4)
+    assert.strictEqual(step(four, success(0, false))[0], four)
+    assert.strictEqual(failTimes(step(four, success(0, false))[0], 1)._tag, "Open")
+  })
+
+  it("tickets carry the epoch and whether the call was sent with a count to reset", () => {
+    const four = failTimes(BS.closed, 4)
+    assert.deepStrictEqual([BS.epochOf(BS.ticketOf(four)), BS.mayReset(BS.ticketOf(four))], [0, true])
+    assert.deepStrictEqual([BS.epochOf(BS.ticketOf(BS.closed)), BS.mayReset(BS.ticketOf(BS.closed))], [0, false])
+    assert.deepStrictEqual([BS.epochOf(BS.ticketOf(halfOpened)), BS.mayReset(BS.ticketOf(halfOpened))], [2, false])
+    assert.deepStrictEqual([BS.epochOf(BS.ticket(7, true)), BS.mayReset(BS.ticket(7, true))], [7, true])
   })
 
   it("a success with nothing to reset returns the same state (no allocation)", () => {
@@ -100,9 +114,9 @@ describe("breakerState.transition (pure)", () => {
     const event = fc.oneof(
       fc.constant<BS.Event>(acquire),
       fc.constant<BS.Event>(tick),
-      fc.tuple(fc.constantFrom("Success", "Failure", "Release"), fc.integer({ min: -1, max: 0 })).map((
-        [tag, back]
-      ) => ({ tag, back }))
+      fc.tuple(fc.constantFrom("Success", "Failure", "Release"), fc.integer({ min: -1, max: 0 }), fc.boolean()).map((
+        [tag, back, resets]
+      ) => ({ tag, back, resets }))
     )
     fc.assert(fc.property(fc.array(fc.tuple(event, fc.integer({ min: 0, max: 40_000 })), { maxLength: 200 }), (
       events
@@ -111,7 +125,7 @@ describe("breakerState.transition (pure)", () => {
       let now = 0
       for (const [e, dt] of events) {
         now += dt
-        const ev: BS.Event = "tag" in e ? { _tag: e.tag as "Success", epoch: s.epoch + e.back } : e
+        const ev: BS.Event = "tag" in e ? { _tag: e.tag as "Success", epoch: s.epoch + e.back, resets: e.resets } : e
         const [next, decision] = step(s, ev, now)
         assert.isAtLeast(next.epoch, s.epoch)
         if (next._tag === "Closed") assert.isBelow(next.failures, config.failureThreshold)

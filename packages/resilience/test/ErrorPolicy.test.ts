@@ -186,6 +186,15 @@ describe("ErrorPolicy.isCircuitFailure", () => {
     assert.isTrue(ErrorPolicy.isCircuitFailure(unknown(place, "Network: ECONNRESET")))
   })
 
+  it("408 Request Timeout is a server-side timeout: it counts as a circuit failure for reads and mutations", () => {
+    assert.isTrue(ErrorPolicy.isCircuitFailure(status(read, 408)))
+    const out = ErrorPolicy.toOutcomeUnknown(status(place, 408), place, {})
+    assert.strictEqual(out._tag === "OutcomeUnknown" && out.reason, "HTTP 408")
+    assert.isTrue(ErrorPolicy.isCircuitFailure(out))
+    assert.isFalse(ErrorPolicy.isCircuitFailure(status(read, 409)))
+    assert.isFalse(ErrorPolicy.isCircuitFailure(unknown(place, "HTTP 4080")))
+  })
+
   it("does not count business rejections, 401, 429, 4xx, invalid requests, decode failures, or limiter/breaker errors", () => {
     const notCounted: Array<ErrorPolicy.Failure> = [
       rejected(place, ErrorCodes.PlaceOrder.OrderRejected),
@@ -193,7 +202,6 @@ describe("ErrorPolicy.isCircuitFailure", () => {
       new Errors.RateLimited({ endpoint: "x" }),
       status(read, 400),
       status(read, 404),
-      status(read, 408),
       new Errors.InvalidRequest({ endpoint: "x", path: "", detail: "" }),
       new Errors.DecodeError({ endpoint: "x", path: "", detail: "" }),
       unknown(place, "Rejected OrderPending (6)"),

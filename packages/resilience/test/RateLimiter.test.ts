@@ -1,4 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
 import * as Exit from "effect/Exit"
@@ -160,6 +162,62 @@ describe("RateLimiter", () => {
       yield* advance(5_000)
       assert.strictEqual(log[3].at, 20_000)
     }).pipe(Effect.provide(small())))
+
+  it.effect("a Retry-After longer than maxRetryAfterMs pauses the window for the cap only, and pause says so", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const applied = yield* limiter.pause("general", "6 hours")
+      assert.strictEqual(Duration.toMillis(applied), 60_000)
+      assert.strictEqual((yield* limiter.stats).windows.general.pausedUntil, 60_000)
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 1, "general", { priority: "enforcement" })
+      yield* forkCallers(limiter, log, 1, "general", {}, 1)
+      yield* advance(59_999)
+      assert.strictEqual(log.length, 0)
+      yield* advance(1)
+      assert.deepStrictEqual(log.map((a) => [a.id, a.at]), [[0, 60_000], [1, 60_000]])
+      assert.strictEqual(Duration.toMillis(yield* limiter.pause("general", "7 seconds")), 7_000) // under the cap: as asked
+    }).pipe(Effect.provide(small({ general: { requests: 200, windowSeconds: 60 } }))))
+
+  it.effect("a flood of reads fills only requests - enforcementReserve: enforcement calls get the reserve at once", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 12, "general") // reads: 7 pass, 5 wait
+      yield* forkCallers(limiter, log, 2, "history", {}, 100) // normal history calls count against general: wait too
+      assert.strictEqual(log.length, 7)
+      assert.strictEqual(limiter.unsafeTryAcquire("general", 0), undefined) // readers are waiting
+      yield* forkCallers(limiter, log, 3, "general", { priority: "enforcement" }, 200)
+      assert.deepStrictEqual(log.slice(7).map((a) => [a.id, a.at]), [[200, 0], [201, 0], [202, 0]])
+      yield* forkCallers(limiter, log, 1, "general", { priority: "enforcement" }, 203) // the window is full now
+      assert.strictEqual(log.length, 10)
+      const stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.windows.general.reserve, stats.windows.general.used], [3, 10])
+      yield* advance(60_000) // 10 leave: the enforcement waiter first, then reads up to 7 of 10
+      assert.deepStrictEqual(log.slice(10).map((a) => a.id), [203, 7, 8, 9, 10, 11, 100])
+    }).pipe(Effect.provide(small({ enforcementReserve: 3 }))))
+
+  it.effect("the fast path takes a reserved slot only for an enforcement call", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      for (let i = 0; i < 8; i++) assert.isDefined(limiter.unsafeTryAcquire("general", 0))
+      assert.isUndefined(limiter.unsafeTryAcquire("general", 0))
+      assert.isUndefined(limiter.unsafeTryAcquire("general", 0, "normal"))
+      assert.isDefined(limiter.unsafeTryAcquire("general", 0, "enforcement"))
+      yield* limiter.acquire("general", { priority: "enforcement" })
+      assert.isUndefined(limiter.unsafeTryAcquire("general", 0, "enforcement"))
+    }).pipe(Effect.provide(small({ enforcementReserve: 2 }))))
+
+  it.effect("enforcementReserve must be below general.requests: a clear config error, and a defect in layerWith", () =>
+    Effect.gen(function*() {
+      const bad = { errorHandling: { rateLimit: { general: { requests: 20, windowSeconds: 60 } } } }
+      assert.throws(() => ResilienceConfig.make(bad), /enforcementReserve \(20\) must be below general.requests \(20\)/)
+      assert.strictEqual(ResilienceConfig.make().errorHandling.rateLimit.enforcementReserve, 20)
+      assert.strictEqual(ResilienceConfig.make().errorHandling.rateLimit.maxRetryAfterMs, 60_000)
+      const exit = yield* Effect.exit(Effect.scoped(RateLimiter.make({ enforcementReserve: 10, general: { requests: 10, windowSeconds: 1 } })))
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+      assert.include(String(Exit.isFailure(exit) && Cause.pretty(exit.cause)), "enforcementReserve (10)")
+    }))
 
   it.effect("a history call counts against the general window too", () =>
     Effect.gen(function*() {
@@ -374,7 +432,8 @@ describe("RateLimiter slots: a call counts from its completion", () => {
           general: { requests: 1, windowSeconds: 10 },
           queueSize: 10,
           dropOldest: true,
-          historyCountsAsGeneral: true
+          historyCountsAsGeneral: true,
+          enforcementReserve: 0
         },
         () => clock.unsafeCurrentTimeMillis(),
         Runtime.runFork(yield* Effect.runtime<never>())
@@ -417,8 +476,9 @@ describe("RateLimiter property", () => {
     general: fc.record({ requests: fc.integer({ min: 1, max: 12 }), windowSeconds: fc.integer({ min: 1, max: 10 }) }),
     queueSize: fc.integer({ min: 1, max: 400 }),
     dropOldest: fc.boolean(),
-    historyCountsAsGeneral: fc.boolean()
-  })
+    historyCountsAsGeneral: fc.boolean(),
+    reserve: fc.nat()
+  }).map(({ reserve, ...o }) => ({ ...o, enforcementReserve: reserve % o.general.requests }))
 
   it.effect.prop(
     "for any arrival pattern no window ever holds more than its limit, and every caller is admitted or dropped",
@@ -426,7 +486,7 @@ describe("RateLimiter property", () => {
     ([options, arrivals]) =>
       Effect.gen(function*() {
         const limiter = yield* RateLimiter.RateLimiter
-        const admitted: Array<Admission> = []
+        const admitted: Array<Admission & { readonly enforcement: boolean }> = []
         let dropped = 0
         const fibers: Array<Fiber.RuntimeFiber<void>> = []
         for (const [i, a] of arrivals.entries()) {
@@ -437,7 +497,8 @@ describe("RateLimiter property", () => {
               Effect.zipRight(TestClock.currentTimeMillis),
               Effect.matchEffect({
                 onFailure: () => Effect.sync(() => void dropped++),
-                onSuccess: (at) => Effect.sync(() => void admitted.push({ id: i, cls: a.cls, at }))
+                onSuccess: (at) =>
+                  Effect.sync(() => void admitted.push({ id: i, cls: a.cls, at, enforcement: a.priority === "enforcement" }))
               }),
               Effect.fork
             )
@@ -453,6 +514,14 @@ describe("RateLimiter property", () => {
           .map((a) => a.at)
         assert.isAtMost(maxInWindow(history, options.history.windowSeconds * 1000), options.history.requests)
         assert.isAtMost(maxInWindow(general, options.general.windowSeconds * 1000), options.general.requests)
+        // the reserve: non-enforcement admissions never fill more than limit - reserve of the general window
+        const generalNormal = admitted
+          .filter((a) => !a.enforcement && (a.cls === "general" || options.historyCountsAsGeneral))
+          .map((a) => a.at)
+        assert.isAtMost(
+          maxInWindow(generalNormal, options.general.windowSeconds * 1000),
+          options.general.requests - options.enforcementReserve
+        )
         const stats = yield* limiter.stats
         assert.strictEqual(stats.dropped, dropped)
         assert.strictEqual(stats.queueDepth, 0)
@@ -489,7 +558,7 @@ describe("RateLimiter property", () => {
       Effect.gen(function*() {
         const limiter = yield* RateLimiter.RateLimiter
         // [admission, completion] of every call that got a slot
-        const calls: Array<{ cls: RateLimiter.RateLimitClass; at: number; done: number }> = []
+        const calls: Array<{ cls: RateLimiter.RateLimitClass; at: number; done: number; enforcement: boolean }> = []
         let ended = 0
         const fibers: Array<Fiber.RuntimeFiber<void>> = []
         for (const c of callers) {
@@ -502,11 +571,14 @@ describe("RateLimiter property", () => {
                   Effect.onExit(restore(Effect.sleep(c.flight)), () =>
                     Effect.map(TestClock.currentTimeMillis, (done) => {
                       limiter.complete(slot, done)
-                      calls.push({ cls: c.cls, at, done })
+                      calls.push({ cls: c.cls, at, done, enforcement: c.priority === "enforcement" })
                     }))))
             )
             : Effect.flatMap(limiter.acquire(c.cls, { priority: c.priority }), () =>
-              Effect.map(TestClock.currentTimeMillis, (at) => void calls.push({ cls: c.cls, at, done: at })))
+              Effect.map(
+                TestClock.currentTimeMillis,
+                (at) => void calls.push({ cls: c.cls, at, done: at, enforcement: c.priority === "enforcement" })
+              ))
           const fiber = yield* body.pipe(Effect.ignore, Effect.ensuring(Effect.sync(() => void ended++)), Effect.fork)
           fibers.push(fiber)
           if (c.interruptAfter !== null) {
@@ -517,14 +589,19 @@ describe("RateLimiter property", () => {
         yield* TestClock.adjust(callers.length * 60_000 + 120_000)
         yield* Effect.forEach(fibers, Fiber.await)
         assert.strictEqual(ended, callers.length) // every caller got through, was dropped or interrupted
-        const spans = (cls: RateLimiter.RateLimitClass, windowMillis: number) =>
+        const spans = (cls: RateLimiter.RateLimitClass, windowMillis: number, normalOnly = false) =>
           calls
             .filter((c) => c.cls === cls || (cls === "general" && options.historyCountsAsGeneral))
+            .filter((c) => !normalOnly || !c.enforcement)
             .map((c) => [c.at, c.done + windowMillis] as const)
         // a window of arrivals [s, s + W) can hold call i iff at_i < s + W and done_i >= s,
         // i.e. iff s lies in (at_i - W, done_i]: the same as [at_i, done_i + W) shifted by W
         assert.isAtMost(maxOverlap(spans("history", options.history.windowSeconds * 1000)), options.history.requests)
         assert.isAtMost(maxOverlap(spans("general", options.general.windowSeconds * 1000)), options.general.requests)
+        assert.isAtMost( // the reserve: calls that are not enforcement never hold more than limit - reserve
+          maxOverlap(spans("general", options.general.windowSeconds * 1000, true)),
+          options.general.requests - options.enforcementReserve
+        )
         const stats = yield* limiter.stats
         assert.strictEqual(stats.queueDepth, 0)
         assert.deepStrictEqual([stats.windows.history.inFlight, stats.windows.general.inFlight], [0, 0])

@@ -13,7 +13,7 @@ import * as RateLimiter from "../src/RateLimiter.js"
 import * as ResilientGateway from "../src/ResilientGateway.js"
 import type * as TokenManager from "../src/TokenManager.js"
 import { settle } from "./utils/limiterHarness.js"
-import { countingTokens, fakeGatewayLayer, makeFake } from "./utils/gatewayFake.js"
+import { countingTokens, fakeGatewayLayer, makeFake, viewTokens } from "./utils/gatewayFake.js"
 
 const search = { onlyActiveAccounts: true }
 const place = { accountId: 100001, contractId: "CON.F.US.MNQ.Z26", type: 2, side: 0, size: 1, customTag: "tg-1" } as const
@@ -30,15 +30,6 @@ const info = (token: string, expiresAt: number): TokenManager.TokenInfo => ({
   token: Redacted.make(token),
   expiresAt,
   obtainedAt: expiresAt - 60_000
-})
-/** A TokenManager whose token is in view from the start: calls take ResilientGateway's fast path. */
-const viewTokens = (): TokenManager.Service => ({
-  get: Effect.succeed(Redacted.make("token-a")),
-  ensureValidFor: () => Effect.die("unused"),
-  invalidate: () => Effect.void,
-  forceLogin: Effect.die("unused"),
-  info: Effect.succeed(info("token-a", 86_400_000)),
-  changes: Stream.never
 })
 
 describe("ResilientGateway", () => {
@@ -165,7 +156,7 @@ describe("ResilientGateway", () => {
   it.effect("a slow reply holds its rate-limit slot until it comes: the call counts in the window from its reply", () => {
     const fake = makeFake()
     const layer = fakeGatewayLayer(fake, viewTokens(), {
-      errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 } } }
+      errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 }, enforcementReserve: 0 } }
     })
     fake.script("accountSearch", Effect.as(Effect.sleep("4 seconds"), { accounts: [] }))
     return Effect.gen(function*() {
@@ -190,7 +181,7 @@ describe("ResilientGateway", () => {
       const fake = makeFake()
       const tokens = path === "fast" ? viewTokens() : countingTokens().service
       const layer = fakeGatewayLayer(fake, tokens, {
-        errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 } } }
+        errorHandling: { rateLimit: { general: { requests: 1, windowSeconds: 10 }, enforcementReserve: 0 } }
       })
       fake.script("accountSearch", Effect.never)
       return Effect.gen(function*() {
@@ -211,7 +202,7 @@ describe("ResilientGateway", () => {
   }
 
   it.effect("a 429 reply completes its slot (it reached the gateway); the retry takes a new slot", () => {
-    const { fake, layer } = setup({ errorHandling: { rateLimit: { general: { requests: 2, windowSeconds: 10 } } } })
+    const { fake, layer } = setup({ errorHandling: { rateLimit: { general: { requests: 2, windowSeconds: 10 }, enforcementReserve: 0 } } })
     const limited = new Errors.RateLimited({ endpoint: "orderCancel", retryAfter: Duration.seconds(1) })
     fake.script("orderCancel", Effect.zipRight(Effect.sleep("1 second"), Effect.fail(limited)))
     return Effect.gen(function*() {
@@ -256,6 +247,18 @@ describe("ResilientGateway", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("five 408 Request Timeout replies open the circuit like 5xx (a server-side timeout)", () => {
+    const { fake, layer } = setup({ errorHandling: { retries: { maxAttempts: 1 } } })
+    const e408 = Effect.fail(new Errors.UnexpectedStatus({ endpoint: "accountSearch", status: 408 }))
+    for (let i = 0; i < 5; i++) fake.script("accountSearch", e408)
+    return Effect.gen(function*() {
+      const gw = yield* gateway
+      for (let i = 0; i < 5; i++) assert.strictEqual((yield* Effect.flip(gw.accountSearch(search)))._tag, "UnexpectedStatus")
+      assert.strictEqual((yield* Effect.flip(gw.accountSearch(search)))._tag, "CircuitOpen")
+      assert.strictEqual(fake.sent.length, 5)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("an open circuit fails fast with CircuitOpen without spending a rate-limit slot", () => {
     const { fake, layer } = setup({ errorHandling: { retries: { maxAttempts: 1 } } })
     for (let i = 0; i < 5; i++) fake.script("accountSearch", e500("accountSearch"))
@@ -273,7 +276,7 @@ describe("ResilientGateway", () => {
   })
 
   it.effect("cancel and close wait ahead of queued reads (enforcement priority by default)", () => {
-    const { fake, layer } = setup({ errorHandling: { rateLimit: { general: { requests: 2, windowSeconds: 60 } } } })
+    const { fake, layer } = setup({ errorHandling: { rateLimit: { general: { requests: 2, windowSeconds: 60 }, enforcementReserve: 0 } } })
     return Effect.gen(function*() {
       const gw = yield* gateway
       const reads = yield* Effect.forEach([1, 2, 3, 4], (id) => Effect.fork(gw.positionSearchOpen({ accountId: id })))

@@ -21,6 +21,8 @@ import * as TokenManager from "../src/TokenManager.js"
 import { settle } from "./utils/limiterHarness.js"
 import { firstAccount, recordingClient, simGateway, WireLog } from "./utils/gatewaySim.js"
 
+const nominalJitter = Effect.withRandom(Random.fixed([0.5]))
+
 const bars = (minute: number) => ({
   contractId: "CON.F.US.MNQ.Z26",
   live: false,
@@ -109,6 +111,65 @@ describe("ResilientGateway on the simulator", () => {
     }).pipe(Effect.provide(simGateway({
       simulator: { faults: { latency: { minMillis: 0, maxMillis: 2_000, endpoints: ["historyRetrieveBars"] } } }
     }))))
+
+  it.effect("a flood of reads cannot starve enforcement: cancels and verifying reads go out at once, zero 429", () =>
+    Effect.gen(function*() {
+      const gw = yield* ResilientGateway.ResilientGateway
+      const limiter = yield* RateLimiter.RateLimiter
+      const wire = yield* WireLog
+      const accountId = yield* firstAccount
+      const flood = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 400 }, () => gw.positionSearchOpen({ accountId })), (read) => read, {
+          concurrency: "unbounded"
+        })
+      )
+      yield* settle
+      const stats = yield* limiter.stats
+      assert.deepStrictEqual([stats.windows.general.used, stats.queued.general], [180, 221]) // reads hold their share
+      yield* TestClock.adjust("10 seconds")
+      const enforcement = yield* Effect.fork(Effect.all([
+        ...Array.from({ length: 10 }, (_, i) => Effect.either(gw.orderCancel({ accountId, orderId: 9_000 + i }))),
+        ...Array.from({ length: 10 }, () => gw.orderSearchOpen({ accountId }, { priority: "enforcement" }))
+      ], { concurrency: "unbounded" }))
+      yield* settle
+      const sentAt = (path: string) => wire.filter((e) => e.path === path).map((e) => e.at)
+      assert.deepStrictEqual(sentAt("/api/Order/cancel"), Array(10).fill(10_000)) // while reads saturate their share
+      assert.deepStrictEqual(sentAt("/api/Order/searchOpen"), Array(10).fill(10_000))
+      yield* Fiber.join(enforcement)
+      for (let i = 0; i < 4; i++) yield* TestClock.adjust("60 seconds")
+      assert.strictEqual((yield* Fiber.join(flood)).length, 400)
+      assert.deepStrictEqual(WireLog.statuses(wire).filter((s) => s !== 200), []) // zero 429
+    }).pipe(Effect.provide(simGateway())))
+
+  it.effect("a read answered 429 with Retry-After 6 h: a cancel right after goes out within 60 s; reads paused per the cap", () =>
+    Effect.gen(function*() {
+      const gw = yield* ResilientGateway.ResilientGateway
+      const limiter = yield* RateLimiter.RateLimiter
+      const sim = yield* Simulator.Simulator
+      const wire = yield* WireLog
+      const accountId = yield* firstAccount
+      yield* sim.setFaults({
+        rateLimitBursts: { probability: 1, durationMillis: 1, retryAfterSeconds: 21_600, endpoints: ["positionSearchOpen"], count: 1 }
+      })
+      const read = yield* Effect.fork(gw.positionSearchOpen({ accountId }))
+      yield* settle
+      assert.strictEqual((yield* limiter.stats).windows.general.pausedUntil, 60_000) // not 6 h
+      const cancel = yield* Effect.fork(Effect.either(gw.orderCancel({ accountId, orderId: 9_001 })))
+      const otherRead = yield* Effect.fork(gw.orderSearchOpen({ accountId }))
+      yield* TestClock.adjust("59999 millis")
+      assert.deepStrictEqual(wire.filter((e) => e.at > 0), []) // paused: nothing went out
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(cancel)
+      yield* Fiber.join(read)
+      yield* Fiber.join(otherRead)
+      const sent = wire.filter((e) => e.path !== "/api/Auth/loginKey" && e.path !== "/api/Account/search")
+      assert.deepStrictEqual(sent.map((e) => [e.path, e.status, e.at]), [
+        ["/api/Position/searchOpen", 429, 0],
+        ["/api/Order/cancel", 200, 60_000],
+        ["/api/Order/searchOpen", 200, 60_000],
+        ["/api/Position/searchOpen", 200, 60_000]
+      ])
+    }).pipe(nominalJitter, Effect.provide(simGateway())))
 
   it.effect("4. five consecutive 5xx: circuit opens, fallback served, half-open after 60 s, closed after probes", () =>
     Effect.gen(function*() {

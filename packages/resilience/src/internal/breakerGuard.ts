@@ -86,30 +86,32 @@ export const makeGuard = <G extends string>(group: G, env: GuardEnv) => {
     return state
   }
 
-  const enter = (endpoint: string): number | CircuitOpen => {
-    if (state._tag === "Closed") return state.epoch
+  const enter = (endpoint: string): BS.Ticket | CircuitOpen => {
+    if (state._tag === "Closed") return BS.ticketOf(state)
     const decision = apply({ _tag: "Acquire" }, clock.unsafeCurrentTimeMillis())
-    if (decision?._tag === "Admitted") return decision.epoch
+    if (decision?._tag === "Admitted") return BS.ticket(decision.epoch, false)
     rejected++
     metrics.rejected.unsafeUpdate(1, tags)
     return new CircuitOpen({ group, endpoint, halfOpensAt: decision?.halfOpensAt ?? 0 })
   }
 
-  const success = (ticket: number): void => {
-    // Closed with no failures to reset: nothing changes (no allocation).
-    if (state._tag === "Closed" && (state.failures === 0 || ticket !== state.epoch)) return
-    apply({ _tag: "Success", epoch: ticket }, clock.unsafeCurrentTimeMillis())
+  const success = (ticket: BS.Ticket): void => {
+    const epoch = BS.epochOf(ticket)
+    const resets = BS.mayReset(ticket)
+    // Closed and the reset rule says no: nothing changes (no allocation).
+    if (state._tag === "Closed" && !BS.resetsCount(state, epoch, resets)) return
+    apply({ _tag: "Success", epoch, resets }, clock.unsafeCurrentTimeMillis())
   }
-  const failure = (ticket: number): void => {
+  const failure = (ticket: BS.Ticket): void => {
     failures++
-    apply({ _tag: "Failure", epoch: ticket }, clock.unsafeCurrentTimeMillis())
+    apply({ _tag: "Failure", epoch: BS.epochOf(ticket) }, clock.unsafeCurrentTimeMillis())
   }
-  const release = (ticket: number): void => {
-    if (state._tag === "HalfOpen") apply({ _tag: "Release", epoch: ticket }, clock.unsafeCurrentTimeMillis())
+  const release = (ticket: BS.Ticket): void => {
+    if (state._tag === "HalfOpen") apply({ _tag: "Release", epoch: BS.epochOf(ticket) }, clock.unsafeCurrentTimeMillis())
   }
-  const record = (ticket: number, error: unknown): void =>
+  const record = (ticket: BS.Ticket, error: unknown): void =>
     env.isFailure(error) ? failure(ticket) : success(ticket)
-  const settle = (ticket: number, exit: Exit.Exit<unknown, unknown>): void => {
+  const settle = (ticket: BS.Ticket, exit: Exit.Exit<unknown, unknown>): void => {
     if (exit._tag === "Success") return success(ticket)
     const error = Cause.failureOption(exit.cause)
     if (Option.isSome(error)) return record(ticket, error.value)

@@ -13,6 +13,13 @@
  * the epoch that admitted it (a late reply from before the circuit opened is
  * not a probe result).
  *
+ * The reset rule (one rule for every caller): a success resets a Closed
+ * circuit's consecutive count only when the call was sent while there was a
+ * count to reset. A reply to a call sent while the count was 0 says nothing
+ * about the failures that came after it was sent. A {@link Ticket} carries
+ * both the epoch and that bit, so whoever records the outcome (the fast path,
+ * the slow path, `CircuitBreaker.run`) cannot apply another rule.
+ *
  * @internal
  */
 
@@ -35,12 +42,39 @@ export type State =
     readonly succeeded: number
   }
 
+/**
+ * Which admission an outcome belongs to: the admitting epoch and whether its
+ * success may reset the consecutive count (it was sent while Closed with a
+ * count). One integer, so the hot path allocates nothing: `epoch * 2 + bit`.
+ */
+export type Ticket = number
+
+/** The ticket of an admission in `epoch`; `resets`: sent while Closed with failures counted. */
+export const ticket = (epoch: number, resets: boolean): Ticket => epoch * 2 + (resets ? 1 : 0)
+/** The epoch that admitted the call. */
+export const epochOf = (t: Ticket): number => Math.floor(t / 2)
+/** Whether the call was sent while there was a count to reset. */
+export const mayReset = (t: Ticket): boolean => t % 2 === 1
+/** The ticket of a call sent now, in `s` (a Closed circuit admits every call). */
+export const ticketOf = (s: State): Ticket => ticket(s.epoch, s._tag === "Closed" && s.failures !== 0)
+
+/** Whether a success of the call admitted with (`epoch`, `resets`) resets the Closed circuit `s`: the reset rule. */
+export const resetsCount = (
+  s: Extract<State, { _tag: "Closed" }>,
+  epoch: number,
+  resets: boolean
+): boolean => resets && epoch === s.epoch && s.failures !== 0
+
 export type Event =
   /** A call asks to pass. */
   | { readonly _tag: "Acquire" }
-  /** An admitted call got a reply that proves the server works (anything but a circuit failure). */
-  | { readonly _tag: "Success"; readonly epoch: number }
-  /** An admitted call failed with server-side trouble (5xx, timeout, transport). */
+  /**
+   * An admitted call got a reply that proves the server works (anything but a
+   * circuit failure). `resets`: it was sent while there was a count to reset
+   * (see {@link resetsCount}); ignored while HalfOpen.
+   */
+  | { readonly _tag: "Success"; readonly epoch: number; readonly resets: boolean }
+  /** An admitted call failed with server-side trouble (5xx, 408, timeout, transport). */
   | { readonly _tag: "Failure"; readonly epoch: number }
   /** An admitted call ended without an outcome (interrupted): its probe slot is free again. */
   | { readonly _tag: "Release"; readonly epoch: number }
@@ -81,7 +115,7 @@ export const transition = (
         case "Acquire":
           return [s, { _tag: "Admitted", epoch: s.epoch }]
         case "Success":
-          return [event.epoch !== s.epoch || s.failures === 0 ? s : { ...s, failures: 0 }, undefined]
+          return [resetsCount(s, event.epoch, event.resets) ? { ...s, failures: 0 } : s, undefined]
         case "Failure":
           if (event.epoch !== s.epoch) return [s, undefined]
           return [

@@ -15,9 +15,10 @@
  *   under one mask, so an interruption anywhere after the slot was taken
  *   still completes it (and frees a half-open probe);
  * - the failure path: record the outcome in the breaker, 401 → drop and
- *   invalidate the token and replay once, 429 → pause the limiter window,
- *   ambiguous mutation → OutcomeUnknown, then retry what ErrorPolicy allows
- *   after `retryDelay` (Retry-After at least), up to `maxAttempts`.
+ *   invalidate the token and replay once, 429 → pause the limiter window
+ *   (Retry-After capped at `maxRetryAfterMs`), ambiguous mutation →
+ *   OutcomeUnknown, then retry what ErrorPolicy allows after `retryDelay`
+ *   (the capped Retry-After at least), up to `maxAttempts`.
  *
  * @internal
  */
@@ -36,6 +37,7 @@ import type * as RateLimiter from "../RateLimiter.js"
 import type { Priority } from "../ResilientGateway.js"
 import { retryDelay } from "../Retry.js"
 import type * as TokenManager from "../TokenManager.js"
+import * as BS from "./breakerState.js"
 import type { TokenCache } from "./tokenCache.js"
 
 type Failure = Errors.GatewayError | ResilientError
@@ -79,12 +81,11 @@ export const makeCaller = (deps: Deps) => {
       const token = plan.endpoint.authenticated ? cache.peek(now) : undefined
       const state = plan.guard.current()
       const slot = (token !== undefined || !plan.endpoint.authenticated) && state._tag === "Closed"
-        ? limiter.unsafeTryAcquire(plan.endpoint.rateLimit, now)
+        ? limiter.unsafeTryAcquire(plan.endpoint.rateLimit, now, priority)
         : undefined
       if (slot === undefined) return slow({ plan, priority, request, attempt: 1, replayed: false })
-      const ticket = state.epoch
-      // A success resets the breaker's count only when there is one to reset.
-      const resets = state._tag === "Closed" && state.failures !== 0
+      // taken now, when the call is sent: whether its success may reset the count (the breaker's rule)
+      const ticket = BS.ticketOf(state)
       // An interrupted call runs neither handler below; the fiber's exit then completes the slot
       // (a mask would do it at the interruption itself, but costs more than the whole fast path).
       const done = () => limiter.complete(slot, clock.unsafeCurrentTimeMillis())
@@ -93,7 +94,7 @@ export const makeCaller = (deps: Deps) => {
         onSuccess: (a) => {
           fiber.removeObserver(done)
           done()
-          if (resets) plan.guard.success(ticket)
+          plan.guard.success(ticket)
           return Effect.succeed(a)
         },
         onFailure: (cause) => {
@@ -176,19 +177,21 @@ export const makeCaller = (deps: Deps) => {
         : Effect.zipRight(invalidate, slow({ ...ctx, replayed: true }))
     }
     if (error._tag === "RateLimited") {
+      // the limiter caps the pause (maxRetryAfterMs); the retry waits for the pause it applied, not the header
       const pause = limiter.pause(endpoint.rateLimit, error.retryAfter ?? Duration.millis(retries.backoffBase))
-      return Effect.zipRight(pause, retryOrFail(ctx, error))
+      return Effect.flatMap(pause, (paused) => retryOrFail(ctx, error, error.retryAfter && paused))
     }
     return retryOrFail(ctx, endpoint.mutating ? toOutcomeUnknown(error, endpoint, ctx.request, retries.retryableErrors) : error)
   }
 
-  const retryOrFail = (ctx: Ctx, error: Failure): Effect.Effect<unknown, Failure> => {
+  /** Retries after `retryDelay` (at least `retryAfter`: a 429's honoured, capped Retry-After), or fails. */
+  const retryOrFail = (ctx: Ctx, error: Failure, retryAfter?: Duration.Duration): Effect.Effect<unknown, Failure> => {
     const { endpoint } = ctx.plan
     if (ctx.attempt >= retries.maxAttempts || !isRetryable(error, endpoint, retries.retryableErrors)) {
       return Effect.fail(error)
     }
     return Effect.flatMap(Random.next, (random) => {
-      const delay = retryDelay(ctx.attempt, retries, error._tag === "RateLimited" ? error.retryAfter : undefined, random)
+      const delay = retryDelay(ctx.attempt, retries, retryAfter, random)
       const log = deps.logRetries
         ? Effect.logInfo(
           `retrying ${endpoint.name} in ${Duration.format(delay)} (attempt ${ctx.attempt + 1} of ${retries.maxAttempts})`

@@ -1,7 +1,9 @@
 /**
  * The RateLimiter's engine, synchronous: the two sliding windows, the waiting
- * lines, admission in priority and arrival order, held slots and their
- * completion, overflow, pauses, counters and metrics. The only Effect it runs
+ * lines, admission in priority and arrival order, the enforcement reserve of
+ * the general window (a `normal` call fits only below `general.requests -
+ * enforcementReserve`), held slots and their completion, overflow, pauses,
+ * counters and metrics. The only Effect it runs
  * is the wake-up timer (one fiber at a time, forked with the layer's
  * runtime). RateLimiter.ts wraps it in Effects.
  *
@@ -49,6 +51,8 @@ export interface CoreOptions {
   readonly queueSize: number
   readonly dropOldest: boolean
   readonly historyCountsAsGeneral: boolean
+  /** General-window slots only `enforcement` calls may take (< `general.requests`). */
+  readonly enforcementReserve: number
 }
 
 /**
@@ -90,10 +94,16 @@ export const makeCore = (
   let maxWait = 0
   let armed: { at: number; fiber: Fiber.RuntimeFiber<void> | undefined } | undefined
 
-  const admissible = (cls: RateLimitClass, t: number): boolean =>
-    cls === "general" ? SW.canAdmit(gen, t) : SW.canAdmit(hist, t) && (!both || SW.canAdmit(gen, t))
-  const nextFree = (cls: RateLimitClass, t: number): number =>
-    cls === "general" ? SW.nextFree(gen, t) : Math.max(SW.nextFree(hist, t), both ? SW.nextFree(gen, t) : t)
+  /** How much of the general window a call of `priority` may fill: all of it, or all but the reserve. */
+  const generalLimit = { enforcement: gen.limit, normal: gen.limit - o.enforcementReserve } as const
+  const admissible = (cls: RateLimitClass, priority: Priority, t: number): boolean =>
+    cls === "general"
+      ? SW.canAdmit(gen, t, generalLimit[priority])
+      : SW.canAdmit(hist, t) && (!both || SW.canAdmit(gen, t, generalLimit[priority]))
+  const nextFree = (cls: RateLimitClass, priority: Priority, t: number): number =>
+    cls === "general"
+      ? SW.nextFree(gen, t, generalLimit[priority])
+      : Math.max(SW.nextFree(hist, t), both ? SW.nextFree(gen, t, generalLimit[priority]) : t)
   /** Counts a call of `cls` admitted at `t`: held until completed (`track`), or from `t` on. */
   const admit = (cls: RateLimitClass, t: number, track: boolean): HeldSlot | undefined => {
     counts.admitted[cls]++
@@ -147,7 +157,7 @@ export const makeCore = (
     metrics.dropped.unsafeUpdate(1, tags[cls])
   }
   const headIfAdmissible = (list: WQ.List<RateLimitClass, HeldSlot>, t: number) =>
-    list.head !== undefined && admissible(list.head.cls, t) ? list.head : undefined
+    list.head !== undefined && admissible(list.head.cls, list.head.priority, t) ? list.head : undefined
 
   /** Admits every head that fits at `t`: enforcement first, then by arrival. */
   const drain = (t: number): void => {
@@ -172,7 +182,10 @@ export const makeCore = (
   /** Makes sure a timer fires when the first waiting head can go. */
   const arm = (t: number): void => {
     let at = Number.POSITIVE_INFINITY
-    for (const cls of classes) if (queued(cls) > 0) at = Math.min(at, nextFree(cls, t))
+    for (const cls of classes) {
+      if (lines[cls].enforcement.size > 0) at = Math.min(at, nextFree(cls, "enforcement", t))
+      if (lines[cls].normal.size > 0) at = Math.min(at, nextFree(cls, "normal", t))
+    }
     if (at === Number.POSITIVE_INFINITY || (armed !== undefined && armed.at <= at)) return
     armed?.fiber?.unsafeInterruptAsFork(FiberId.none)
     const entry: { at: number; fiber: Fiber.RuntimeFiber<void> | undefined } = { at, fiber: undefined }
@@ -200,13 +213,13 @@ export const makeCore = (
   }
 
   return {
-    /** The success path: a held slot at `t` if one is free and nobody waits. */
-    tryAcquire: (cls: RateLimitClass, t: number): HeldSlot | undefined =>
-      depth !== 0 || !admissible(cls, t) ? undefined : admit(cls, t, true),
+    /** The success path: a held slot at `t` if one is free for `priority` and nobody waits. */
+    tryAcquire: (cls: RateLimitClass, t: number, priority: Priority = "normal"): HeldSlot | undefined =>
+      depth !== 0 || !admissible(cls, priority, t) ? undefined : admit(cls, t, true),
 
     /** The success path with admission-time semantics: counts a call from `t` if a slot is free and nobody waits. */
-    tryRecord: (cls: RateLimitClass, t: number): boolean => {
-      if (depth !== 0 || !admissible(cls, t)) return false
+    tryRecord: (cls: RateLimitClass, t: number, priority: Priority = "normal"): boolean => {
+      if (depth !== 0 || !admissible(cls, priority, t)) return false
       admit(cls, t, false)
       return true
     },
@@ -271,8 +284,9 @@ export const makeCore = (
 
     snapshot: (t: number): Stats => {
       report(t)
-      const windowStats = (w: SW.SlidingWindow): WindowStats => ({
+      const windowStats = (w: SW.SlidingWindow, reserve: number): WindowStats => ({
         limit: w.limit,
+        reserve,
         windowMillis: w.lengthMillis,
         used: SW.usage(w, t),
         inFlight: w.inFlight,
@@ -282,7 +296,7 @@ export const makeCore = (
       return {
         queueDepth: depth,
         queued: { history: queued("history"), general: queued("general") },
-        windows: { history: windowStats(hist), general: windowStats(gen) },
+        windows: { history: windowStats(hist, 0), general: windowStats(gen, o.enforcementReserve) },
         admitted: counts.admitted.history + counts.admitted.general,
         waited,
         dropped,

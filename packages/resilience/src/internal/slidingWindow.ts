@@ -59,21 +59,25 @@ export const make = (limit: number, lengthMillis: number): SlidingWindow => ({
 /** The `n`-th oldest logged completion (1-based). */
 const nth = (w: SlidingWindow, n: number): number => w.times[(w.head + n - 1) % w.times.length]
 
-/** One more call at `now` keeps every window within the limit. */
-export const canAdmit = (w: SlidingWindow, now: number): boolean => {
+/**
+ * One more call at `now` keeps every window within `limit` (the window's
+ * limit by default; a lower one for a caller that may use only part of it,
+ * e.g. a read that must leave the enforcement reserve free).
+ */
+export const canAdmit = (w: SlidingWindow, now: number, limit: number = w.limit): boolean => {
   if (now < w.pausedUntil) return false
   // how many of the logged completions must have left the window
-  const excess = w.inFlight + w.count - w.limit + 1
+  const excess = w.inFlight + w.count - limit + 1
   return excess <= 0 || (excess <= w.count && now - nth(w, excess) >= w.lengthMillis)
 }
 
 /**
- * The earliest time (>= `now`) at which one more call fits, if no call
- * completes meanwhile; +∞ while `limit` calls are in flight (a completion
- * makes it finite).
+ * The earliest time (>= `now`) at which one more call fits within `limit`
+ * (default: the window's), if no call completes meanwhile; +∞ while `limit`
+ * calls are in flight (a completion makes it finite).
  */
-export const nextFree = (w: SlidingWindow, now: number): number => {
-  const excess = w.inFlight + w.count - w.limit + 1
+export const nextFree = (w: SlidingWindow, now: number, limit: number = w.limit): number => {
+  const excess = w.inFlight + w.count - limit + 1
   const slot = excess <= 0
     ? now
     : excess > w.count

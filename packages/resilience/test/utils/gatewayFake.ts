@@ -8,6 +8,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as CircuitBreaker from "../../src/CircuitBreaker.js"
 import { type DeepPartial, ResilienceConfig, type ResilienceConfigInput } from "../../src/Config.js"
 import * as RateLimiter from "../../src/RateLimiter.js"
@@ -83,6 +84,20 @@ export const countingTokens = () => {
   }
   return { service, invalidations: () => invalidations }
 }
+
+/**
+ * A TokenManager whose token is in view from the start (`info`): calls take
+ * ResilientGateway's fast path. `countingTokens` has none in view: every call
+ * asks `get` and takes the slow path.
+ */
+export const viewTokens = (): TokenManager.Service => ({
+  get: Effect.succeed(Redacted.make("token-a")),
+  ensureValidFor: () => Effect.die("unused"),
+  invalidate: () => Effect.void,
+  forceLogin: Effect.die("unused"),
+  info: Effect.succeed({ token: Redacted.make("token-a"), expiresAt: 86_400_000, obtainedAt: 86_340_000 }),
+  changes: Stream.never
+})
 
 /** ResilientGateway over a fake client, with its limiter and breaker exposed. */
 export const fakeGatewayLayer = (
