@@ -18,7 +18,7 @@ import { Models } from "@tradeguard/gateway"
 export const ACCOUNT = 100001
 /** The demo user's id in the simulator (the first user). */
 export const USER_ID = 1
-export const CONTRACTS = ["CON.F.US.MNQ.Z26", "CON.F.US.MES.Z26", "CON.F.US.NQ.Z26", "CON.F.US.ES.Z26"] as const
+export const CONTRACTS = ["CON.F.US.MNQ.Z26", "CON.F.US.MES.Z26", "CON.F.US.ENQ.Z26", "CON.F.US.EP.Z26"] as const
 /** Above every volume the simulator's own first quote can have. */
 export const SEQ0 = 10_000_000
 export const ORDER_BASE = 3_400_000_000

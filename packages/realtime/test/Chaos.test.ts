@@ -47,7 +47,7 @@ import { testClock, waitFor } from "./utils/waits.js"
 const SEED = 20_260_819
 const SECONDS = 3600
 const ACCOUNTS = [100001, 100002, 100003]
-const CONTRACTS = ["CON.F.US.MNQ.Z26", "CON.F.US.MES.Z26", "CON.F.US.NQ.Z26", "CON.F.US.ES.Z26"]
+const CONTRACTS = ["CON.F.US.MNQ.Z26", "CON.F.US.MES.Z26", "CON.F.US.ENQ.Z26", "CON.F.US.EP.Z26"]
 
 const plan: FaultPlan.FaultPlan = {
   seed: SEED,

@@ -9,8 +9,8 @@ import { flush } from "./utils/harness.js"
 import { setupReconciler, truthOf } from "./utils/reconcilerHarness.js"
 
 const adjust = (ms: number) => TestClock.adjust(ms).pipe(Effect.zipRight(flush))
-const C2 = "CON.F.US.ES.U26"
-const C3 = "CON.F.US.NQ.U26"
+const C2 = "CON.F.US.EP.U26"
+const C3 = "CON.F.US.ENQ.U26"
 const missed = (r: StateReconciler.Report) =>
   Object.fromEntries(Object.entries(r.missed).filter(([, n]) => n > 0))
 const describeEvent = (e: HubEvent.HubEvent) =>

@@ -7,7 +7,7 @@ import * as Data from "../src/internal/accountData.js"
 import * as R from "../src/internal/reconcile.js"
 import * as F from "./utils/fixtures.js"
 
-const contracts = ["CON.F.US.MNQ.U26", "CON.F.US.ES.U26", "CON.F.US.NQ.U26"]
+const contracts = ["CON.F.US.MNQ.U26", "CON.F.US.EP.U26", "CON.F.US.ENQ.U26"]
 const terminal = [2, 3, 4, 5] as const
 const working = [1, 6, 7] as const
 

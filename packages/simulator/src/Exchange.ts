@@ -22,7 +22,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { ExchangeEvent } from "./ExchangeEvent.js"
 import * as Core from "./internal/Core.js"
-import { depthOf, moveTo, publishDepth, publishQuote, quoteOf } from "./internal/MarketData.js"
+import { depthSnapshotOf, moveTo, publishDepth, publishQuote, quoteOf } from "./internal/MarketData.js"
 import * as Orders from "./internal/Orders.js"
 import type { FullQuote, Outcome, State } from "./internal/State.js"
 import { toAccount } from "./internal/State.js"
@@ -84,9 +84,13 @@ export interface Service {
   readonly snapshot: (accountId: number) => Effect.Effect<Snapshot, AccountNotFound>
   /** The user owning an account. */
   readonly ownerOf: (accountId: number) => Effect.Effect<number, AccountNotFound>
-  /** The current complete quote of a contract. */
+  /** The current complete quote of a contract (with `contract`, its id). */
   readonly quote: (contractId: string) => Effect.Effect<FullQuote, ContractNotFound>
-  /** The current book: a Reset entry then the levels. */
+  /**
+   * The current book as a new depth subscriber gets it: a Reset entry then
+   * `liquidity.snapshotLevels` levels per side, every entry stamped
+   * `0001-01-01T00:00:00+00:00` (as the live service does: not a time).
+   */
   readonly depth: (contractId: string) => Effect.Effect<ReadonlyArray<HubEvents.DepthEntry>, ContractNotFound>
   /** Pins a contract's bid to `price` (ask one tick above), or follows the path again with `undefined`; orders meet the new price at once. */
   readonly setPrice: (contractId: string, price: number | undefined) => Effect.Effect<void, ContractNotFound>
@@ -224,7 +228,7 @@ export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scop
       depth: (contractId) =>
         Effect.flatMap(
           contractOf(contractId),
-          (m) => run((_, now) => depthOf(m, config.liquidity.levels, config.liquidity.perLevel, now))
+          (m) => run(() => depthSnapshotOf(m, config.liquidity.snapshotLevels, config.liquidity.perLevel))
         ),
       setPrice: (contractId, price) =>
         Effect.flatMap(contractOf(contractId), (m) =>

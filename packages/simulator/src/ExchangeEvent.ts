@@ -1,7 +1,8 @@
 /**
  * Every state change of the simulated exchange, in the order it happened.
- * User events carry the gateway model (as REST returns it) and the owning
- * user's id; market events carry the contract id. The hub servers turn these
+ * User events carry the gateway model as the user hub sends it (its
+ * timestamp precision and hub-only fields such as `contractDisplayName` and
+ * `commissions`) and the owning user's id; market events carry the contract id. The hub servers turn these
  * into `GatewayUser*` / `Gateway*` invocations.
  *
  * @since 0.1.0
@@ -11,6 +12,12 @@ import * as Data from "effect/Data"
 
 /** Why a session ended: a logout call, an operator (admin), or a newer login (singleSessionPerUser). */
 export type LogoutReason = "logout" | "forced" | "replaced"
+
+/** A quote (or delta) as the market hub sends it: `contract` (the contract id) rides along on every message. */
+export type Quote = HubEvents.Quote & { readonly contract?: string }
+
+/** A market print as the market hub sends it: with the `contractId` of the contract. */
+export type MarketTrade = HubEvents.MarketTrade & { readonly contractId?: string }
 
 export type ExchangeEvent = Data.TaggedEnum<{
   /** Balance or canTrade changed. */
@@ -23,11 +30,15 @@ export type ExchangeEvent = Data.TaggedEnum<{
   PositionClosed: { readonly userId: number; readonly position: Models.Position }
   /** A half-turn fill. `trade.profitAndLoss` is absent on an opening fill. */
   TradeExecuted: { readonly userId: number; readonly trade: Models.Trade }
-  /** The fields of the quote that changed (the first quote is complete). */
-  QuoteUpdated: { readonly contractId: string; readonly quote: HubEvents.Quote }
-  /** Market prints (the simulated crowd's and our own fills). */
-  MarketTrades: { readonly contractId: string; readonly trades: ReadonlyArray<HubEvents.MarketTrade> }
-  /** Depth changed: a Reset (type 6) followed by the book's levels. */
+  /** The fields of the quote that changed (the first quote is complete), with `symbol` and `contract` always. */
+  QuoteUpdated: { readonly contractId: string; readonly quote: Quote }
+  /** Market prints (the simulated crowd's and our own fills), each with its `contractId`. */
+  MarketTrades: { readonly contractId: string; readonly trades: ReadonlyArray<MarketTrade> }
+  /**
+   * Depth changed: a Reset (type 6) followed by the book's levels (3 BestAsk,
+   * 1 Ask, 4 BestBid, 2 Bid) when the touch moved, then 5 Trade entries for
+   * the prints and 7 Low / 8 High when the session's range widened.
+   */
   DepthUpdated: { readonly contractId: string; readonly entries: ReadonlyArray<HubEvents.DepthEntry> }
   /** Sessions of a user ended; their tokens now get 401. */
   Logout: {

@@ -36,15 +36,15 @@ export interface AppOptions {
 }
 
 export interface ContractOptions {
-  /** e.g. `CON.F.US.MNQ.Z26`. */
+  /** e.g. `CON.F.US.MNQ.Z26`, `CON.F.US.ENQ.Z26` (NQ), `CON.F.US.EP.Z26` (ES). */
   readonly id: string
-  /** e.g. `MNQZ6`. */
+  /** e.g. `MNQZ6`, `NQZ6`: the root, the month letter and the year's last digit. */
   readonly name: string
   readonly description: string
   readonly tickSize: number
   readonly tickValue: number
   readonly activeContract: boolean
-  /** e.g. `F.US.MNQ`. */
+  /** e.g. `F.US.MNQ`, `F.US.ENQ` (NQ), `F.US.EP` (ES). */
   readonly symbolId: string
   /** Contracts with the same underlying share one price path (NQ and MNQ). */
   readonly underlying: string
@@ -63,8 +63,14 @@ export interface Liquidity {
   readonly perLevel?: number
   /** Contracts a resting limit order fills per price tick while the market is at or through it. */
   readonly perTick?: number
-  /** Price levels per side in depth updates. */
+  /** Price levels per side in depth updates (default 10). */
   readonly levels?: number
+  /**
+   * Price levels per side in the book a new depth subscriber gets first
+   * (default 1250: about 2,500 entries, stamped `0001-01-01T00:00:00+00:00`,
+   * as on the live service).
+   */
+  readonly snapshotLevels?: number
 }
 
 export interface Options {
@@ -147,6 +153,7 @@ export const defaultApp: AppOptions = { appId: "tradeguard-sim", verifyKey: "dem
 
 const contract = (
   root: string,
+  symbol: string,
   underlying: string,
   month: string,
   year: number,
@@ -156,25 +163,29 @@ const contract = (
   feePerSide: number,
   activeContract = true
 ): ContractOptions => ({
-  id: `CON.F.US.${root}.${month}${year}`,
+  id: `CON.F.US.${symbol}.${month}${year}`,
   name: `${root}${month}${year % 10}`,
   description,
   tickSize: 0.25,
   tickValue,
   activeContract,
-  symbolId: `F.US.${root}`,
+  symbolId: `F.US.${symbol}`,
   underlying,
   basePrice,
   feePerSide
 })
 
-/** MNQ, MES, NQ and ES (December 2026) with their real tick sizes and values, plus an expired MNQ. */
+/**
+ * MNQ, MES, NQ and ES (December 2026) with their real tick sizes and values, plus an expired MNQ.
+ * The ids use the gateway's symbols, as recorded on the live service: NQ is `CON.F.US.ENQ.Z26`
+ * (`F.US.ENQ`) and ES `CON.F.US.EP.Z26` (`F.US.EP`); the micros keep their root (`CON.F.US.MNQ.Z26`).
+ */
 export const defaultContracts: ReadonlyArray<ContractOptions> = [
-  contract("MNQ", "NQ", "Z", 26, "Micro E-mini Nasdaq-100: December 2026", 0.5, 21_500, 0.37),
-  contract("MES", "ES", "Z", 26, "Micro E-mini S&P 500: December 2026", 1.25, 6_000, 0.37),
-  contract("NQ", "NQ", "Z", 26, "E-mini Nasdaq-100: December 2026", 5, 21_500, 1.4),
-  contract("ES", "ES", "Z", 26, "E-mini S&P 500: December 2026", 12.5, 6_000, 1.4),
-  contract("MNQ", "NQ", "U", 26, "Micro E-mini Nasdaq-100: September 2026", 0.5, 21_500, 0.37, false)
+  contract("MNQ", "MNQ", "NQ", "Z", 26, "Micro E-mini Nasdaq-100: December 2026", 0.5, 21_500, 0.37),
+  contract("MES", "MES", "ES", "Z", 26, "Micro E-mini S&P 500: December 2026", 1.25, 6_000, 0.37),
+  contract("NQ", "ENQ", "NQ", "Z", 26, "E-mini Nasdaq-100: December 2026", 5, 21_500, 1.4),
+  contract("ES", "EP", "ES", "Z", 26, "E-mini S&P 500: December 2026", 12.5, 6_000, 1.4),
+  contract("MNQ", "MNQ", "NQ", "U", 26, "Micro E-mini Nasdaq-100: September 2026", 0.5, 21_500, 0.37, false)
 ]
 
 export const defaultUser: UserOptions = {
@@ -225,7 +236,8 @@ export const resolve = (options: Options = {}): Resolved => {
     liquidity: {
       perLevel: options.liquidity?.perLevel ?? 20,
       perTick: options.liquidity?.perTick ?? 10,
-      levels: options.liquidity?.levels ?? 10
+      levels: options.liquidity?.levels ?? 10,
+      snapshotLevels: options.liquidity?.snapshotLevels ?? 1250
     },
     tokenLifetimeMillis: Duration.toMillis(Duration.decode(options.tokenLifetime ?? "24 hours")),
     jwtSecret: options.jwtSecret ?? `tradeguard-simulator-${seed}`,

@@ -172,7 +172,7 @@ describe("market hub", () => {
       const [quote] = invocations(first, M.quote)
       assert.strictEqual(quote!.arguments[0], MNQ)
       assert.hasAllKeys(quote!.arguments[1], [
-        "symbol", "symbolName", "lastPrice", "bestBid", "bestAsk", "change", "changePercent",
+        "symbol", "contract", "symbolName", "lastPrice", "bestBid", "bestAsk", "change", "changePercent",
         "open", "high", "low", "volume", "lastUpdated", "timestamp"
       ])
       const [depth] = invocations(first, M.depth)

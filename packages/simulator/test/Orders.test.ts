@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { Errors } from "@tradeguard/gateway"
+import { type Errors, Models } from "@tradeguard/gateway"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
@@ -68,11 +68,11 @@ describe("orders", () => {
       const done = yield* fillVolume
       assert.deepStrictEqual([done.status, done.filledPrice], [2, 21_000.25])
       const { trades } = yield* c.tradeSearch({ accountId: ACCOUNT, startTimestamp: SINCE_EPOCH }, token)
-      assert.deepStrictEqual(trades.map((t) => [t.size, t.orderId, t.creationTimestamp]), [
-        [2, orderId, "1970-01-01T00:00:00.0000000+00:00"],
-        [1, orderId, "1970-01-01T00:00:01.0000000+00:00"],
-        [1, orderId, "1970-01-01T00:00:02.0000000+00:00"],
-        [1, orderId, "1970-01-01T00:00:03.0000000+00:00"]
+      assert.deepStrictEqual(trades.map((t) => [t.size, t.orderId, Models.timestampToMillis(t.creationTimestamp)]), [
+        [2, orderId, 0],
+        [1, orderId, 1_000],
+        [1, orderId, 2_000],
+        [1, orderId, 3_000]
       ])
     }).pipe(Effect.provide(layer({ liquidity: { perLevel: 2, perTick: 1 } }))))
 
@@ -186,18 +186,23 @@ describe("orders", () => {
         "AccountUpdated",
         "OrderUpserted",
         "MarketTrades",
-        "QuoteUpdated"
+        "QuoteUpdated",
+        "DepthUpdated"
       ])
-      const [pending, trade, , account, filled, , quote] = got
+      const [pending, trade, , account, filled, , quote, depth] = got
       assert.deepInclude(pending!._tag === "OrderUpserted" ? pending.order : {}, { id: orderId, status: 6 })
       assert.deepInclude(filled!._tag === "OrderUpserted" ? filled.order : {}, { id: orderId, status: 2 })
       assert.isTrue(trade!._tag === "TradeExecuted" && trade.trade.profitAndLoss === undefined)
       assert.isTrue(account!._tag === "AccountUpdated" && account.account.balance === 50_000 - 0.37)
       assert.deepStrictEqual(
         quote!._tag === "QuoteUpdated" ? Object.keys(quote.quote).sort() : [],
-        ["change", "changePercent", "lastPrice", "volume"],
-        "a delta carries only the changed fields"
+        ["change", "changePercent", "contract", "lastPrice", "symbol", "volume"],
+        "a delta carries only the changed fields, and symbol and contract"
       )
-      assert.isFalse(quote!._tag === "QuoteUpdated" && "symbol" in quote.quote)
+      assert.deepStrictEqual(
+        depth!._tag === "DepthUpdated" ? depth.entries.map((e) => [e.type, e.price, e.volume]) : [],
+        [[5, 21_000.25, 1]],
+        "the fill is a Trade entry in depth"
+      )
     }).pipe(Effect.scoped, Effect.provide(layer())))
 })

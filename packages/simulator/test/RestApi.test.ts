@@ -64,7 +64,7 @@ describe("REST wire format", () => {
       assert.strictEqual(order["stopPrice"], null)
       assert.strictEqual(order["customTag"], null)
       assert.strictEqual(order["filledPrice"], 21_000.25)
-      assert.match(order["creationTimestamp"] as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}\+00:00$/)
+      assert.match(order["creationTimestamp"] as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,6}\+00:00$/)
       const trades = yield* raw("/api/Trade/search", JSON.stringify({ accountId: ACCOUNT, startTimestamp: "1970-01-01T00:00:00Z" }), token)
       assert.strictEqual((trades.json as { trades: Array<Record<string, unknown>> }).trades[0]!["profitAndLoss"], null)
       assert.deepStrictEqual(Object.keys(orders.json as object), ["orders", "success", "errorCode", "errorMessage"])

@@ -16,7 +16,7 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { GatewayClient, type Models } from "@tradeguard/gateway"
+import { GatewayClient, Models } from "@tradeguard/gateway"
 import {
   CircuitBreaker,
   Config as ResilienceConfig,
@@ -108,13 +108,21 @@ export type Services =
 
 // ------------------------------------------------------------------ pictures
 
+/** Fields only the user hub sends (as on the live service): REST, the ground truth, lacks them. */
+const hubOnly = new Set(["commissions", "contractDisplayName", "trailPrice", "trailDistance"])
+
 /**
  * Defined fields only, in key order: a hub payload leaves absent fields out, REST writes them as
  * null. And -0 as 0: JSON has no -0, so no wire carries the simulator's in-memory -0 (a PnL of -0.0).
+ * Timestamps as their millisecond (REST and the hub write them with different precisions), and
+ * without the hub-only fields.
  */
 const plain = (x: object): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(x)) if (v !== undefined) out[k] = v === 0 ? 0 : v
+  for (const [k, v] of Object.entries(x)) {
+    if (v === undefined || hubOnly.has(k)) continue
+    out[k] = v === 0 ? 0 : k.endsWith("Timestamp") && typeof v === "string" ? Models.timestampToMillis(v) : v
+  }
   return out
 }
 const byId = (a: { readonly id: number }, b: { readonly id: number }) => a.id - b.id

@@ -22,6 +22,7 @@ import {
   toOrder,
   toPosition
 } from "./State.js"
+import { stamp } from "./Timestamps.js"
 
 export const makeState = (config: Resolved, nowMillis: number): State => {
   const state: State = {
@@ -123,11 +124,11 @@ export const ordersOf = (
       .filter((o) =>
         o.accountId === a.id && (range === "open" ? isListedOpen(o) : inRange(o.creationMillis, range.from, range.to))
       )
-      .map(toOrder))
+      .map((o) => toOrder(state, o)))
 
 export const positionsOf = (state: State, userId: number, accountId: number): Outcome<Array<Models.Position>> =>
   Either.map(accountOf(state, userId, accountId), (a) =>
-    [...state.positions.values()].filter((p) => p.accountId === a.id).map(toPosition))
+    [...state.positions.values()].filter((p) => p.accountId === a.id).map((p) => toPosition(state, p)))
 
 export const tradesOf = (
   state: State,
@@ -155,7 +156,7 @@ export const barsOf = (
     ...query,
     unit: query.unit as BarQuery["unit"]
   })
-  return Either.right(raw.map((b) => new Models.Bar({ ...b, t: Models.timestampFromMillis(b.t) })))
+  return Either.right(raw.map((b) => new Models.Bar({ ...b, t: stamp(state.config.seed, "bar", b.t) })))
 }
 
 /** The ground truth of one account (no user check): for tests and operators. */
@@ -165,9 +166,9 @@ export const snapshotOf = (state: State, accountId: number) => {
   const orders = [...state.orders.values()].filter((o) => o.accountId === accountId)
   return {
     account: toAccount(a),
-    orders: orders.map(toOrder),
-    openOrders: orders.filter(isListedOpen).map(toOrder),
-    positions: [...state.positions.values()].filter((p) => p.accountId === accountId).map(toPosition),
+    orders: orders.map((o) => toOrder(state, o)),
+    openOrders: orders.filter(isListedOpen).map((o) => toOrder(state, o)),
+    positions: [...state.positions.values()].filter((p) => p.accountId === accountId).map((p) => toPosition(state, p)),
     trades: state.trades.filter((t) => t.accountId === accountId)
   }
 }

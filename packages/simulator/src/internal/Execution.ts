@@ -15,6 +15,7 @@ import { printExecutions } from "./MarketData.js"
 import { roundToTick } from "./PricePath.js"
 import {
   type AccountRec,
+  filledPriceOf,
   type OrderRec,
   positionKey,
   type PositionRec,
@@ -22,18 +23,19 @@ import {
   type State,
   toAccount,
   toClosedPosition,
+  toHubTrade,
   toOrder,
-  toPosition,
-  ts
+  toPosition
 } from "./State.js"
+import { stamp } from "./Timestamps.js"
 
 const { OrderStatus, OrderType } = Enums
 
 const userOf = (state: State, accountId: number): number => state.accounts.get(accountId)!.userId
 
-/** Publishes the order's current state. */
+/** Publishes the order's current state (as the user hub shows it). */
 export const emitOrder = (state: State, order: OrderRec): void => {
-  state.events.push(ExchangeEvent.OrderUpserted({ userId: userOf(state, order.accountId), order: toOrder(order) }))
+  state.events.push(ExchangeEvent.OrderUpserted({ userId: userOf(state, order.accountId), order: toOrder(state, order, "hub") }))
 }
 
 const emitAccount = (state: State, account: AccountRec): void => {
@@ -62,11 +64,12 @@ const book = (state: State, order: OrderRec, account: AccountRec, executions: Re
     const netted = net(holding, order.side, e.size, e.price, pointValue)
     for (const leg of netted.legs) {
       const fees = cents(contract.feePerSide * leg.size)
+      const id = state.nextTradeId++
       const trade = new Models.Trade({
-        id: state.nextTradeId++,
+        id,
         accountId: order.accountId,
         contractId: order.contractId,
-        creationTimestamp: ts(nowMillis),
+        creationTimestamp: stamp(state.config.seed, "rest", nowMillis, id),
         price: e.price,
         ...(leg.profitAndLoss === undefined ? {} : { profitAndLoss: leg.profitAndLoss }),
         fees,
@@ -76,7 +79,7 @@ const book = (state: State, order: OrderRec, account: AccountRec, executions: Re
         orderId: order.id
       })
       state.trades.push(trade)
-      state.events.push(ExchangeEvent.TradeExecuted({ userId: account.userId, trade }))
+      state.events.push(ExchangeEvent.TradeExecuted({ userId: account.userId, trade: toHubTrade(state, trade, nowMillis) }))
       account.balance = cents(account.balance + (leg.profitAndLoss ?? 0) - fees)
     }
     const next = netted.holding
@@ -101,10 +104,12 @@ const book = (state: State, order: OrderRec, account: AccountRec, executions: Re
     }
   }
   for (const rec of closed) {
-    state.events.push(ExchangeEvent.PositionClosed({ userId: account.userId, position: toClosedPosition(rec) }))
+    state.events.push(ExchangeEvent.PositionClosed({ userId: account.userId, position: toClosedPosition(state, rec) }))
   }
   if (touched !== undefined) {
-    state.events.push(ExchangeEvent.PositionUpserted({ userId: account.userId, position: toPosition(touched) }))
+    state.events.push(
+      ExchangeEvent.PositionUpserted({ userId: account.userId, position: toPosition(state, touched, "hub") })
+    )
   }
   emitAccount(state, account)
   return { flat: !state.positions.has(key) }
@@ -132,7 +137,7 @@ export const execute = (state: State, order: OrderRec, executions: ReadonlyArray
 /** Turns the entry's suspended legs into working orders at their tick offsets from the average fill. */
 export const activateLegs = (state: State, entry: OrderRec, nowMillis: number): void => {
   const tick = state.contracts.get(entry.contractId)!.tickSize
-  const fill = toOrder(entry).filledPrice ?? 0
+  const fill = filledPriceOf(entry) ?? 0
   for (const id of entry.legIds) {
     const leg = state.orders.get(id)!
     if (leg.status !== OrderStatus.Suspended) continue
@@ -152,16 +157,25 @@ export const activateLegs = (state: State, entry: OrderRec, nowMillis: number): 
   }
 }
 
-/** One leg traded: the other shrinks to what is left, or is cancelled when nothing is. */
+/**
+ * One leg traded: the other shrinks to what is left, or is cancelled when
+ * nothing is. The legs are found through their entry (only the take-profit
+ * leg carries `linkedOrderId`, as on the live service).
+ */
 const applyOco = (state: State, leg: OrderRec, nowMillis: number): void => {
-  if (leg.linkedOrderId === undefined) return
-  const other = state.orders.get(leg.linkedOrderId)
-  if (other === undefined || !Enums.isWorkingStatus(other.status)) return
-  const left = remainingOf(leg)
-  if (left === 0) return cancelOrder(state, other, nowMillis)
-  other.size = other.fillVolume + left
-  other.updateMillis = nowMillis
-  emitOrder(state, other)
+  const entry = leg.parentOrderId === undefined ? undefined : state.orders.get(leg.parentOrderId)
+  for (const id of entry?.legIds ?? []) {
+    const other = state.orders.get(id)
+    if (id === leg.id || other === undefined || !Enums.isWorkingStatus(other.status)) continue
+    const left = remainingOf(leg)
+    if (left === 0) {
+      cancelOrder(state, other, nowMillis)
+      continue
+    }
+    other.size = other.fillVolume + left
+    other.updateMillis = nowMillis
+    emitOrder(state, other)
+  }
 }
 
 const cancelLegsOnFlat = (state: State, accountId: number, contractId: string, nowMillis: number): void => {

@@ -7,11 +7,15 @@
  */
 import type { HubEvents } from "@tradeguard/gateway"
 import { Enums } from "@tradeguard/gateway"
-import { ExchangeEvent } from "../ExchangeEvent.js"
+import { ExchangeEvent, type MarketTrade, type Quote } from "../ExchangeEvent.js"
 import type { ContractOptions } from "../Options.js"
 import type { Execution, Touch } from "./Matching.js"
 import { bidAt, printsAt, roundToTick } from "./PricePath.js"
-import { type FullQuote, type MarketRec, type State, ts } from "./State.js"
+import { type FullQuote, type MarketRec, type State } from "./State.js"
+import { format, noTime } from "./Timestamps.js"
+
+/** Market data is stamped to the millisecond (quotes, prints, depth), as on the live service. */
+const ts = (millis: number): string => format(0, millis, 3)
 
 const touchAt = (market: MarketRec, nowMillis: number): Touch => {
   const tick = market.contract.tickSize
@@ -33,7 +37,9 @@ export const makeMarket = (contract: ContractOptions, seed: number, nowMillis: n
     volume: 0,
     pinned: undefined,
     quote: undefined,
-    publishedTouch: undefined
+    publishedTouch: undefined,
+    publishedLow: undefined,
+    publishedHigh: undefined
   }
   const touch = touchAt(partial, nowMillis)
   partial.touch = touch
@@ -48,7 +54,9 @@ const fullQuote = (m: MarketRec, nowMillis: number): FullQuote => {
   const change = roundToTick(m.lastPrice - m.open, m.contract.tickSize)
   return {
     symbol: m.contract.symbolId,
-    symbolName: `/${m.contract.symbolId.split(".").pop() ?? m.contract.name}`,
+    contract: m.contract.id,
+    // The product's root: `/NQ` for `CON.F.US.ENQ.Z26` (named NQZ6).
+    symbolName: `/${m.contract.name.length > 2 ? m.contract.name.slice(0, -2) : m.contract.name}`,
     lastPrice: m.lastPrice,
     bestBid: m.touch.bid,
     bestAsk: m.touch.ask,
@@ -68,12 +76,16 @@ export const quoteOf = (m: MarketRec, nowMillis: number): FullQuote => m.quote ?
 
 const untimed = new Set(["lastUpdated", "timestamp"])
 
-/** Publishes the fields that changed since the last quote (all of them the first time). */
+/**
+ * Publishes the fields that changed since the last quote (all of them the
+ * first time). `symbol` and `contract` ride along on every message, as on
+ * the live service.
+ */
 export const publishQuote = (state: State, m: MarketRec, nowMillis: number): void => {
   const next = fullQuote(m, nowMillis)
   const previous = m.quote
   m.quote = next
-  const delta: Record<string, unknown> = {}
+  const delta: Record<string, unknown> = { symbol: next.symbol, contract: next.contract }
   let changed = previous === undefined
   for (const [k, v] of Object.entries(next)) {
     if (previous === undefined || previous[k as keyof FullQuote] !== v) {
@@ -82,14 +94,24 @@ export const publishQuote = (state: State, m: MarketRec, nowMillis: number): voi
     }
   }
   if (changed) {
-    state.events.push(ExchangeEvent.QuoteUpdated({ contractId: m.contract.id, quote: delta as HubEvents.Quote }))
+    state.events.push(ExchangeEvent.QuoteUpdated({ contractId: m.contract.id, quote: delta as Quote }))
   }
 }
 
-/** The book: a Reset, then `levels` price levels per side of `perLevel` contracts. */
-export const depthOf = (m: MarketRec, levels: number, perLevel: number, nowMillis: number): Array<HubEvents.DepthEntry> => {
+/** The book: a Reset, then `levels` price levels per side of `perLevel` contracts (the best ones typed 3 / 4). */
+export const depthOf = (m: MarketRec, levels: number, perLevel: number, nowMillis: number): Array<HubEvents.DepthEntry> =>
+  bookOf(m, levels, perLevel, ts(nowMillis))
+
+/**
+ * The book a new depth subscriber gets first: deep (`snapshotLevels` per
+ * side, about 2,500 entries by default) and every entry stamped
+ * `0001-01-01T00:00:00+00:00`, as on the live service (not a time).
+ */
+export const depthSnapshotOf = (m: MarketRec, snapshotLevels: number, perLevel: number): Array<HubEvents.DepthEntry> =>
+  bookOf(m, snapshotLevels, perLevel, noTime)
+
+const bookOf = (m: MarketRec, levels: number, perLevel: number, t: string): Array<HubEvents.DepthEntry> => {
   const tick = m.contract.tickSize
-  const t = ts(nowMillis)
   const out: Array<HubEvents.DepthEntry> = [
     { timestamp: t, type: Enums.DepthType.Reset, price: 0, volume: 0, currentVolume: 0 }
   ]
@@ -101,10 +123,12 @@ export const depthOf = (m: MarketRec, levels: number, perLevel: number, nowMilli
       volume: perLevel,
       currentVolume: perLevel
     })
+    const bid = roundToTick(m.touch.bid - i * tick, tick)
+    if (bid <= 0) continue // a deep book of a cheap contract stops at the first tick
     out.push({
       timestamp: t,
       type: i === 0 ? Enums.DepthType.BestBid : Enums.DepthType.Bid,
-      price: roundToTick(m.touch.bid - i * tick, tick),
+      price: bid,
       volume: perLevel,
       currentVolume: perLevel
     })
@@ -126,28 +150,58 @@ export const moveTo = (m: MarketRec, millis: number): void => {
   if (m.touch.bid < m.low) m.low = m.touch.bid
 }
 
-/** Publishes the market at `nowMillis`: the crowd's prints of that tick, the quote delta, depth when the touch moved. */
+const print = (m: MarketRec, price: number, type: 0 | 1, volume: number, nowMillis: number): MarketTrade => ({
+  symbolId: m.contract.symbolId,
+  contractId: m.contract.id,
+  price,
+  timestamp: ts(nowMillis),
+  type,
+  volume
+})
+
+/** Publishes the market at `nowMillis`: the crowd's prints of that tick, the quote delta, depth when it changed. */
 export const publishMarket = (state: State, m: MarketRec, nowMillis: number): void => {
   const prints = printsAt(m.spec, Math.floor(nowMillis / state.config.tickMillis))
-  if (prints.length > 0) {
-    const trades = prints.map((p) => {
-      const price = p.type === 0 ? m.touch.ask : m.touch.bid
-      record(m, price, p.volume)
-      return { symbolId: m.contract.symbolId, price, timestamp: ts(nowMillis), type: p.type, volume: p.volume }
-    })
-    state.events.push(ExchangeEvent.MarketTrades({ contractId: m.contract.id, trades }))
-  }
+  const trades = prints.map((p) => {
+    const price = p.type === 0 ? m.touch.ask : m.touch.bid
+    record(m, price, p.volume)
+    return print(m, price, p.type, p.volume, nowMillis)
+  })
+  if (trades.length > 0) state.events.push(ExchangeEvent.MarketTrades({ contractId: m.contract.id, trades }))
   publishQuote(state, m, nowMillis)
-  publishDepth(state, m, nowMillis)
+  publishDepth(state, m, nowMillis, trades)
 }
 
-/** Publishes the book if the touch moved since the last depth update. */
-export const publishDepth = (state: State, m: MarketRec, nowMillis: number): void => {
+/**
+ * Publishes what changed in depth: the book (a Reset, then the levels) if
+ * the touch moved since the last depth update, a Trade (5) entry per print,
+ * and Low (7) / High (8) when the session's range widened.
+ */
+export const publishDepth = (
+  state: State,
+  m: MarketRec,
+  nowMillis: number,
+  prints: ReadonlyArray<{ readonly price: number; readonly volume: number }> = []
+): void => {
+  const t = ts(nowMillis)
   const last = m.publishedTouch
-  if (last !== undefined && last.bid === m.touch.bid && last.ask === m.touch.ask) return
-  m.publishedTouch = m.touch
   const { levels, perLevel } = state.config.liquidity
-  state.events.push(ExchangeEvent.DepthUpdated({ contractId: m.contract.id, entries: depthOf(m, levels, perLevel, nowMillis) }))
+  const entries: Array<HubEvents.DepthEntry> = last !== undefined && last.bid === m.touch.bid && last.ask === m.touch.ask
+    ? []
+    : depthOf(m, levels, perLevel, nowMillis)
+  m.publishedTouch = m.touch
+  for (const p of prints) {
+    entries.push({ timestamp: t, type: Enums.DepthType.Trade, price: p.price, volume: p.volume, currentVolume: p.volume })
+  }
+  if (m.publishedLow !== undefined && m.low < m.publishedLow) {
+    entries.push({ timestamp: t, type: Enums.DepthType.Low, price: m.low, volume: 0, currentVolume: 0 })
+  }
+  if (m.publishedHigh !== undefined && m.high > m.publishedHigh) {
+    entries.push({ timestamp: t, type: Enums.DepthType.High, price: m.high, volume: 0, currentVolume: 0 })
+  }
+  m.publishedLow = m.low
+  m.publishedHigh = m.high
+  if (entries.length > 0) state.events.push(ExchangeEvent.DepthUpdated({ contractId: m.contract.id, entries }))
 }
 
 /** Our own executions as market prints (type 0 when we bought). */
@@ -161,8 +215,9 @@ export const printExecutions = (
   if (executions.length === 0) return
   const trades = executions.map((e) => {
     record(m, e.price, e.size)
-    return { symbolId: m.contract.symbolId, price: e.price, timestamp: ts(nowMillis), type: side, volume: e.size }
+    return print(m, e.price, side, e.size, nowMillis)
   })
   state.events.push(ExchangeEvent.MarketTrades({ contractId: m.contract.id, trades }))
   publishQuote(state, m, nowMillis)
+  publishDepth(state, m, nowMillis, trades)
 }

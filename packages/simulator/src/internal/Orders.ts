@@ -84,10 +84,26 @@ const newOrder = (
   return order
 }
 
-/** Order/place: returns the new order's id. */
+/**
+ * Order/place: returns the new order's id. A request rejected on one of the
+ * user's accounts still uses its `customTag` up, as on the live service: a
+ * retry with the same tag is refused as a duplicate (errorCode 2).
+ */
 export const place = (state: State, userId: number, req: PlaceRequest, nowMillis: number): Outcome<number> =>
+  Either.flatMap(accountOf(state, userId, req.accountId), (account) => {
+    const placed = placeOn(state, account, req, nowMillis)
+    if (Either.isLeft(placed) && req.customTag !== undefined) tagsOf(state, account.id).add(req.customTag)
+    return placed
+  })
+
+const tagsOf = (state: State, accountId: number): Set<string> => {
+  let tags = state.tags.get(accountId)
+  if (tags === undefined) state.tags.set(accountId, tags = new Set())
+  return tags
+}
+
+const placeOn = (state: State, account: AccountRec, req: PlaceRequest, nowMillis: number): Outcome<number> =>
   Either.gen(function*() {
-    const account = yield* accountOf(state, userId, req.accountId)
     const contract = state.contracts.get(req.contractId)
     if (contract === undefined) return yield* reject("ContractNotFound", `Contract ${req.contractId} was not found.`)
     if (!contract.activeContract) return yield* reject("ContractNotActive", `Contract ${req.contractId} is not active.`)
@@ -130,16 +146,15 @@ export const place = (state: State, userId: number, req: PlaceRequest, nowMillis
     })() ?? bracketError(req.side, "stopLossBracket", req.stopLossBracket, true) ??
       bracketError(req.side, "takeProfitBracket", req.takeProfitBracket, false)
     if (problem !== undefined) return yield* reject("OrderRejected", problem)
-    const tags = state.tags.get(account.id) ?? new Set<string>()
     const tag = req.customTag
     if (tag !== undefined) {
+      const tags = tagsOf(state, account.id)
       const wanted = [tag, ...(req.stopLossBracket ? [`${tag}-SL`] : []), ...(req.takeProfitBracket ? [`${tag}-TP`] : [])]
       const used = wanted.find((t) => tags.has(t))
       if (used !== undefined) {
         return yield* reject("OrderRejected", `An order with the custom tag '${used}' already exists on account ${account.id}.`)
       }
       wanted.forEach((t) => tags.add(t))
-      state.tags.set(account.id, tags)
     }
     const entry = newOrder(state, {
       accountId: account.id,
@@ -173,10 +188,8 @@ export const place = (state: State, userId: number, req: PlaceRequest, nowMillis
       ...(req.stopLossBracket ? [leg("stopLoss", req.stopLossBracket, "SL")] : []),
       ...(req.takeProfitBracket ? [leg("takeProfit", req.takeProfitBracket, "TP")] : [])
     ]
-    if (legs.length === 2) {
-      legs[0]!.linkedOrderId = legs[1]!.id
-      legs[1]!.linkedOrderId = legs[0]!.id
-    }
+    // Only the take-profit leg names the other (as on the live service); OCO goes through the entry's legIds.
+    if (legs.length === 2) legs[1]!.linkedOrderId = legs[0]!.id
     for (const l of legs) {
       entry.legIds.push(l.id)
       emitOrder(state, l)

@@ -12,6 +12,7 @@ import type { ContractOptions, Resolved } from "../Options.js"
 import type { Direction, Side } from "./Ledger.js"
 import type { Execution, Touch } from "./Matching.js"
 import type { PathSpec } from "./PricePath.js"
+import { stamp } from "./Timestamps.js"
 
 /** A business rejection, named after the error-enum member it maps to (e.g. `OrderRejected`). */
 export interface Rejection {
@@ -110,11 +111,15 @@ export interface MarketRec {
   quote: FullQuote | undefined
   /** The touch of the last depth update. */
   publishedTouch: Touch | undefined
+  /** The session low and high of the last depth update (types 7 Low, 8 High). */
+  publishedLow: number | undefined
+  publishedHigh: number | undefined
 }
 
-/** A complete quote (every field of HubEvents.Quote present). */
+/** A complete quote: every field of HubEvents.Quote, and `contract` (the contract id, as on the live service). */
 export interface FullQuote {
   readonly symbol: string
+  readonly contract: string
   readonly symbolName: string
   readonly lastPrice: number
   readonly bestBid: number
@@ -151,7 +156,6 @@ export interface State {
 
 export const positionKey = (accountId: number, contractId: string): string => `${accountId}|${contractId}`
 
-export const ts = Models.timestampFromMillis
 
 const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
@@ -177,14 +181,25 @@ export const toContract = (c: ContractOptions): Models.Contract =>
     symbolId: c.symbolId
   })
 
-export const toOrder = (o: OrderRec): Models.Order =>
-  new Models.Order({
+/** Where a model is sent: REST replies (and snapshots) or user-hub events, which differ in shape. */
+export type Channel = "rest" | "hub"
+
+/**
+ * An order as `channel` shows it. On the hub the take-profit leg of a
+ * bracket also carries `trailPrice` (its target once it works, 0 while
+ * suspended) and `trailDistance` (the target's distance from the fill), as
+ * recorded on the live service. Timestamps have the channel's precision.
+ */
+export const toOrder = (state: State, o: OrderRec, channel: Channel = "rest"): Models.Order => {
+  const t = (millis: number) => stamp(state.config.seed, channel, millis, o.id)
+  const target = channel === "hub" && o.role === "takeProfit"
+  return new Models.Order({
     id: o.id,
     accountId: o.accountId,
     contractId: o.contractId,
     symbolId: o.symbolId,
-    creationTimestamp: ts(o.creationMillis),
-    ...opt("updateTimestamp", o.updateMillis === undefined ? undefined : ts(o.updateMillis)),
+    creationTimestamp: t(o.creationMillis),
+    ...opt("updateTimestamp", o.updateMillis === undefined ? undefined : t(o.updateMillis)),
     status: o.status,
     type: o.type,
     side: o.side,
@@ -192,13 +207,24 @@ export const toOrder = (o: OrderRec): Models.Order =>
     ...opt("limitPrice", o.limitPrice),
     ...opt("stopPrice", o.stopPrice),
     fillVolume: o.fillVolume,
-    ...opt("filledPrice", o.fills.length === 0 ? undefined : averageOf(o.fills)),
+    ...opt("filledPrice", filledPriceOf(o)),
     ...opt("customTag", o.customTag),
     ...opt("parentOrderId", o.parentOrderId),
     ...opt("linkedOrderId", o.linkedOrderId),
-    ...opt("trailPrice", o.type === Enums.OrderType.TrailingStop ? o.stopPrice : undefined),
-    ...opt("trailDistance", o.trailDistance)
+    ...opt("trailPrice", target ? o.limitPrice ?? 0 : o.type === Enums.OrderType.TrailingStop ? o.stopPrice : undefined),
+    ...opt("trailDistance", target ? targetDistance(state, o) : o.trailDistance)
   })
+}
+
+/** The average price of an order's fills (undefined before the first). */
+export const filledPriceOf = (o: OrderRec): number | undefined => o.fills.length === 0 ? undefined : averageOf(o.fills)
+
+/** A take-profit leg's distance from the entry's fill, in price. */
+const targetDistance = (state: State, leg: OrderRec): number => {
+  const spec = leg.parentOrderId === undefined ? undefined : state.orders.get(leg.parentOrderId)?.takeProfit
+  const tick = state.contracts.get(leg.contractId)!.tickSize
+  return spec === undefined ? 0 : Number((Math.abs(spec.ticks) * tick).toFixed(6))
+}
 
 const averageOf = (fills: ReadonlyArray<Execution>): number => {
   let n = 0, s = 0
@@ -209,28 +235,29 @@ const averageOf = (fills: ReadonlyArray<Execution>): number => {
   return Number((n / s).toFixed(6))
 }
 
-export const toPosition = (p: PositionRec): Models.Position =>
+/** A position as `channel` shows it; hub events also carry `contractDisplayName` (the contract's name). */
+export const toPosition = (state: State, p: PositionRec, channel: Channel = "rest"): Models.Position =>
   new Models.Position({
     id: p.id,
     accountId: p.accountId,
     contractId: p.contractId,
-    creationTimestamp: ts(p.creationMillis),
+    creationTimestamp: stamp(state.config.seed, channel, p.creationMillis, p.id),
     type: p.type,
     size: p.size,
-    averagePrice: Number(p.averagePrice.toFixed(6))
+    averagePrice: Number(p.averagePrice.toFixed(6)),
+    ...opt("contractDisplayName", channel === "hub" ? state.contracts.get(p.contractId)?.name : undefined)
   })
 
-/** A position that went flat, as the hub reports it: type 0, size 0. */
-export const toClosedPosition = (p: PositionRec): Models.Position =>
-  new Models.Position({
-    id: p.id,
-    accountId: p.accountId,
-    contractId: p.contractId,
-    creationTimestamp: ts(p.creationMillis),
-    type: 0,
-    size: 0,
-    averagePrice: 0
-  })
+/**
+ * A position that went flat, as the hub reports it: type 0, size 0, and the
+ * last `averagePrice` kept (as the live service does).
+ */
+export const toClosedPosition = (state: State, p: PositionRec): Models.Position =>
+  new Models.Position({ ...toPosition(state, p, "hub"), type: 0, size: 0 })
+
+/** A trade as the user hub sends it: the hub's timestamp precision and `commissions` (0: fees are charged apart). */
+export const toHubTrade = (state: State, trade: Models.Trade, millis: number): Models.Trade =>
+  new Models.Trade({ ...trade, creationTimestamp: stamp(state.config.seed, "hub", millis, trade.id), commissions: 0 })
 
 /** Working orders that `Order/searchOpen` lists: bracket legs stay hidden while suspended. */
 export const isListedOpen = (o: OrderRec): boolean =>

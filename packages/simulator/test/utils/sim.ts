@@ -9,7 +9,7 @@ import type * as Redacted from "effect/Redacted"
 import { Options, Simulator } from "../../src/index.js"
 
 export const MNQ = "CON.F.US.MNQ.Z26"
-export const ES = "CON.F.US.ES.Z26"
+export const ES = "CON.F.US.EP.Z26"
 export const EXPIRED_MNQ = "CON.F.US.MNQ.U26"
 /** The demo user's first account. */
 export const ACCOUNT = 100001
