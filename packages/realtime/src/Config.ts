@@ -14,7 +14,8 @@
  *     marketHubUrl: https://rtc.topstepx.com/hubs/market
  *     connectTimeout: 30000
  * stateReconciliation:
- *   { enabled: true, onReconnect: true, minInterval: 5000, comparePositions: true, compareOrders: true, compareAccount: true }
+ *   { enabled: true, onReconnect: true, minInterval: 5000, comparePositions: true, compareOrders: true, compareAccount: true,
+ *     periodicIntervalMs: 300000 }                                      # periodicIntervalMs: tradeguard addition
  * tradingDay: { timeZone: America/Chicago, startsAt: "17:00" }   # tradeguard addition
  * ```
  *
@@ -89,7 +90,13 @@ export const StateReconciliation = Schema.Struct({
   minInterval: withDefault(Millis, () => 5000),
   comparePositions: withDefault(Schema.Boolean, () => true),
   compareOrders: withDefault(Schema.Boolean, () => true),
-  compareAccount: withDefault(Schema.Boolean, () => true)
+  compareAccount: withDefault(Schema.Boolean, () => true),
+  /**
+   * tradeguard addition, the safety net for an event lost on a live connection: every account is
+   * reconciled about this often even without a reconnect, a few accounts at a time spread over
+   * the interval (0 disables).
+   */
+  periodicIntervalMs: withDefault(Millis, () => 300000)
 })
 export type StateReconciliation = typeof StateReconciliation.Type
 

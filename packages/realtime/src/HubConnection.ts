@@ -4,7 +4,9 @@
  * (backoff `signalr.reconnection.delays`, escalation after `maxAttempts`
  * failures in a row, then every `maxDelayMs`, never giving up), pings, detects
  * a stale connection, replays the declared subscriptions after every
- * reconnect, and turns hub invocations into one typed {@link HubEvent} stream.
+ * reconnect (a subscription the hub refuses is retried with the same backoff
+ * while the connection lives, and `health` says degraded meanwhile), and turns
+ * hub invocations into one typed {@link HubEvent} stream.
  *
  * When to use: `UserHub` / `MarketHub` (layers `layerUser`, `layerMarket`) in
  * an app; `make` for a connection of your own. Declare subscriptions once with
@@ -55,7 +57,10 @@ export interface Service {
   readonly url: string
   /** The connection state (a SubscriptionRef, read-only here): `get`, and `changes` starting with the current value. */
   readonly state: Subscribable.Subscribable<ConnectionState>
-  /** Connected, Reconnecting, Reconnected, Subscribed, Closed, in order. */
+  /**
+   * Connected, Reconnecting, Reconnected, Subscribed (the replay is done), SubscriptionActive (a
+   * subscription became active after the replay: declared while subscribed, or retried), Closed, in order.
+   */
   readonly lifecycle: Stream.Stream<LifecycleEvent>
   /** Subscribes to lifecycle events now (the subscription lives as long as the scope). */
   readonly subscribeLifecycle: Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, Scope.Scope>
@@ -63,12 +68,13 @@ export interface Service {
   readonly events: Stream.Stream<HubEvent>
   /** Subscribes to events now (the subscription lives as long as the scope). */
   readonly subscribeEvents: Effect.Effect<Queue.Dequeue<HubEvent>, never, Scope.Scope>
-  /** Last-message age, reconnect counts, decode failures, ... */
+  /** Last-message age, reconnect counts, decode failures, failing subscriptions, ... */
   readonly health: Effect.Effect<Health>
   /**
    * Declares a subscription, e.g. `subscribe("SubscribeOrders", accountId)`: invoked now if
-   * connected, and again after every reconnect. Declaring it twice is a no-op. Fails only when
-   * the invocation on the live connection fails (the declaration stays).
+   * connected (then lifecycle `SubscriptionActive`), and again after every reconnect. Declaring it
+   * twice is a no-op. Fails only when the invocation on the live connection fails: the declaration
+   * stays, and it is retried with backoff (`health.failingSubscriptions` names it meanwhile).
    */
   readonly subscribe: (method: string, ...args: ReadonlyArray<unknown>) => Effect.Effect<void, HubInvokeError>
   /** Forgets a subscription and, if connected, invokes its `Unsubscribe...` twin. */

@@ -1,17 +1,21 @@
 /**
  * StateReconciler (GAP-API-SCENARIO-003): there are no sequence numbers and
  * no replay on the hubs, so what happened while a connection was down is
- * caught up through REST. At start-up and after every reconnect (once the
- * subscriptions are replayed) it fetches accounts, open orders, open
- * positions and the trades since the last complete reconciliation, compares
- * them with AccountState, applies the difference and publishes it as the
- * events that were missed (`reconciled: true`) on the user hub's stream.
+ * caught up through REST. At start-up, after every reconnect (once the
+ * subscriptions are replayed, for the accounts they concern), whenever a
+ * subscription becomes active later (for its account), and periodically as a
+ * safety net (a few accounts at a time) it fetches accounts, open orders, open
+ * positions and the trades since the last complete reconciliation of each
+ * account, compares them with AccountState, applies the difference and
+ * publishes it as the events that were missed (`reconciled: true`) on the
+ * user hub's stream.
  *
  * Invariants: when a run finishes, AccountState equals what REST said (except
  * entities live events changed meanwhile: those are re-checked by a follow-up
  * run), and every trade is delivered once on the stream, whether it came live
  * or reconciled. Runs are at least `minInterval` apart; a request inside the
- * interval waits for it (and requests that wait together share one run).
+ * interval waits for it (and requests that wait together share one run, over
+ * the union of their accounts).
  *
  * When to use: `layer` in an app (it triggers itself); `reconcile` to force a
  * run, e.g. after an ambiguous order failure.
@@ -38,12 +42,20 @@ import * as TradingDay from "./TradingDay.js"
 import type * as HubConnection from "./HubConnection.js"
 import { UserHub } from "./HubConnection.js"
 import { fetchTruth } from "./internal/fetchTruth.js"
+import * as Periodic from "./internal/periodic.js"
 import * as R from "./internal/reconcile.js"
+import { affectedBy, resolve, type RunScope, union } from "./internal/runScope.js"
 
 export type Counts = R.Counts
 /** Counts with every kind at zero (a report that missed nothing). */
 export const zeroCounts: Counts = R.zeroCounts
-export type Trigger = "startup" | "reconnect" | "manual" | "retry" | "followUp"
+/**
+ * Why a run started: `startup` (every account), `reconnect` (the accounts of the replayed
+ * subscriptions), `subscription` (a subscription became active after a run: its account),
+ * `periodic` (the safety net), `manual`, `retry` (of a failed automatic run), `followUp` (of
+ * a run that left conflicts).
+ */
+export type Trigger = "startup" | "reconnect" | "subscription" | "periodic" | "manual" | "retry" | "followUp"
 
 export interface Report {
   readonly trigger: Trigger
@@ -65,18 +77,31 @@ export interface Options {
 }
 
 export interface Service {
-  /** Runs a reconciliation (waiting out `minInterval` if needed) and returns its report. */
-  readonly reconcile: (trigger?: Trigger) => Effect.Effect<Report, ResilienceErrors.ResilientError>
-  /** Asks for a run without waiting; a failed run that was only requested is retried with backoff. */
-  readonly request: (trigger: Trigger) => Effect.Effect<void>
+  /**
+   * Runs a reconciliation (waiting out `minInterval` if needed) of `accountIds` (default: every
+   * account in scope) and returns its report.
+   */
+  readonly reconcile: (
+    trigger?: Trigger,
+    accountIds?: ReadonlyArray<number>
+  ) => Effect.Effect<Report, ResilienceErrors.ResilientError>
+  /**
+   * Asks for a run of `accountIds` (default: every account in scope) without waiting; a failed
+   * run that was only requested is retried with backoff. Accounts outside `Options.accountIds` are
+   * left out (nothing left: no run).
+   */
+  readonly request: (trigger: Trigger, accountIds?: ReadonlyArray<number>) => Effect.Effect<void>
   readonly reports: Stream.Stream<Report>
   readonly last: Effect.Effect<Report | undefined>
+  /** Per account: when the last complete run that covered it started (epoch millis). */
+  readonly syncedAt: Effect.Effect<ReadonlyMap<number, number>>
 }
 
 export class StateReconciler extends Context.Tag("@tradeguard/realtime/StateReconciler")<StateReconciler, Service>() {}
 
 interface Req {
   readonly trigger: Trigger
+  readonly scope: RunScope
   readonly done: Deferred.Deferred<Report, ResilienceErrors.ResilientError> | undefined
 }
 
@@ -119,7 +144,7 @@ export const make = (
         : Math.max(startOfDay(now), synced - 5 * 60_000)
     }
 
-    const runOnce = (trigger: Trigger) =>
+    const runOnce = (trigger: Trigger, scope: RunScope) =>
       Effect.scoped(Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
         const watch = yield* state.watch
@@ -127,7 +152,7 @@ export const make = (
           gateway,
           state,
           config,
-          accountIds: options.accountIds,
+          accountIds: resolve(scope, options.accountIds),
           since,
           ordersSince,
           now: startedAt,
@@ -168,21 +193,22 @@ export const make = (
           yield* Effect.sleep(config.minInterval - (now - lastStart))
         }
         const batch = [first, ...(yield* Queue.takeAll(inbox))]
+        const scope = batch.reduce<RunScope>((acc, r) => union(acc, r.scope), [])
         lastStart = yield* Clock.currentTimeMillis
-        const exit = yield* Effect.exit(runOnce(first.trigger))
+        const exit = yield* Effect.exit(runOnce(first.trigger, scope))
         for (const r of batch) if (r.done !== undefined) yield* Deferred.done(r.done, exit)
         if (Exit.isSuccess(exit)) {
           failures = 0
           lastReport = exit.value
           yield* PubSub.publish(reports, exit.value)
-          if (exit.value.conflicts.length > 0) yield* Queue.offer(inbox, { trigger: "followUp", done: undefined })
+          if (exit.value.conflicts.length > 0) yield* Queue.offer(inbox, { trigger: "followUp", scope, done: undefined })
         } else {
           failures++
           yield* Effect.logError(`reconciliation (${first.trigger}) failed`, exit.cause)
           if (batch.some((r) => r.done === undefined)) {
             const backoff = Math.min(config.minInterval * 2 ** (failures - 1), 60_000)
             yield* Effect.forkScoped(
-              Effect.sleep(backoff).pipe(Effect.zipRight(Queue.offer(inbox, { trigger: "retry", done: undefined })))
+              Effect.sleep(backoff).pipe(Effect.zipRight(Queue.offer(inbox, { trigger: "retry", scope, done: undefined })))
             )
           }
         }
@@ -191,15 +217,22 @@ export const make = (
     yield* Effect.forkScoped(worker)
 
     return {
-      reconcile: (trigger = "manual") =>
+      reconcile: (trigger = "manual", accountIds) =>
         Effect.gen(function*() {
           const done = yield* Deferred.make<Report, ResilienceErrors.ResilientError>()
-          yield* Queue.offer(inbox, { trigger, done })
+          yield* Queue.offer(inbox, { trigger, scope: accountIds ?? "all", done })
           return yield* Deferred.await(done)
         }),
-      request: (trigger) => Queue.offer(inbox, { trigger, done: undefined }).pipe(Effect.asVoid),
+      request: (trigger, accountIds) =>
+        Effect.suspend(() => {
+          const scope: RunScope = accountIds ?? "all"
+          return resolve(scope, options.accountIds)?.length === 0
+            ? Effect.void
+            : Queue.offer(inbox, { trigger, scope, done: undefined })
+        }).pipe(Effect.asVoid),
       reports: Stream.fromPubSub(reports),
-      last: Effect.sync(() => lastReport)
+      last: Effect.sync(() => lastReport),
+      syncedAt: Effect.sync(() => new Map(syncedAt))
     } satisfies Service
   })
 
@@ -212,9 +245,11 @@ export const describe = (r: Report): string => {
 }
 
 /**
- * Requests a run at start-up and after every reconnect of `hub`, once its
- * subscriptions are replayed (`stateReconciliation.enabled`, `.onReconnect`),
- * for as long as the scope lives.
+ * Requests a run at start-up (every account) and after every reconnect of `hub`, once its
+ * subscriptions are replayed (the accounts they concern; `stateReconciliation.enabled`,
+ * `.onReconnect`), and, whenever a subscription becomes active after its replay (declared
+ * later, or retried successfully: lifecycle `SubscriptionActive`), a run of its account
+ * (`SubscribeAccounts`: every account), for as long as the scope lives.
  */
 export const triggerOnConnect = (
   service: Service,
@@ -223,18 +258,67 @@ export const triggerOnConnect = (
   Effect.gen(function*() {
     const config = (yield* RealtimeConfig).stateReconciliation
     if (!config.enabled) return
+    const requestFor = (trigger: Trigger, scope: RunScope) =>
+      scope === "all" ? service.request(trigger) : scope.length === 0 ? Effect.void : service.request(trigger, scope)
+    // Subscribed to the lifecycle before the state is read: an activation that comes before the
+    // start-up request is covered by the start-up run, any later one is seen here.
+    const lifecycle = yield* hub.subscribeLifecycle
     yield* Effect.forkScoped(
       hub.state.changes.pipe(
         Stream.filterMap((s) => s._tag === "Connected" && s.subscribed ? Option.some(s) : Option.none()),
         Stream.changesWith((a, b) => a.connectionId === b.connectionId),
         Stream.runForEach((s) =>
-          !s.afterReconnect ? service.request("startup") : config.onReconnect ? service.request("reconnect") : Effect.void
+          !s.afterReconnect
+            ? service.request("startup")
+            : config.onReconnect
+            ? Effect.flatMap(hub.subscriptions, (subs) => requestFor("reconnect", affectedBy(subs)))
+            : Effect.void
         )
+      )
+    )
+    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(lifecycle), (e) =>
+      e._tag === "SubscriptionActive" ? requestFor("subscription", affectedBy([e.subscription])) : Effect.void)))
+  })
+
+/**
+ * The safety net (`stateReconciliation.periodicIntervalMs`, 0: off): every account a run has
+ * covered is reconciled again about that often even without a reconnect, a few at a time,
+ * spread over the interval (see `internal/periodic.ts`), for as long as the scope lives. A
+ * failed periodic run is logged; the next tick takes the same accounts again.
+ */
+export const triggerPeriodically = (service: Service): Effect.Effect<void, never, Scope.Scope | RealtimeConfig> =>
+  Effect.gen(function*() {
+    const config = (yield* RealtimeConfig).stateReconciliation
+    const interval = config.periodicIntervalMs
+    if (!config.enabled || interval === 0) return
+    /** Sleeps until `at`, reconciles the accounts due then, returns when the next tick is. */
+    const tick = (at: number): Effect.Effect<number> =>
+      Effect.gen(function*() {
+        yield* Effect.sleep(Math.max(0, at - (yield* Clock.currentTimeMillis)))
+        const now = yield* Clock.currentTimeMillis
+        const synced = yield* service.syncedAt
+        const plan = Periodic.plan(synced.size, interval, config.minInterval)
+        const due = Periodic.due([...synced.keys()], synced, now, interval, plan)
+        if (due.length > 0) {
+          yield* service.reconcile("periodic", due).pipe(
+            Effect.catchAll((e) => Effect.logWarning(`periodic reconciliation of ${due.join(", ")} failed: ${e.message}`))
+          )
+        }
+        return Math.max(at, now) + plan.tickMs
+      })
+    const start = yield* Clock.currentTimeMillis
+    const first = Periodic.plan(0, interval, config.minInterval).tickMs // soon after start-up
+    yield* Effect.forkScoped(
+      Effect.iterate(start + first, { while: () => true, body: tick }).pipe(
+        Effect.annotateLogs({ module: "realtime/StateReconciler" })
       )
     )
   })
 
-/** A reconciler that runs at start-up and after every reconnect of UserHub. */
+/**
+ * A reconciler that runs at start-up, after every reconnect of UserHub, when a subscription
+ * becomes active, and periodically (see {@link triggerOnConnect}, {@link triggerPeriodically}).
+ */
 export const layer = (
   options: Options = {}
 ): Layer.Layer<
@@ -247,6 +331,7 @@ export const layer = (
     Effect.gen(function*() {
       const service = yield* make(options)
       yield* triggerOnConnect(service, yield* UserHub)
+      yield* triggerPeriodically(service)
       return service
     })
   )

@@ -134,11 +134,84 @@ describe("HubConnection subscriptions", () => {
       assert.deepStrictEqual(tagsOf(yield* h.lifecycle).slice(2), ["Reconnecting", "Reconnected", "Subscribed"])
     }))
 
-  it.scoped("a subscription the hub refuses is logged and counted; the connection goes on", () =>
+  it.scoped("a subscription refused during replay is retried with backoff and the hub reports degraded until it succeeds", () =>
+    Effect.gen(function*() {
+      // Broke: the refusal was counted and logged, Subscribed went out, the subscription was never
+      // invoked again while the connection lived and health stayed healthy: no order events, silently.
+      const h = yield* setup({ subscriptions: subs, before: (server) => server.failingMethods.add("SubscribeOrders") })
+      const orders = { method: "SubscribeOrders", args: [465] }
+      let health = yield* h.conn.health
+      assert.isFalse(health.healthy)
+      assert.deepStrictEqual(health.failingSubscriptions, [orders])
+      assert.strictEqual(health.subscriptionFailures, 1)
+      assert.include(health.lastError, "SubscribeOrders(465)")
+      assert.deepStrictEqual(tagsOf(yield* h.lifecycle), ["Connected", "Subscribed"])
+      const ordersAt = () => h.server.sockets[0].invocations.filter((i) => i.method === "SubscribeOrders").map((i) => i.at)
+      // the reconnection delays: 2 s after the first refusal, 10 s after the second
+      yield* adjust(2000)
+      assert.deepStrictEqual(ordersAt(), [0, 2000])
+      assert.strictEqual((yield* h.conn.health).subscriptionFailures, 2)
+      h.server.failingMethods.delete("SubscribeOrders")
+      yield* adjust(9999)
+      assert.deepStrictEqual(ordersAt(), [0, 2000])
+      assert.isFalse((yield* h.conn.health).healthy)
+      yield* adjust(1)
+      assert.deepStrictEqual(ordersAt(), [0, 2000, 12_000])
+      health = yield* h.conn.health
+      assert.isTrue(health.healthy)
+      assert.deepStrictEqual(health.failingSubscriptions, [])
+      assert.strictEqual(health.subscriptionFailures, 2, "a cumulative count")
+      assert.deepStrictEqual((yield* h.lifecycle).at(-1), { _tag: "SubscriptionActive", connectionId: 1, subscription: orders })
+      yield* adjust(100_000)
+      assert.deepStrictEqual(ordersAt(), [0, 2000, 12_000])
+      assert.strictEqual(h.server.sockets.length, 1, "the connection went on")
+    }))
+
+  it.scoped("a subscribe refused on the live connection fails, and is retried until it is active", () =>
+    Effect.gen(function*() {
+      const h = yield* setup({ before: (server) => server.failingMethods.add("SubscribeTrades") })
+      const error = yield* Effect.flip(h.conn.subscribe("SubscribeTrades", 465))
+      assert.strictEqual(error.reason, "Failed")
+      assert.deepStrictEqual((yield* h.conn.health).failingSubscriptions, [{ method: "SubscribeTrades", args: [465] }])
+      h.server.failingMethods.clear()
+      yield* adjust(2000)
+      assert.isTrue((yield* h.conn.health).healthy)
+      assert.deepStrictEqual(tagsOf(yield* h.lifecycle), ["Connected", "Subscribed", "SubscriptionActive"])
+    }))
+
+  it.scoped("a failing subscription that is unsubscribed is not retried; a reconnect starts afresh", () =>
     Effect.gen(function*() {
       const h = yield* setup({ subscriptions: subs, before: (server) => server.failingMethods.add("SubscribeOrders") })
-      assert.strictEqual((yield* h.conn.health).subscriptionFailures, 1)
-      assert.deepStrictEqual(tagsOf(yield* h.lifecycle), ["Connected", "Subscribed"])
-      assert.strictEqual(h.server.sockets[0].invocations.length, 3)
+      yield* h.conn.unsubscribe("SubscribeOrders", 465)
+      assert.isTrue((yield* h.conn.health).healthy)
+      yield* adjust(60_000)
+      assert.deepStrictEqual(invoked(h.server.sockets[0]).filter(([m]) => m === "SubscribeOrders" || m === "UnsubscribeOrders"), [
+        ["SubscribeOrders", 465]
+      ])
+      yield* Effect.flip(h.conn.subscribe("SubscribeOrders", 465))
+      assert.isFalse((yield* h.conn.health).healthy)
+      h.server.failingMethods.clear()
+      yield* h.server.sockets[0].drop()
+      yield* flush
+      assert.deepStrictEqual((yield* h.conn.health).failingSubscriptions, [])
+      yield* adjust(1000)
+      assert.includeDeepMembers(invoked(h.server.sockets[1]), [["SubscribeOrders", 465]])
+      assert.isTrue((yield* h.conn.health).healthy)
+      yield* adjust(60_000)
+      assert.strictEqual(invoked(h.server.sockets[1]).length, 3, "the old connection's retry died with it")
+    }))
+
+  it.scoped("a subscription declared while subscribed reports SubscriptionActive; one replayed does not", () =>
+    Effect.gen(function*() {
+      const h = yield* setup({ subscriptions: [["SubscribeAccounts"]] })
+      yield* h.conn.subscribe("SubscribeOrders", 465)
+      yield* flush
+      assert.deepStrictEqual((yield* h.lifecycle).slice(1), [
+        { _tag: "Subscribed", connectionId: 1, afterReconnect: false },
+        { _tag: "SubscriptionActive", connectionId: 1, subscription: { method: "SubscribeOrders", args: [465] } }
+      ])
+      yield* h.server.sockets[0].drop()
+      yield* adjust(1000)
+      assert.deepStrictEqual(tagsOf(yield* h.lifecycle).slice(3), ["Reconnecting", "Reconnected", "Subscribed"])
     }))
 })

@@ -2,13 +2,20 @@
  * Regression tests of the StateReconciler, one per bug, named after what broke.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { GatewayClient } from "@tradeguard/gateway"
+import { Simulator } from "@tradeguard/simulator"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import { AccountState, HubConnection, StateReconciler } from "../src/index.js"
 import { putOrder, putPosition, putTrade } from "./utils/FakeGateway.js"
 import * as F from "./utils/fixtures.js"
 import { flush } from "./utils/harness.js"
 import { setupReconciler } from "./utils/reconcilerHarness.js"
+import { ACCOUNT, MNQ } from "./utils/reconnectScenario.js"
+import { API_KEY, cachedPicture, inProcessStack, truePicture, USER } from "./utils/stack.js"
+import { testClock, waitFor } from "./utils/waits.js"
 
 const adjust = (ms: number) => TestClock.adjust(ms).pipe(Effect.zipRight(flush))
 
@@ -63,4 +70,47 @@ describe("StateReconciler regressions", () => {
         { ordersChanged: 1, trades: 1 }
       )
     }))
+
+  it.effect("a fill between the start-up reconciliation and the subscriptions is reconciled once they are active", () =>
+    Effect.gen(function*() {
+      // Broke: the user hub's first connect replayed zero subscriptions and the start-up run went at
+      // once; a program that subscribed afterwards never got a run for what happened in between:
+      // 5 minutes later AccountState had 0 trades and 0 positions, the gateway 1 and 1.
+      const sim = yield* Simulator.Simulator
+      const client = yield* GatewayClient.GatewayClient
+      const user = yield* HubConnection.UserHub
+      const state = yield* AccountState.AccountState
+      const reconciler = yield* StateReconciler.StateReconciler
+      const reports: Array<StateReconciler.Report> = []
+      yield* Effect.forkScoped(Stream.runForEach(reconciler.reports, (r) => Effect.sync(() => reports.push(r))))
+      yield* waitFor(testClock, "the start-up reconciliation", Effect.map(reconciler.last, (r) => r?.trigger === "startup"))
+      yield* Effect.orDie(sim.exchange.setPrice(MNQ, 21_000))
+      const { token } = yield* Effect.orDie(client.authLoginKey({ userName: USER, apiKey: API_KEY }))
+      yield* Effect.orDie(client.orderPlace({ accountId: ACCOUNT, contractId: MNQ, type: 2, side: 0, size: 1 }, token))
+      for (const m of ["SubscribeOrders", "SubscribePositions", "SubscribeTrades"]) {
+        yield* Effect.orDie(user.subscribe(m, ACCOUNT))
+      }
+      yield* waitFor(
+        testClock,
+        "the fill's trade and position in AccountState",
+        Effect.map(state.get, (s) =>
+          AccountState.tradesOf(s, ACCOUNT).length === 1 && AccountState.openPositions(s, ACCOUNT).length === 1)
+      )
+      yield* TestClock.adjust("5 minutes")
+      yield* state.settle
+      const truth = yield* truePicture(sim, ACCOUNT)
+      assert.strictEqual(truth.trades.length, 1)
+      assert.strictEqual(truth.positions.length, 1)
+      assert.deepStrictEqual(cachedPicture(yield* state.get, ACCOUNT), truth)
+      const runs = reports.filter((r) => r.trigger === "subscription")
+      assert.strictEqual(runs.length, 1, "the three subscriptions, inside minInterval, share one run")
+      assert.deepStrictEqual(runs[0].accountIds, [ACCOUNT], "of their account only")
+      assert.deepStrictEqual([runs[0].missed.trades, runs[0].missed.positionsOpened, runs[0].missed.ordersFilled], [1, 1, 1])
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(inProcessStack({
+        simulator: { seed: 11, wakeInterval: "1 minute" },
+        realtime: { stateReconciliation: { periodicIntervalMs: 0 } }
+      }))
+    ))
 })

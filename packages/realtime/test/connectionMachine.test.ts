@@ -43,6 +43,17 @@ describe("connection state machine", () => {
     assert.deepStrictEqual(tags(commands), ["Emit:Subscribed"])
   })
 
+  it("SubscriptionActive is emitted on the live connection only", () => {
+    const subscription = { method: "SubscribeOrders", args: [465] }
+    const { commands, m } = run([
+      { _tag: "SubscriptionActive", connectionId: 1, subscription },
+      { _tag: "SubscriptionActive", connectionId: 7, subscription }
+    ], connected)
+    assert.strictEqual(m, connected)
+    assert.deepStrictEqual(commands, [{ _tag: "Emit", event: { _tag: "SubscriptionActive", connectionId: 1, subscription } }])
+    assert.deepStrictEqual(run([{ _tag: "SubscriptionActive", connectionId: 1, subscription }]).commands, [])
+  })
+
   it("Connected --lost--> Reconnecting: close the socket, emit Reconnecting, connect at once", () => {
     const { commands, m } = run([{ _tag: "Lost", connectionId: 1, cause: "closed", reason: "dropped" }], connected)
     assert.strictEqual(m.state._tag, "Reconnecting")

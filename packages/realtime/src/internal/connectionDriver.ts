@@ -23,13 +23,13 @@ import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { SignalR } from "../Config.js"
 import type { HubEvent } from "../HubEvent.js"
-import { HubConnectError, type HubInvokeError, type Service as Transport } from "../HubTransport.js"
+import { HubConnectError, type Service as Transport } from "../HubTransport.js"
 import * as M from "./connectionMachine.js"
 import { makeDecoder, marketDecoders, userDecoders } from "./decode.js"
 import { HealthCounters } from "./health.js"
 import { IdSet } from "./idSet.js"
 import { type Consumer, Consumers, dedupeTrades, deliver, type Live, type SocketContext, watchSocket } from "./liveSocket.js"
-import { type Subscription, SubscriptionRegistry, unsubscribeMethod } from "./subscriptions.js"
+import { makeSubscriber } from "./subscriptions.js"
 
 export interface DriverOptions {
   readonly autoStart: boolean
@@ -59,22 +59,19 @@ export const makeDriver = (o: DriverOptions) =>
     const decode = makeDecoder(table)
     const targets = Object.keys(table)
     const counters = new HealthCounters()
-    const subs = new SubscriptionRegistry()
     const delivered = new IdSet(o.tradeIdMemory)
     const inbox = yield* Queue.unbounded<M.Event>()
     const connectHandle = yield* FiberHandle.make()
     /** Connection scopes are children of this one: nothing outlives the service. */
     const parentScope = yield* Effect.scope
-    const subsLock = yield* Effect.makeSemaphore(1)
     /** Completed once the machine has reached Closed and carried out its commands. */
     const closed = yield* Deferred.make<void>()
     let machine = M.initial
     let live: Live | undefined
-    /** The connection on which the declared subscriptions were last replayed. */
-    let replayedOn: number | undefined
     const pending = new Map<number, Live>()
     const consumers = new Consumers(counters)
     const offer = (e: M.Event) => Queue.offer(inbox, e)
+    const subs = yield* makeSubscriber({ counters, machine: machineConfig, live: () => live, offer })
     const socketContext: SocketContext = {
       counters,
       decode,
@@ -91,6 +88,7 @@ export const makeDriver = (o: DriverOptions) =>
         if (live === undefined || live.id !== id) return Effect.void
         const conn = live
         live = undefined
+        subs.reset()
         return conn.socket.close.pipe(Effect.zipRight(Scope.close(conn.scope, Exit.void)))
       })
 
@@ -130,46 +128,6 @@ export const makeDriver = (o: DriverOptions) =>
         yield* offer({ _tag: "ConnectFailed", id: cmd.id, error })
       })
 
-    // -------------------------------------------------------------- subscriptions
-
-    const invokeAll = (conn: Live, list: ReadonlyArray<Subscription>) =>
-      Effect.forEach(list, (s) =>
-        conn.socket.invoke(s.method, s.args).pipe(
-          Effect.catchAll((e) => {
-            counters.subscriptionFailures++
-            return Effect.logWarning(`subscription ${s.method} failed: ${e.message}`)
-          })
-        ), { discard: true })
-
-    const replay = (conn: Live, delayMs: number) =>
-      Effect.gen(function*() {
-        if (delayMs > 0) yield* Effect.sleep(delayMs)
-        yield* subsLock.withPermits(1)(
-          Effect.suspend(() => invokeAll(conn, subs.all())).pipe(Effect.zipRight(Effect.sync(() => {
-            replayedOn = conn.id
-          })))
-        )
-        yield* offer({ _tag: "Subscribed", connectionId: conn.id })
-      })
-
-    /** A socket that closed under us: the replay after the reconnect takes care of it. */
-    const unlessClosed = (e: HubInvokeError) => (e.reason === "Closed" ? Effect.void : Effect.fail(e))
-
-    const subscribe = (method: string, args: ReadonlyArray<unknown>) =>
-      subsLock.withPermits(1)(Effect.suspend(() => {
-        const added = subs.add(method, args)
-        return added && live !== undefined && replayedOn === live.id ? live.socket.invoke(method, args) : Effect.void
-      })).pipe(Effect.asVoid, Effect.catchAll(unlessClosed))
-
-    const unsubscribe = (method: string, args: ReadonlyArray<unknown>) =>
-      subsLock.withPermits(1)(Effect.suspend(() => {
-        const removed = subs.remove(method, args)
-        const twin = unsubscribeMethod(method)
-        return removed && twin !== undefined && live !== undefined && replayedOn === live.id
-          ? live.socket.invoke(twin, args)
-          : Effect.void
-      })).pipe(Effect.asVoid, Effect.catchAll(unlessClosed))
-
     // -------------------------------------------------------------- commands
 
     const emit = (e: M.LifecycleEvent) =>
@@ -190,6 +148,9 @@ export const makeDriver = (o: DriverOptions) =>
           case "Subscribed":
             yield* Effect.logDebug(`subscriptions replayed on connection ${e.connectionId}`)
             break
+          case "SubscriptionActive":
+            yield* Effect.logDebug(`${e.subscription.method} active on connection ${e.connectionId}`)
+            break
           case "Closed":
             yield* Effect.logInfo(`closed: ${e.reason}`)
         }
@@ -206,6 +167,7 @@ export const makeDriver = (o: DriverOptions) =>
           pending.delete(c.connectionId)
           if (conn === undefined) return Effect.void
           live = conn
+          subs.reset()
           return watchSocket(socketContext, conn)
         }
         case "Discard": {
@@ -220,7 +182,7 @@ export const makeDriver = (o: DriverOptions) =>
         case "Replay":
           return live === undefined || live.id !== c.connectionId
             ? Effect.void
-            : Effect.forkIn(replay(live, c.delayMs), live.scope).pipe(Effect.asVoid)
+            : Effect.forkIn(subs.replay(live, c.delayMs), live.scope).pipe(Effect.asVoid)
         case "Escalate":
           counters.escalations++
           return Effect.logError(
@@ -268,9 +230,9 @@ export const makeDriver = (o: DriverOptions) =>
       live: () => live,
       health: Effect.map(Clock.currentTimeMillis, (now) =>
         counters.snapshot(o.hub, machine.state, now, hc.staleThreshold)),
-      subscribe,
-      unsubscribe,
-      subscriptions: () => subs.all(),
+      subscribe: subs.subscribe,
+      unsubscribe: subs.unsubscribe,
+      subscriptions: subs.all,
       publish: (events: Iterable<HubEvent>) =>
         Effect.suspend(() => {
           const out = dedupeTrades(socketContext, events)

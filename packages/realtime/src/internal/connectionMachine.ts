@@ -10,6 +10,7 @@
  *
  * @internal
  */
+import type { Subscription } from "./subscriptions.js"
 
 /** Why a connected socket is being replaced. */
 export type LostCause = "closed" | "stale" | "ping" | "logout" | "manual"
@@ -55,6 +56,11 @@ export type LifecycleEvent =
   | { readonly _tag: "Reconnected"; readonly connectionId: number; readonly attempts: number }
   /** The declared subscriptions were (re)played: events flow, reconciliation may start. */
   | { readonly _tag: "Subscribed"; readonly connectionId: number; readonly afterReconnect: boolean }
+  /**
+   * A subscription became active on the live connection after its replay: declared while
+   * subscribed, or a failed one retried successfully (the replay itself reports `Subscribed`).
+   */
+  | { readonly _tag: "SubscriptionActive"; readonly connectionId: number; readonly subscription: Subscription }
   | { readonly _tag: "Closed"; readonly reason: string }
 
 export interface MachineConfig {
@@ -79,6 +85,7 @@ export type Event =
   | { readonly _tag: "ConnectFailed"; readonly id: number; readonly error: string }
   | { readonly _tag: "Lost"; readonly connectionId: number; readonly cause: LostCause; readonly reason: string }
   | { readonly _tag: "Subscribed"; readonly connectionId: number }
+  | { readonly _tag: "SubscriptionActive"; readonly connectionId: number; readonly subscription: Subscription }
   | { readonly _tag: "Stop"; readonly reason: string }
 
 export type Command =
@@ -180,6 +187,10 @@ export const transition = (config: MachineConfig, m: Machine, event: Event): Res
         { ...m, state: { ...s, subscribed: true } },
         [emit({ _tag: "Subscribed", connectionId: s.connectionId, afterReconnect: s.afterReconnect })]
       ]
+    }
+    case "SubscriptionActive": {
+      if (s._tag !== "Connected" || s.connectionId !== event.connectionId) return same(m)
+      return [m, [emit({ _tag: "SubscriptionActive", connectionId: s.connectionId, subscription: event.subscription })]]
     }
     case "Stop": {
       if (s._tag === "Closed") return same(m)

@@ -6,12 +6,16 @@
  * @internal
  */
 import type { ConnectionState } from "./connectionMachine.js"
+import type { Subscription } from "./subscriptions.js"
 
 /** A hub connection's health, as `HubConnection.health` returns it. */
 export interface Health {
   readonly hub: string
   readonly state: ConnectionState["_tag"]
-  /** Connected, and a message came from the server within the stale threshold. */
+  /**
+   * Connected, a message came from the server within the stale threshold, and no declared
+   * subscription is failing (see `failingSubscriptions`: degraded while one is).
+   */
   readonly healthy: boolean
   /** `maxAttempts` failures in a row: escalated (fresh login), still retrying. */
   readonly escalated: boolean
@@ -39,7 +43,13 @@ export interface Health {
   readonly unknownTargets: number
   /** Trades dropped because that trade id was already delivered. */
   readonly duplicateTrades: number
+  /** Failed subscription invocations (replays, retries, `subscribe`), cumulative. */
   readonly subscriptionFailures: number
+  /**
+   * The subscriptions the hub refused on the live connection and that are being retried with
+   * backoff (`signalr.reconnection.delays`); empty when every declared subscription is active.
+   */
+  readonly failingSubscriptions: ReadonlyArray<Subscription>
   /** Batches on which an attached consumer (`HubConnection.attach`) threw: logged, counted. */
   readonly consumerFailures: number
   readonly tokenChanges: number
@@ -62,6 +72,8 @@ export class HealthCounters {
   unknownTargets = 0
   duplicateTrades = 0
   subscriptionFailures = 0
+  /** The live connection's failing subscriptions, by key (cleared when a new connection is activated). */
+  readonly failing = new Map<string, Subscription>()
   consumerFailures = 0
   tokenChanges = 0
   lastError: string | undefined = undefined
@@ -72,7 +84,7 @@ export class HealthCounters {
     return {
       hub,
       state: state._tag,
-      healthy: connected && age !== undefined && age < staleThreshold,
+      healthy: connected && age !== undefined && age < staleThreshold && this.failing.size === 0,
       escalated: (state._tag === "Connecting" || state._tag === "Reconnecting") && state.escalated,
       lastMessageAt: this.lastMessageAt,
       lastMessageAgeMs: age,
@@ -91,6 +103,7 @@ export class HealthCounters {
       unknownTargets: this.unknownTargets,
       duplicateTrades: this.duplicateTrades,
       subscriptionFailures: this.subscriptionFailures,
+      failingSubscriptions: [...this.failing.values()],
       consumerFailures: this.consumerFailures,
       tokenChanges: this.tokenChanges,
       lastError: this.lastError

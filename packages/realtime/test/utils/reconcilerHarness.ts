@@ -1,6 +1,7 @@
 /**
  * A user hub over the fake transport, an AccountState following it, the fake
- * ResilientGateway holding the ground truth, and StateReconciler.layer on top.
+ * ResilientGateway holding the ground truth, and a StateReconciler with the
+ * triggers of StateReconciler.layer (start-up, reconnects, subscriptions, periodic).
  */
 import type { Config as ResilienceConfig } from "@tradeguard/resilience"
 import * as Effect from "effect/Effect"
@@ -10,6 +11,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { AccountState, Config, HubConnection, StateReconciler } from "../../src/index.js"
 import { type FakeGateway, makeFakeGateway } from "./FakeGateway.js"
+import type { FakeHub } from "./FakeTransport.js"
 import { flush, type Harness, setup } from "./harness.js"
 
 export interface ReconcilerHarness extends Omit<Harness, "state"> {
@@ -43,6 +45,10 @@ export const setupReconciler = (
     readonly config?: ResilienceConfig.DeepPartial<Config.RealtimeConfigInput>
     readonly before?: (gateway: FakeGateway) => void
     readonly options?: StateReconciler.Options
+    /** Declared before the first connect (default: accounts, and orders, positions, trades of 465). */
+    readonly subscriptions?: ReadonlyArray<readonly [string, ...Array<unknown>]>
+    /** Scripts the fake hub before the first connect. */
+    readonly hub?: (server: FakeHub) => void
   } = {}
 ): Effect.Effect<ReconcilerHarness, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -52,7 +58,9 @@ export const setupReconciler = (
     const config = Config.RealtimeConfig.layer(options.config ?? {})
     const h = yield* setup({
       config: options.config ?? {},
-      subscriptions: [["SubscribeAccounts"], ["SubscribeOrders", 465], ["SubscribePositions", 465], ["SubscribeTrades", 465]],
+      subscriptions: options.subscriptions ??
+        [["SubscribeAccounts"], ["SubscribeOrders", 465], ["SubscribePositions", 465], ["SubscribeTrades", 465]],
+      ...(options.hub === undefined ? {} : { before: options.hub })
     })
     yield* state.follow(h.conn)
     const seen: Array<StateReconciler.Report> = []
@@ -67,6 +75,7 @@ export const setupReconciler = (
     yield* Effect.forkScoped(Stream.runForEach(reconciler.reports, (r) => Effect.sync(() => seen.push(r))))
     yield* flush
     yield* StateReconciler.triggerOnConnect(reconciler, h.conn).pipe(Effect.provide(config))
+    yield* StateReconciler.triggerPeriodically(reconciler).pipe(Effect.provide(config))
     yield* flush
     return {
       ...h,
