@@ -42,6 +42,10 @@ export interface Health {
   readonly subscriptionFailures: number
   /** Batches on which an attached consumer (`HubConnection.attach`) threw: logged, counted. */
   readonly consumerFailures: number
+  /** Events a slow subscriber of `events` lost: the oldest, beyond `subscriberBuffer` (each counted once). */
+  readonly droppedEvents: number
+  /** The same for `lifecycle`. */
+  readonly droppedLifecycle: number
   readonly tokenChanges: number
   readonly lastError: string | undefined
 }
@@ -63,6 +67,8 @@ export class HealthCounters {
   duplicateTrades = 0
   subscriptionFailures = 0
   consumerFailures = 0
+  droppedEvents = 0
+  droppedLifecycle = 0
   tokenChanges = 0
   lastError: string | undefined = undefined
 
@@ -92,6 +98,8 @@ export class HealthCounters {
       duplicateTrades: this.duplicateTrades,
       subscriptionFailures: this.subscriptionFailures,
       consumerFailures: this.consumerFailures,
+      droppedEvents: this.droppedEvents,
+      droppedLifecycle: this.droppedLifecycle,
       tokenChanges: this.tokenChanges,
       lastError: this.lastError
     }
