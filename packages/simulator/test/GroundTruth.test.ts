@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import * as TestClock from "effect/TestClock"
 import { Simulator } from "../src/index.js"
-import { ACCOUNT, MNQ } from "./utils/sim.js"
+import { ACCOUNT, ES, MNQ } from "./utils/sim.js"
 
 describe("ground truth", () => {
   it.scoped("a ground-truth read (peek) creates no fill the hubs have not sent (regression: the truth read woke the exchange)", () =>
@@ -32,4 +33,26 @@ describe("ground truth", () => {
       const missing = yield* Effect.flip(sim.exchange.peek(42))
       assert.strictEqual(missing._tag, "AccountNotFound")
     }).pipe(Effect.provide(Simulator.layer({ tickInterval: "1 second", wakeInterval: "1 minute" }))))
+
+  it.scoped("a wake that changes no price leaves the truth's quote as last sent (regression: its timestamp moved, unsent)", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const feed = yield* sim.exchange.subscribe // the exchange wakes every tick
+      const contracts = [MNQ, ES]
+      const client = new Map<string, Record<string, unknown>>()
+      for (const c of contracts) client.set(c, { ...(yield* sim.exchange.quote(c)) })
+      yield* Queue.takeAll(feed)
+      let quiet = 0
+      for (let s = 0; s < 120; s++) {
+        yield* TestClock.adjust("1 second")
+        const sent = Chunk.toReadonlyArray(yield* Queue.takeAll(feed))
+        for (const c of contracts) {
+          const deltas = sent.filter((e) => e._tag === "QuoteUpdated" && e.contractId === c)
+          if (deltas.length === 0) quiet++
+          for (const e of deltas) if (e._tag === "QuoteUpdated") Object.assign(client.get(c)!, e.quote)
+          assert.deepStrictEqual({ ...(yield* sim.exchange.quote(c)) }, client.get(c), `quote of ${c} at ${s + 1} s`)
+        }
+      }
+      assert.isAbove(quiet, 0, "some wakes changed no price")
+    }).pipe(Effect.provide(Simulator.layer({ tickInterval: "1 second" }))))
 })
