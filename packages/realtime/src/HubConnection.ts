@@ -17,13 +17,21 @@
  * to be subscribed before acting). A trade id is delivered at most once on
  * `events`, live or reconciled.
  *
+ * Bounded, sliding: each subscriber of `events` (and of `lifecycle`) holds at
+ * most `subscriberBuffer` events not taken yet (default 10,000). A subscriber
+ * that falls further behind loses the oldest; the reader never waits for it,
+ * and the others are not affected. What is dropped is counted in
+ * `health.droppedEvents` / `health.droppedLifecycle` and in the metric
+ * {@link droppedEventsTotal} (tags `hub`, `stream`). State that must see
+ * every event (AccountState, the reconciler, order tracking, rules) is fed
+ * through `attach`, which is never bounded nor dropped.
+ *
  * @since 0.1.0
  */
 import { TokenManager } from "@tradeguard/resilience"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as PubSub from "effect/PubSub"
 import type * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -33,12 +41,21 @@ import { RealtimeConfig } from "./Config.js"
 import type { HubEvent } from "./HubEvent.js"
 import { HubInvokeError, HubTransport } from "./HubTransport.js"
 import { type ConnectionState, type LifecycleEvent, type LostCause } from "./internal/connectionMachine.js"
-import { makeDriver } from "./internal/connectionDriver.js"
+import { droppedEventsTotal, makeDriver } from "./internal/connectionDriver.js"
 import type { Health } from "./internal/health.js"
 import type { Subscription } from "./internal/subscriptions.js"
 
 export type { ConnectionState, Health, LifecycleEvent, LostCause, Subscription }
 export { delayFor } from "./internal/connectionMachine.js"
+
+/**
+ * Counter of the events a slow subscriber lost (beyond `subscriberBuffer`), tagged `hub`
+ * (`user`, `market`) and `stream` (`events`, `lifecycle`).
+ */
+export { droppedEventsTotal }
+
+/** What each subscriber of `events` / `lifecycle` may hold untaken unless `subscriberBuffer` says otherwise. */
+export const defaultSubscriberBuffer = 10_000
 
 /** Which hub: it decides the event decoders and the methods listened to. */
 export type Hub = "user" | "market"
@@ -50,6 +67,11 @@ export interface Options {
   readonly tradeIdMemory?: number
   /** Start connecting at once (default true); with false, call `start`. */
   readonly autoStart?: boolean
+  /**
+   * Events each subscriber of `events` (and of `lifecycle`) may hold untaken (default
+   * {@link defaultSubscriberBuffer}, 10,000); beyond, its oldest are dropped and counted.
+   */
+  readonly subscriberBuffer?: number
 }
 
 export interface Service {
@@ -59,12 +81,16 @@ export interface Service {
   readonly state: Subscribable.Subscribable<ConnectionState>
   /**
    * Connected, Reconnecting, Reconnected, Subscribed (the replay is done), SubscriptionActive (a
-   * subscription became active after the replay: declared while subscribed, or retried), Closed, in order.
+   * subscription became active after the replay: declared while subscribed, or retried), Closed, in order
+   * (bounded per subscriber, see above).
    */
   readonly lifecycle: Stream.Stream<LifecycleEvent>
   /** Subscribes to lifecycle events now (the subscription lives as long as the scope). */
   readonly subscribeLifecycle: Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, Scope.Scope>
-  /** Decoded hub events, live (`reconciled: false`) and published by the reconciler (`reconciled: true`). */
+  /**
+   * Decoded hub events, live (`reconciled: false`) and published by the reconciler (`reconciled: true`).
+   * A subscriber holds at most `subscriberBuffer` untaken; it loses the oldest beyond (`health.droppedEvents`).
+   */
   readonly events: Stream.Stream<HubEvent>
   /** Subscribes to events now (the subscription lives as long as the scope). */
   readonly subscribeEvents: Effect.Effect<Queue.Dequeue<HubEvent>, never, Scope.Scope>
@@ -114,8 +140,6 @@ export const make = (
     const transport = yield* HubTransport
     const tokens = yield* TokenManager.TokenManager
     const stateRef = yield* SubscriptionRef.make<ConnectionState>({ _tag: "Disconnected" })
-    const lifecycle = yield* PubSub.unbounded<LifecycleEvent>()
-    const events = yield* PubSub.unbounded<HubEvent>()
     const driver = yield* makeDriver({
       autoStart: options.autoStart ?? true,
       hub: options.hub,
@@ -125,8 +149,7 @@ export const make = (
       transport,
       tokens,
       stateRef,
-      lifecycle,
-      events
+      subscriberBuffer: options.subscriberBuffer ?? defaultSubscriberBuffer
     })
     const invokeLive = (method: string, args: ReadonlyArray<unknown>) =>
       Effect.suspend(() => {
@@ -139,10 +162,10 @@ export const make = (
       hub: options.hub,
       url: options.url,
       state: stateRef,
-      lifecycle: Stream.fromPubSub(lifecycle),
-      subscribeLifecycle: PubSub.subscribe(lifecycle),
-      events: Stream.fromPubSub(events),
-      subscribeEvents: PubSub.subscribe(events),
+      lifecycle: driver.lifecycle.stream,
+      subscribeLifecycle: driver.lifecycle.subscribe,
+      events: driver.events.stream,
+      subscribeEvents: driver.events.subscribe,
       health: driver.health,
       subscribe: Effect.fn("HubConnection.subscribe")(function*(method: string, ...args: ReadonlyArray<unknown>) {
         return yield* driver.subscribe(method, args)

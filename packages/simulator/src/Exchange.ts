@@ -80,8 +80,14 @@ export interface Service {
   readonly partialCloseContract: Op<typeof Endpoints.positionPartialCloseContract, void>
   readonly searchTrades: Op<typeof Endpoints.tradeSearch, ReadonlyArray<Models.Trade>>
 
-  /** The ground truth of an account (no user check). */
+  /** The ground truth of an account (no user check), after bringing the market to now (a wake: it may fill orders). */
   readonly snapshot: (accountId: number) => Effect.Effect<Snapshot, AccountNotFound>
+  /**
+   * The ground truth of an account as of the last wake (no user check): the market is NOT
+   * brought to now, so the read creates no fill, trade or event that the hubs have not sent.
+   * To compare a client's state with the truth: wake (`advance`), let the client settle, then `peek`.
+   */
+  readonly peek: (accountId: number) => Effect.Effect<Snapshot, AccountNotFound>
   /** The user owning an account. */
   readonly ownerOf: (accountId: number) => Effect.Effect<number, AccountNotFound>
   /** The current complete quote of a contract (with `contract`, its id). */
@@ -141,6 +147,9 @@ export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scop
       const a = state.accounts.get(accountId)
       return a === undefined ? Effect.fail(new AccountNotFound({ accountId })) : Effect.succeed(a)
     }
+
+    const found = (accountId: number) => (snap: Snapshot | undefined) =>
+      snap === undefined ? Effect.fail(new AccountNotFound({ accountId })) : Effect.succeed(snap)
 
     const advance = run(() => undefined)
     yield* advance
@@ -220,9 +229,9 @@ export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scop
           ),
           rejection
         ),
-      snapshot: (accountId) =>
-        Effect.flatMap(read((s) => Core.snapshotOf(s, accountId)), (snap) =>
-          snap === undefined ? Effect.fail(new AccountNotFound({ accountId })) : Effect.succeed(snap)),
+      snapshot: (accountId) => Effect.flatMap(read((s) => Core.snapshotOf(s, accountId)), found(accountId)),
+      peek: (accountId) =>
+        Effect.flatMap(lock.withPermits(1)(Effect.sync(() => Core.snapshotOf(state, accountId))), found(accountId)),
       ownerOf: (accountId) => Effect.map(accountOf(accountId), (a) => a.userId),
       quote: (contractId) => Effect.flatMap(contractOf(contractId), (m) => run((_, now) => quoteOf(m, now))),
       depth: (contractId) =>

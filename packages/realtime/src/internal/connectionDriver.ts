@@ -15,7 +15,7 @@ import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberHandle from "effect/FiberHandle"
-import * as PubSub from "effect/PubSub"
+import * as Metric from "effect/Metric"
 import * as Queue from "effect/Queue"
 import type * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
@@ -28,6 +28,7 @@ import * as M from "./connectionMachine.js"
 import { makeDecoder, marketDecoders, userDecoders } from "./decode.js"
 import { HealthCounters } from "./health.js"
 import { IdSet } from "./idSet.js"
+import * as SlidingHub from "./slidingHub.js"
 import { type Consumer, Consumers, dedupeTrades, deliver, type Live, type SocketContext, watchSocket } from "./liveSocket.js"
 import { makeSubscriber } from "./subscriptions.js"
 
@@ -40,9 +41,15 @@ export interface DriverOptions {
   readonly transport: Transport
   readonly tokens: TokenManager.Service
   readonly stateRef: SubscriptionRef.SubscriptionRef<M.ConnectionState>
-  readonly lifecycle: PubSub.PubSub<M.LifecycleEvent>
-  readonly events: PubSub.PubSub<HubEvent>
+  /** Events (and lifecycle events) each subscriber may hold untaken; beyond, the oldest are dropped. */
+  readonly subscriberBuffer: number
 }
+
+/** Events dropped because a subscriber of `events` or `lifecycle` fell `subscriberBuffer` behind (tags `hub`, `stream`). */
+export const droppedEventsTotal = Metric.counter("tradeguard_hub_dropped_events_total", {
+  description: "hub events a slow subscriber lost (the oldest, beyond HubConnection's subscriberBuffer)",
+  incremental: true
+})
 
 
 export const makeDriver = (o: DriverOptions) =>
@@ -70,13 +77,25 @@ export const makeDriver = (o: DriverOptions) =>
     let live: Live | undefined
     const pending = new Map<number, Live>()
     const consumers = new Consumers(counters)
+    const dropCounter = (stream: "events" | "lifecycle") =>
+      droppedEventsTotal.pipe(Metric.tagged("hub", o.hub), Metric.tagged("stream", stream))
+    const droppedEvents = dropCounter("events")
+    const droppedLifecycle = dropCounter("lifecycle")
+    const events = yield* SlidingHub.make<HubEvent>(o.subscriberBuffer, (n) => {
+      counters.droppedEvents += n
+      return Metric.incrementBy(droppedEvents, n)
+    })
+    const lifecycle = yield* SlidingHub.make<M.LifecycleEvent>(o.subscriberBuffer, (n) => {
+      counters.droppedLifecycle += n
+      return Metric.incrementBy(droppedLifecycle, n)
+    })
     const offer = (e: M.Event) => Queue.offer(inbox, e)
     const subs = yield* makeSubscriber({ counters, machine: machineConfig, live: () => live, offer })
     const socketContext: SocketContext = {
       counters,
       decode,
       delivered,
-      events: o.events,
+      events,
       health: hc,
       lost: (connectionId, cause, reason) => offer({ _tag: "Lost", connectionId, cause, reason }).pipe(Effect.asVoid),
       consumers
@@ -154,7 +173,7 @@ export const makeDriver = (o: DriverOptions) =>
           case "Closed":
             yield* Effect.logInfo(`closed: ${e.reason}`)
         }
-        yield* PubSub.publish(o.lifecycle, e)
+        yield* lifecycle.publish(e)
         if (e._tag === "Closed") yield* Deferred.succeed(closed, undefined)
       })
 
@@ -226,6 +245,8 @@ export const makeDriver = (o: DriverOptions) =>
     if (o.autoStart) yield* offer({ _tag: "Start" })
 
     return {
+      events,
+      lifecycle,
       start: offer({ _tag: "Start" }).pipe(Effect.asVoid),
       live: () => live,
       health: Effect.map(Clock.currentTimeMillis, (now) =>

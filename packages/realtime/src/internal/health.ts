@@ -52,6 +52,10 @@ export interface Health {
   readonly failingSubscriptions: ReadonlyArray<Subscription>
   /** Batches on which an attached consumer (`HubConnection.attach`) threw: logged, counted. */
   readonly consumerFailures: number
+  /** Events a slow subscriber of `events` lost: the oldest, beyond `subscriberBuffer` (each counted once). */
+  readonly droppedEvents: number
+  /** The same for `lifecycle`. */
+  readonly droppedLifecycle: number
   readonly tokenChanges: number
   readonly lastError: string | undefined
 }
@@ -75,6 +79,8 @@ export class HealthCounters {
   /** The live connection's failing subscriptions, by key (cleared when a new connection is activated). */
   readonly failing = new Map<string, Subscription>()
   consumerFailures = 0
+  droppedEvents = 0
+  droppedLifecycle = 0
   tokenChanges = 0
   lastError: string | undefined = undefined
 
@@ -105,6 +111,8 @@ export class HealthCounters {
       subscriptionFailures: this.subscriptionFailures,
       failingSubscriptions: [...this.failing.values()],
       consumerFailures: this.consumerFailures,
+      droppedEvents: this.droppedEvents,
+      droppedLifecycle: this.droppedLifecycle,
       tokenChanges: this.tokenChanges,
       lastError: this.lastError
     }

@@ -11,7 +11,6 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
 import type { SignalR } from "../Config.js"
 import type { HubEvent } from "../HubEvent.js"
@@ -20,6 +19,7 @@ import type { LostCause } from "./connectionMachine.js"
 import type { Decoded } from "./decode.js"
 import type { HealthCounters } from "./health.js"
 import type { IdSet } from "./idSet.js"
+import type { SlidingHub } from "./slidingHub.js"
 
 export interface Live {
   readonly id: number
@@ -32,7 +32,7 @@ export interface SocketContext {
   readonly decode: (target: string, args: ReadonlyArray<unknown>) => Decoded
   /** Trade ids already delivered on the event stream. */
   readonly delivered: IdSet
-  readonly events: PubSub.PubSub<HubEvent>
+  readonly events: SlidingHub<HubEvent>
   readonly health: SignalR["health"]
   /** Reports that connection `id` is lost. */
   readonly lost: (id: number, cause: LostCause, reason: string) => Effect.Effect<void>
@@ -79,7 +79,7 @@ export class Consumers {
  * so AccountState never holds an event that subscribers of `events` do not get.
  */
 export const deliver = (ctx: SocketContext, out: ReadonlyArray<HubEvent>): Effect.Effect<void> =>
-  Effect.uninterruptible(Effect.suspend(() => Effect.zipRight(ctx.consumers.run(out), PubSub.publishAll(ctx.events, out))))
+  Effect.uninterruptible(Effect.suspend(() => Effect.zipRight(ctx.consumers.run(out), ctx.events.publishAll(out))))
 
 /** Whether `e` is a trade already delivered (counted as a duplicate); otherwise it is now delivered. */
 const isDuplicateTrade = (ctx: SocketContext, e: HubEvent): boolean => {

@@ -156,9 +156,13 @@ export const cachedPicture = (s: AccountState.Snapshot, accountId: number): Pict
     AccountState.tradesOf(s, accountId)
   )
 
-/** The simulator's ground truth of `accountId` (openOrders, positions, every trade, the account). */
+/**
+ * The simulator's ground truth of `accountId` (openOrders, positions, every trade, the account) as of
+ * the exchange's last wake: the read does not bring the market to now, so it cannot create fills the
+ * client has not been sent yet. Compare after the same wake (`sim.exchange.advance`, then settle).
+ */
 export const truePicture = (sim: Simulator.Service, accountId: number): Effect.Effect<Picture> =>
   Effect.map(
-    Effect.orDie(sim.exchange.snapshot(accountId)),
+    Effect.orDie(sim.exchange.peek(accountId)),
     (t) => picture(t.account, t.openOrders, t.positions, t.trades)
   )

@@ -77,14 +77,14 @@ export const quoteOf = (m: MarketRec, nowMillis: number): FullQuote => m.quote ?
 const untimed = new Set(["lastUpdated", "timestamp"])
 
 /**
- * Publishes the fields that changed since the last quote (all of them the
- * first time). `symbol` and `contract` ride along on every message, as on
- * the live service.
+ * Publishes the fields that changed since the last quote (all of them the first time); `symbol` and
+ * `contract` ride along on every message, as on the live service. A quote whose prices did not change is
+ * not published and not kept: `m.quote` stays the last one sent, so a read of the truth never shows a
+ * newer timestamp than the hubs delivered.
  */
 export const publishQuote = (state: State, m: MarketRec, nowMillis: number): void => {
   const next = fullQuote(m, nowMillis)
   const previous = m.quote
-  m.quote = next
   const delta: Record<string, unknown> = { symbol: next.symbol, contract: next.contract }
   let changed = previous === undefined
   for (const [k, v] of Object.entries(next)) {
@@ -94,6 +94,7 @@ export const publishQuote = (state: State, m: MarketRec, nowMillis: number): voi
     }
   }
   if (changed) {
+    m.quote = next
     state.events.push(ExchangeEvent.QuoteUpdated({ contractId: m.contract.id, quote: delta as Quote }))
   }
 }
