@@ -95,7 +95,7 @@ const run = (options: { readonly baseUrl: string; readonly userName: string; rea
           TokenManager.Credentials.layer(options.userName, "api-key-secret")
         )),
         Layer.provideMerge(GatewayClient.layer({ baseUrl: options.baseUrl, timeout: "5 seconds" })),
-        Layer.provide(ResilienceConfig.layer({ api: { baseUrl: options.baseUrl } })),
+        Layer.provide(ResilienceConfig.layer({ api: { baseUrl: options.baseUrl }, logging: { resilience: { tokenRefresh: false } } })),
         Layer.provide(FetchHttpClient.layer)
       )
     )
