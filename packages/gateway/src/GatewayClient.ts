@@ -2,6 +2,8 @@
  * Raw typed calls to the gateway over `@effect/platform`'s HttpClient: one
  * method per endpoint of the table, every failure a tagged {@link GatewayError}.
  * No retries, no token management: that is the resilience package's job.
+ * Every request goes to `baseUrl` + the endpoint's path (a path not starting
+ * with `/` is InvalidRequest, unsent): the token never reaches another host.
  *
  * @since 0.1.0
  */
@@ -112,6 +114,10 @@ export const make = (options: GatewayClientOptions) =>
       token?: Redacted.Redacted<string>
     ): Effect.Effect<Endpoints.ReplyOf<E>, GatewayError> =>
       Effect.gen(function*() {
+        // The token and the API key go to the base URL's host only: a path not starting with "/" could change it.
+        if (!e.path.startsWith("/")) {
+          return yield* new InvalidRequest({ endpoint: e.name, path: "", detail: `path "${e.path}" leaves the base URL` })
+        }
         const codec = codecOf(e)
         let req = HttpClientRequest.post(base + e.path).pipe(HttpClientRequest.acceptJson)
         if (!e.emptyBody) {

@@ -9,7 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import { GatewayClient } from "../src/index.js"
+import { Endpoints, GatewayClient } from "../src/index.js"
 
 type Reply =
   | { readonly status: number; readonly body: string; readonly headers?: Record<string, string> }
@@ -56,6 +56,25 @@ describe("GatewayClient", () => {
       assert.strictEqual(body._tag, "Uint8Array")
       if (body._tag === "Uint8Array") assert.deepStrictEqual(JSON.parse(new TextDecoder().decode(body.body)), place)
     }))
+
+  it.effect("an endpoint path that would change the host is refused before sending: no token to another host", () =>
+    Effect.gen(function*() {
+      const seen: Array<HttpClientRequest.HttpClientRequest> = []
+      const elsewhere = { ...Endpoints.accountSearch, path: ".evil.test/api/Account/search" }
+      const e = yield* Effect.flip(
+        Effect.flatMap(GatewayClient.GatewayClient, (c) => c.call(elsewhere, { onlyActiveAccounts: true }, token)).pipe(
+          Effect.provide(withClient(ok({ accounts: [] }), seen))
+        )
+      )
+      assert.strictEqual(e._tag, "InvalidRequest")
+      assert.strictEqual(seen.length, 0, "nothing sent, so no Authorization header anywhere")
+    }))
+
+  it("every endpoint of the table stays on the base URL's host", () => {
+    for (const e of Object.values(Endpoints.all)) {
+      assert.strictEqual(new URL(`http://gw.test${e.path}`).host, "gw.test", e.name)
+    }
+  })
 
   it.effect("maps 401 to Unauthorized", () =>
     Effect.gen(function*() {

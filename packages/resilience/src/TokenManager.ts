@@ -15,6 +15,10 @@
  *   after `maxRetries`).
  * - A stored token within the refresh buffer is used at once and renewed in
  *   the background (validate), so start-up does not wait for it.
+ * - A stored token is reused only by the user (`Credentials.userName`) and at
+ *   the gateway (the GatewayClient's `baseUrl`, i.e. `api.baseUrl`) it was
+ *   issued for: a record naming another user or gateway, or none (an older
+ *   file), is discarded with a warning and a fresh login follows.
  * - Config keys: `authentication.tokenRefresh.{bufferSeconds, maxRetries,
  *   retryDelayMs}`, `logging.resilience.tokenRefresh`.
  * - The token is Redacted everywhere and never logged.
@@ -39,6 +43,7 @@ import { ResilienceConfig } from "./Config.js"
 import { AuthenticationFailed } from "./Errors.js"
 import { delayAt, retryAuthCall } from "./internal/authRetry.js"
 import { expiryOf } from "./internal/jwt.js"
+import * as TokenIdentity from "./internal/tokenIdentity.js"
 import * as TokenStore from "./TokenStore.js"
 
 export interface TokenInfo {
@@ -103,6 +108,8 @@ export const make: Effect.Effect<
   const store = yield* TokenStore.TokenStore
   const config = yield* ResilienceConfig
   const credentials = yield* Credentials
+  /** Whose tokens these are: saved with each token, required of a stored one. */
+  const identity = TokenIdentity.make(credentials.userName, client.options.baseUrl)
   const { bufferSeconds, maxRetries, retryDelayMs } = config.authentication.tokenRefresh
   const bufferMillis = bufferSeconds * 1000
   const logInfo = (message: string) => (config.logging.resilience.tokenRefresh ? Effect.logInfo(message) : Effect.void)
@@ -118,7 +125,7 @@ export const make: Effect.Effect<
       const info: TokenInfo = { token, expiresAt: expiryOf(Redacted.value(token), now), obtainedAt: now }
       yield* SubscriptionRef.set(ref, info)
       yield* logInfo(`token obtained via ${source}; expires ${new Date(info.expiresAt).toISOString()}`)
-      yield* store.save(info).pipe(
+      yield* store.save({ ...info, identity }).pipe(
         Effect.catchAll((e) => Effect.logWarning(`could not save the token (${e.reason}): ${e.detail}`))
       )
       return info
@@ -195,10 +202,17 @@ export const make: Effect.Effect<
       Effect.as(Effect.logWarning(`stored token unusable (${e.reason}): ${e.detail}; logging in afresh`), Option.none())
     )
   )
+  // Another user's or another gateway's token is never used, nor sent anywhere.
+  const foreign = Option.isSome(stored) ? TokenIdentity.mismatch(stored.value.identity, identity) : undefined
+  if (foreign !== undefined) {
+    yield* Effect.logWarning(`stored token discarded: ${foreign}; logging in afresh`)
+    yield* store.clear.pipe(Effect.catchAll((e) => Effect.logWarning(`could not clear the stored token (${e.reason})`)))
+  }
   const startedAt = yield* Clock.currentTimeMillis
-  if (Option.isSome(stored) && startedAt < stored.value.expiresAt) {
-    yield* SubscriptionRef.set(ref, stored.value)
-    yield* logInfo(`using the stored token; expires ${new Date(stored.value.expiresAt).toISOString()}`)
+  if (foreign === undefined && Option.isSome(stored) && startedAt < stored.value.expiresAt) {
+    const { expiresAt, obtainedAt, token } = stored.value
+    yield* SubscriptionRef.set(ref, { token, expiresAt, obtainedAt })
+    yield* logInfo(`using the stored token; expires ${new Date(expiresAt).toISOString()}`)
   } else {
     yield* login
   }

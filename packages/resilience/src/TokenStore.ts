@@ -16,6 +16,10 @@
  * Gotchas: a wrong key, a truncated or tampered file fail `load` with a typed
  * {@link TokenStoreError}; TokenManager logs a warning and logs in afresh.
  * Errors and logs never carry the token or the key.
+ * - A record carries its {@link TokenIdentity} (user and gateway), inside the
+ *   authenticated ciphertext in the file. A store only keeps it; TokenManager
+ *   compares it and discards a record of another user or gateway, or one that
+ *   names none (a file written before identities: format 1, still readable).
  *
  * @since 0.1.0
  */
@@ -31,6 +35,14 @@ import { ResilienceConfig } from "./Config.js"
 import * as AtomicFile from "./internal/atomicFile.js"
 import * as Crypto from "./internal/crypto.js"
 
+/** The user and the gateway a token was issued for. */
+export interface TokenIdentity {
+  /** `PROJECTX_USERNAME` at login. */
+  readonly userName: string
+  /** The gateway's base URL (`api.baseUrl`) at login, normalised: lower-case scheme and host, no trailing slash. */
+  readonly baseUrl: string
+}
+
 /** A token with its metadata, as stored. */
 export interface StoredToken {
   readonly token: Redacted.Redacted<string>
@@ -38,6 +50,8 @@ export interface StoredToken {
   readonly expiresAt: number
   /** Epoch millis at which it was obtained. */
   readonly obtainedAt: number
+  /** Whose token it is; absent in a record written before identities (TokenManager discards such a record). */
+  readonly identity?: TokenIdentity
 }
 
 /** Reading or writing the store failed. `reason`: `Io` (filesystem), `Corrupt` (not a token file), `Decrypt` (wrong key, truncated or tampered). */
@@ -90,12 +104,16 @@ export const layerMemoryWith = (initial: StoredToken): Layer.Layer<TokenStore> =
 
 // ---------------------------------------------------------------- encrypted file
 
-const Payload = Schema.parseJson(Schema.Struct({
-  v: Schema.Literal(1),
-  token: Schema.NonEmptyString,
-  expiresAt: Schema.Number,
-  obtainedAt: Schema.Number
-}))
+const Fields = { token: Schema.NonEmptyString, expiresAt: Schema.Number, obtainedAt: Schema.Number }
+/** Format 1 (no identity) is still read; format 2 is written, the identity inside the sealed (authenticated) payload. */
+const Payload = Schema.parseJson(Schema.Union(
+  Schema.Struct({ v: Schema.Literal(1), ...Fields }),
+  Schema.Struct({
+    v: Schema.Literal(2),
+    ...Fields,
+    identity: Schema.optional(Schema.Struct({ userName: Schema.String, baseUrl: Schema.String }))
+  })
+))
 const decodePayload = Schema.decodeUnknownEither(Payload)
 const encodePayload = Schema.encodeSync(Payload)
 
@@ -130,16 +148,25 @@ export const makeEncryptedFile = (options: EncryptedFileOptions): Effect.Effect<
       const decoded = decodePayload(opened.ok.toString("utf8"))
       if (decoded._tag === "Left") return yield* fail("Corrupt", "decrypted, but not a token record")
       const { expiresAt, obtainedAt, token } = decoded.right
-      return Option.some<StoredToken>({ token: Redacted.make(token), expiresAt, obtainedAt })
+      const identity = decoded.right.v === 2 ? decoded.right.identity : undefined
+      return Option.some<StoredToken>({
+        token: Redacted.make(token),
+        expiresAt,
+        obtainedAt,
+        ...(identity === undefined ? {} : { identity })
+      })
     })
 
     const save = (token: StoredToken) =>
       Effect.suspend(() => {
         const plaintext = encodePayload({
-          v: 1,
+          v: 2,
           token: Redacted.value(token.token),
           expiresAt: token.expiresAt,
-          obtainedAt: token.obtainedAt
+          obtainedAt: token.obtainedAt,
+          ...(token.identity === undefined
+            ? {}
+            : { identity: { userName: token.identity.userName, baseUrl: token.identity.baseUrl } })
         })
         return AtomicFile.writeAtomic(path, Crypto.seal(key, Buffer.from(plaintext, "utf8")))
       }).pipe(Effect.mapError((d) => fail("Io", d)))

@@ -16,6 +16,7 @@ import * as TokenStore from "../src/TokenStore.js"
 import {
   captureLogs,
   type FakeGateway,
+  fakeIdentity,
   HOUR,
   makeFakeGateway,
   makeTokenManager,
@@ -28,7 +29,8 @@ const value = Redacted.value
 const stored = (token: string, expiresAt: number, obtainedAt = 0): TokenStore.StoredToken => ({
   token: Redacted.make(token),
   expiresAt,
-  obtainedAt
+  obtainedAt,
+  identity: fakeIdentity
 })
 const times = (fake: FakeGateway, name: "login" | "validate") => fake.calls.filter((c) => c.name === name).map((c) => c.at)
 const protectedCall = (fake: FakeGateway) => (token: Redacted.Redacted<string>) =>
@@ -43,7 +45,7 @@ const advancing = <A, E>(effect: Effect.Effect<A, E>, by: Duration.DurationInput
   })
 
 describe("TokenManager start-up", () => {
-  it.scoped("logs in once when nothing is stored, and saves the token", () =>
+  it.scoped("logs in once when nothing is stored, and saves the token with its user and gateway", () =>
     Effect.gen(function*() {
       const fake = makeFakeGateway()
       const store = yield* TokenStore.makeMemory()
@@ -52,6 +54,7 @@ describe("TokenManager start-up", () => {
       assert.strictEqual(value(yield* tm.get), fake.issued[0])
       const saved = yield* store.load
       assert.isTrue(Option.isSome(saved) && value(saved.value.token) === fake.issued[0])
+      assert.deepStrictEqual(Option.getOrThrow(saved).identity, fakeIdentity, "saved with its user and gateway")
       assert.strictEqual((yield* tm.info)?.expiresAt, 24 * HOUR)
     }))
 

@@ -9,6 +9,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { ResilienceConfig } from "../src/Config.js"
+import * as Crypto from "../src/internal/crypto.js"
 import * as TokenStore from "../src/TokenStore.js"
 import { captureLogs, HOUR, makeFakeGateway, makeTokenManager, mintJwt } from "./utils/tokenFakes.js"
 
@@ -21,6 +22,15 @@ const token = (t: string, expiresAt = 24 * HOUR): TokenStore.StoredToken => ({
 })
 const fileStore = (file: string, key = hexKey()) => TokenStore.makeEncryptedFile({ path: file, key })
 const loadError = (store: TokenStore.Service) => Effect.flip(store.load)
+/** A token file as written before identities were stored (format 1: token and times only). */
+const writeOldFormat = (file: string, key: Redacted.Redacted<string>, jwt: string, expiresAt = 24 * HOUR) =>
+  fs.writeFileSync(
+    file,
+    Crypto.seal(
+      Crypto.parseKey(Redacted.value(key))!,
+      Buffer.from(JSON.stringify({ v: 1, token: jwt, expiresAt, obtainedAt: 0 }), "utf8")
+    )
+  )
 
 describe("TokenStore (memory)", () => {
   it.effect("saves, loads and clears", () =>
@@ -54,6 +64,27 @@ describe("TokenStore (encrypted file)", () => {
         assert.strictEqual(loaded.value.expiresAt, 86_400_000)
         assert.strictEqual(loaded.value.obtainedAt, 1000)
       }
+    }))
+
+  it.effect("keeps the token's user and gateway: saved inside the sealed payload, loaded back", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "token.enc")
+      const key = hexKey()
+      const identity = { userName: "trader-7", baseUrl: "https://gw.example" }
+      yield* (yield* fileStore(file, key)).save({ ...token("t"), identity })
+      assert.isFalse(fs.readFileSync(file).toString("latin1").includes("trader-7"), "not in plaintext")
+      const loaded = yield* (yield* fileStore(file, key)).load
+      assert.deepStrictEqual(Option.getOrThrow(loaded).identity, identity)
+    }))
+
+  it.effect("an old-format file (no user or gateway) still loads, with no identity", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "token.enc")
+      const key = hexKey()
+      writeOldFormat(file, key, "from-v1")
+      const loaded = Option.getOrThrow(yield* (yield* fileStore(file, key)).load)
+      assert.strictEqual(Redacted.value(loaded.token), "from-v1")
+      assert.isUndefined(loaded.identity)
     }))
 
   it.effect("creates the directory, writes the file 0600, atomically (no temp file left behind)", () =>
@@ -191,6 +222,27 @@ describe("TokenManager over an encrypted TokenStore", () => {
         assert.isTrue(lines.some((l) => l.includes("stored token unusable (Decrypt)") && l.includes("\"level\":\"WARN\"")))
         const reread = yield* (yield* fileStore(file, key)).load
         assert.isTrue(Option.isSome(reread) && Redacted.value(reread.value.token) === fake.issued[0])
+      }),
+      lines
+    )
+  })
+
+  it.scoped("an old-format token file (no user or gateway) is discarded with a warning and a fresh login follows", () => {
+    const lines: Array<string> = []
+    return captureLogs(
+      Effect.gen(function*() {
+        const file = path.join(tempDir(), "token.enc")
+        const key = hexKey()
+        const old = mintJwt(20 * 3600, "written-by-an-older-version")
+        writeOldFormat(file, key, old, 20 * HOUR)
+        const fake = makeFakeGateway()
+        const tm = yield* makeTokenManager(fake, { store: TokenStore.layerEncryptedFile({ path: file, key }).pipe(Layer.orDie) })
+        assert.strictEqual(fake.count("login"), 1)
+        assert.strictEqual(Redacted.value(yield* tm.get), fake.issued[0])
+        assert.isTrue(lines.some((l) => l.includes("stored token discarded") && l.includes("\"level\":\"WARN\"")))
+        const reread = Option.getOrThrow(yield* (yield* fileStore(file, key)).load)
+        assert.strictEqual(Redacted.value(reread.token), fake.issued[0])
+        assert.deepStrictEqual(reread.identity, { userName: "trader", baseUrl: "http://fake" })
       }),
       lines
     )

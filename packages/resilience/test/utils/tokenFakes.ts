@@ -24,6 +24,9 @@ export const mintJwt = (expSeconds: number, id: string | number): string =>
 
 export const HOUR = 3_600_000
 
+/** Whose tokens the fake issues: the test credentials at the fake's base URL (a stored record naming them is reused). */
+export const fakeIdentity: TokenStore.TokenIdentity = { userName: "trader", baseUrl: "http://fake" }
+
 export interface FakeGateway {
   readonly client: GatewayClient.Service
   /** Every auth call with its TestClock time. */
@@ -128,13 +131,18 @@ export const testConfig = (input: DeepPartial<ResilienceConfigInput> = {}) => Re
 /** The services TokenManager.make needs, around a fake gateway. */
 export const tokenDeps = (
   fake: FakeGateway,
-  options: { readonly store?: Layer.Layer<TokenStore.TokenStore>; readonly config?: DeepPartial<ResilienceConfigInput> } = {}
+  options: {
+    readonly store?: Layer.Layer<TokenStore.TokenStore>
+    readonly config?: DeepPartial<ResilienceConfigInput>
+    /** `PROJECTX_USERNAME` (default `trader`). */
+    readonly userName?: string
+  } = {}
 ) =>
   Layer.mergeAll(
     Layer.succeed(GatewayClient.GatewayClient, fake.client),
     options.store ?? TokenStore.layerMemory,
     testConfig(options.config),
-    TokenManager.Credentials.layer("trader", "api-key-secret")
+    TokenManager.Credentials.layer(options.userName ?? "trader", "api-key-secret")
   )
 
 /** Builds a TokenManager over `fake` in the current (test) scope. */
