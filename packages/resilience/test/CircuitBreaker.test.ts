@@ -39,6 +39,21 @@ describe("CircuitBreaker", () => {
       assert.strictEqual(yield* tagOf(breaker), "HalfOpen")
     }).pipe(Effect.provide(seed)))
 
+  it.effect("run: a 4xx of a call started while the count was 0 does not reset failures that came after it", () =>
+    Effect.gen(function*() {
+      const breaker = yield* CircuitBreaker.CircuitBreaker
+      const reply = yield* Deferred.make<void>()
+      const notFound = new Errors.UnexpectedStatus({ endpoint: "accountSearch", status: 404 })
+      const early = yield* Effect.fork(breaker.run("reads", Effect.zipRight(Deferred.await(reply), Effect.fail(notFound))))
+      yield* settle
+      yield* tripped(breaker, "reads", 4)
+      yield* Deferred.succeed(reply, undefined)
+      yield* Effect.flip(Fiber.join(early))
+      assert.strictEqual((yield* breaker.health).groups.reads.consecutiveFailures, 4)
+      yield* Effect.flip(breaker.run("reads", serverError))
+      assert.strictEqual(yield* tagOf(breaker), "Open")
+    }).pipe(Effect.provide(seed)))
+
   it.effect("an open circuit fails fast with CircuitOpen carrying when it half-opens, without running the call", () =>
     Effect.gen(function*() {
       const breaker = yield* CircuitBreaker.CircuitBreaker
