@@ -154,7 +154,7 @@ const actions: Record<Classification, string> = {
   permanent: "fail the call; never retried",
   auth: "TokenManager invalidates the token, refreshes once and replays the call once; a second 401 is AuthenticationFailed",
   rateLimited:
-    "the rate limiter pauses the window until Retry-After, capped at errorHandling.rateLimit.maxRetryAfterMs (60 s); the call is retried after that pause (a mutation too: a 429 was not applied)",
+    "the rate limiter pauses the window for calls of its priority (a read's 429 never holds enforcement) until Retry-After, capped at errorHandling.rateLimit.maxRetryAfterMs (60 s); the call is retried after that pause (a mutation too: a 429 was not applied)",
   outcomeUnknown: "OutcomeUnknown: never retried; the order layer verifies (customTag, open orders, positions)"
 }
 

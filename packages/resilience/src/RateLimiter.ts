@@ -82,8 +82,10 @@ export interface WindowStats {
   readonly used: number
   /** Of those, the calls in flight (slots not completed yet). */
   readonly inFlight: number
-  /** Epoch millis until which a 429 paused it, if it is paused now. */
+  /** Epoch millis until which a 429 to an enforcement call paused it (every call waits), if paused now. */
   readonly pausedUntil: number | undefined
+  /** Epoch millis until which a 429 to a `normal` call paused its `normal` calls (enforcement still goes), if paused now. */
+  readonly normalPausedUntil: number | undefined
   /**
    * Epoch millis of the next free slot if no call completes meanwhile (now
    * when one is free); `Infinity` while `limit` calls are in flight.
@@ -148,11 +150,17 @@ export interface Service {
     options?: AcquireOptions
   ) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | QueueOverflow, R>
   /**
-   * After a 429: no admission in `cls`'s window for `duration` (Retry-After),
-   * at most `maxRetryAfterMs`. Returns the pause it applied (the capped
+   * After a 429 to a call of `priority` (default `enforcement`): for `duration` (Retry-After), at
+   * most `maxRetryAfterMs`, no admission in `cls`'s window of that priority — a 429 to a read pauses
+   * the `normal` calls only, so a bad header on a read never holds a cancel or a close; a 429 to an
+   * enforcement call pauses every call of the window. Returns the pause it applied (the capped
    * Retry-After: retry after that, not after the header's value).
    */
-  readonly pause: (cls: RateLimitClass, duration: Duration.DurationInput) => Effect.Effect<Duration.Duration>
+  readonly pause: (
+    cls: RateLimitClass,
+    duration: Duration.DurationInput,
+    priority?: Priority
+  ) => Effect.Effect<Duration.Duration>
   readonly stats: Effect.Effect<Stats>
 }
 
@@ -261,14 +269,19 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
         )
     }
 
-    const pause = Effect.fn("RateLimiter.pause")(function*(cls: RateLimitClass, duration: Duration.DurationInput) {
+    const pause = Effect.fn("RateLimiter.pause")(function*(
+      cls: RateLimitClass,
+      duration: Duration.DurationInput,
+      priority: Priority = "enforcement"
+    ) {
       const t = now()
       const asked = Duration.decode(duration)
       const capped = Duration.toMillis(asked) > maxRetryAfterMs
       const applied = capped ? Duration.millis(maxRetryAfterMs) : asked
-      core.pause(cls, t + Duration.toMillis(applied), t)
+      core.pause(cls, t + Duration.toMillis(applied), t, priority)
       yield* Effect.logWarning(
-        `rate limit ${cls}: the gateway answered 429; window paused for ${Duration.format(applied)}` +
+        `rate limit ${cls}: the gateway answered 429; ` +
+          `${priority === "enforcement" ? "window" : "normal calls (not enforcement)"} paused for ${Duration.format(applied)}` +
           (capped ? ` (Retry-After ${Duration.format(asked)} capped at maxRetryAfterMs)` : "")
       )
       return applied

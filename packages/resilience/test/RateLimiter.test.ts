@@ -179,6 +179,24 @@ describe("RateLimiter", () => {
       assert.strictEqual(Duration.toMillis(yield* limiter.pause("general", "7 seconds")), 7_000) // under the cap: as asked
     }).pipe(Effect.provide(small({ general: { requests: 200, windowSeconds: 60 } }))))
 
+  it.effect("a 429 to a normal call pauses normal calls only: enforcement calls of the window still go at once", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      assert.strictEqual(Duration.toMillis(yield* limiter.pause("general", "6 hours", "normal")), 60_000)
+      const general = (yield* limiter.stats).windows.general
+      assert.deepStrictEqual([general.normalPausedUntil, general.pausedUntil], [60_000, undefined])
+      const log: Array<Admission> = []
+      yield* forkCallers(limiter, log, 1, "general", {}, 1)
+      yield* forkCallers(limiter, log, 1, "history", {}, 2)
+      yield* forkCallers(limiter, log, 1, "general", { priority: "enforcement" })
+      yield* advance(0)
+      assert.deepStrictEqual(log.map((a) => [a.id, a.at]), [[0, 0]]) // the enforcement call
+      yield* advance(59_999)
+      assert.strictEqual(log.length, 1) // reads (history counts as general too) wait out the capped pause
+      yield* advance(1)
+      assert.deepStrictEqual(log.map((a) => a.at), [0, 60_000, 60_000])
+    }).pipe(Effect.provide(small({ general: { requests: 200, windowSeconds: 60 } }))))
+
   it.effect("a flood of reads fills only requests - enforcementReserve: enforcement calls get the reserve at once", () =>
     Effect.gen(function*() {
       const limiter = yield* RateLimiter.RateLimiter

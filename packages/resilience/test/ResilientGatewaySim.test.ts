@@ -141,7 +141,7 @@ describe("ResilientGateway on the simulator", () => {
       assert.deepStrictEqual(WireLog.statuses(wire).filter((s) => s !== 200), []) // zero 429
     }).pipe(Effect.provide(simGateway())))
 
-  it.effect("a read answered 429 with Retry-After 6 h: a cancel right after goes out within 60 s; reads paused per the cap", () =>
+  it.effect("a read answered 429 with Retry-After 6 h: a cancel right after goes out at once; reads paused for the cap only", () =>
     Effect.gen(function*() {
       const gw = yield* ResilientGateway.ResilientGateway
       const limiter = yield* RateLimiter.RateLimiter
@@ -153,11 +153,20 @@ describe("ResilientGateway on the simulator", () => {
       })
       const read = yield* Effect.fork(gw.positionSearchOpen({ accountId }))
       yield* settle
-      assert.strictEqual((yield* limiter.stats).windows.general.pausedUntil, 60_000) // not 6 h
+      const general = (yield* limiter.stats).windows.general
+      assert.deepStrictEqual([general.normalPausedUntil, general.pausedUntil], [60_000, undefined]) // reads only, not 6 h
+      yield* TestClock.adjust("1 millis")
       const cancel = yield* Effect.fork(Effect.either(gw.orderCancel({ accountId, orderId: 9_001 })))
       const otherRead = yield* Effect.fork(gw.orderSearchOpen({ accountId }))
-      yield* TestClock.adjust("59999 millis")
-      assert.deepStrictEqual(wire.filter((e) => e.at > 0), []) // paused: nothing went out
+      yield* settle
+      const sentBefore = (at: number) =>
+        wire.filter((e) => e.at < at && e.path !== "/api/Auth/loginKey" && e.path !== "/api/Account/search")
+      assert.deepStrictEqual(sentBefore(60_000).map((e) => [e.path, e.at]), [
+        ["/api/Position/searchOpen", 0],
+        ["/api/Order/cancel", 1] // enforcement is not held by a read's 429
+      ])
+      yield* TestClock.adjust("59998 millis")
+      assert.strictEqual(sentBefore(60_000).length, 2) // the reads wait out the capped pause
       yield* TestClock.adjust("1 millis")
       yield* Fiber.join(cancel)
       yield* Fiber.join(read)
@@ -165,7 +174,7 @@ describe("ResilientGateway on the simulator", () => {
       const sent = wire.filter((e) => e.path !== "/api/Auth/loginKey" && e.path !== "/api/Account/search")
       assert.deepStrictEqual(sent.map((e) => [e.path, e.status, e.at]), [
         ["/api/Position/searchOpen", 429, 0],
-        ["/api/Order/cancel", 200, 60_000],
+        ["/api/Order/cancel", 200, 1],
         ["/api/Order/searchOpen", 200, 60_000],
         ["/api/Position/searchOpen", 200, 60_000]
       ])

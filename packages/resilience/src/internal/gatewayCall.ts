@@ -178,7 +178,7 @@ export const makeCaller = (deps: Deps) => {
     }
     if (error._tag === "RateLimited") {
       // the limiter caps the pause (maxRetryAfterMs); the retry waits for the pause it applied, not the header
-      const pause = limiter.pause(endpoint.rateLimit, error.retryAfter ?? Duration.millis(retries.backoffBase))
+      const pause = limiter.pause(endpoint.rateLimit, error.retryAfter ?? Duration.millis(retries.backoffBase), ctx.priority)
       return Effect.flatMap(pause, (paused) => retryOrFail(ctx, error, error.retryAfter && paused))
     }
     return retryOrFail(ctx, endpoint.mutating ? toOutcomeUnknown(error, endpoint, ctx.request, retries.retryableErrors) : error)

@@ -84,6 +84,14 @@ export const makeCore = (
   const hist = windows.history
   const gen = windows.general
   const both = o.historyCountsAsGeneral
+  /**
+   * A 429 answered to a `normal` call pauses only `normal` calls of its window (until here); one
+   * answered to an `enforcement` call pauses the whole window ({@link SW.pause}). A read's bad
+   * Retry-After must never hold a cancel or a close.
+   */
+  const normalPausedUntil = { history: Number.NEGATIVE_INFINITY, general: Number.NEGATIVE_INFINITY }
+  const normalPause = (cls: RateLimitClass): number =>
+    cls === "history" && both ? Math.max(normalPausedUntil.history, normalPausedUntil.general) : normalPausedUntil[cls]
   const lines = { history: WQ.makeLines<RateLimitClass, HeldSlot>(), general: WQ.makeLines<RateLimitClass, HeldSlot>() }
   const counts = { admitted: { history: 0, general: 0 }, reported: { history: 0, general: 0 } }
   let depth = 0
@@ -97,13 +105,16 @@ export const makeCore = (
   /** How much of the general window a call of `priority` may fill: all of it, or all but the reserve. */
   const generalLimit = { enforcement: gen.limit, normal: gen.limit - o.enforcementReserve } as const
   const admissible = (cls: RateLimitClass, priority: Priority, t: number): boolean =>
-    cls === "general"
+    (priority === "enforcement" || t >= normalPause(cls)) && (cls === "general"
       ? SW.canAdmit(gen, t, generalLimit[priority])
-      : SW.canAdmit(hist, t) && (!both || SW.canAdmit(gen, t, generalLimit[priority]))
+      : SW.canAdmit(hist, t) && (!both || SW.canAdmit(gen, t, generalLimit[priority])))
   const nextFree = (cls: RateLimitClass, priority: Priority, t: number): number =>
-    cls === "general"
-      ? SW.nextFree(gen, t, generalLimit[priority])
-      : Math.max(SW.nextFree(hist, t), both ? SW.nextFree(gen, t, generalLimit[priority]) : t)
+    Math.max(
+      priority === "enforcement" ? t : normalPause(cls),
+      cls === "general"
+        ? SW.nextFree(gen, t, generalLimit[priority])
+        : Math.max(SW.nextFree(hist, t), both ? SW.nextFree(gen, t, generalLimit[priority]) : t)
+    )
   /** Counts a call of `cls` admitted at `t`: held until completed (`track`), or from `t` on. */
   const admit = (cls: RateLimitClass, t: number, track: boolean): HeldSlot | undefined => {
     counts.admitted[cls]++
@@ -274,8 +285,10 @@ export const makeCore = (
       else if (w.slot !== undefined) cancel(w.slot, t)
     },
 
-    pause: (cls: RateLimitClass, until: number, t: number): void => {
-      SW.pause(windows[cls], until)
+    /** A 429 answered to a call of `priority`: see {@link normalPausedUntil}. */
+    pause: (cls: RateLimitClass, until: number, t: number, priority: Priority = "enforcement"): void => {
+      if (priority === "enforcement") SW.pause(windows[cls], until)
+      else if (until > normalPausedUntil[cls]) normalPausedUntil[cls] = until
       metrics.paused.unsafeUpdate(1, tags[cls])
       arm(t)
     },
@@ -291,6 +304,9 @@ export const makeCore = (
         used: SW.usage(w, t),
         inFlight: w.inFlight,
         pausedUntil: w.pausedUntil > t ? w.pausedUntil : undefined,
+        normalPausedUntil: normalPausedUntil[w === hist ? "history" : "general"] > t
+          ? normalPausedUntil[w === hist ? "history" : "general"]
+          : undefined,
         nextFreeAt: SW.nextFree(w, t)
       })
       return {
