@@ -128,4 +128,13 @@ describe("reconcile core", () => {
     }
     assert.deepStrictEqual(R.diff(Data.empty, truth, new Set()).events, [])
   })
+
+  it("a take-profit leg cached from the hub (trailPrice set) equals its REST row (none): no false change after a reconnect", () => {
+    const rest = F.order({ id: 7, status: 1, type: 1, limitPrice: 21_010 })
+    const hub = { ...rest, trailPrice: 21_010 }
+    assert.isTrue(R.sameOrder(hub, rest))
+    assert.isTrue(R.sameOrder(rest, hub))
+    assert.isFalse(R.sameOrder({ ...rest, trailPrice: 5 }, { ...rest, trailPrice: 6 })) // a trailing stop that moved
+    assert.isFalse(R.sameOrder(hub, { ...rest, limitPrice: 21_020 }))
+  })
 })

@@ -81,14 +81,18 @@ const orderFields: ReadonlyArray<keyof Models.Order> = [
   "filledPrice",
   "limitPrice",
   "stopPrice",
-  "trailPrice",
   "contractId",
   "customTag"
 ]
 const positionFields: ReadonlyArray<keyof Models.Position> = ["type", "size", "averagePrice"]
 const accountFields: ReadonlyArray<keyof Models.Account> = ["name", "balance", "canTrade", "isVisible"]
 
-export const sameOrder = (a: Models.Order, b: Models.Order) => sameFields(a, b, orderFields)
+/**
+ * Whether a cached order and its REST row agree. `trailPrice` counts only when both carry it: the
+ * live hub sends it on a take-profit leg's events while REST leaves it out, which is no change.
+ */
+export const sameOrder = (a: Models.Order, b: Models.Order) =>
+  sameFields(a, b, orderFields) && (a.trailPrice == null || b.trailPrice == null || a.trailPrice === b.trailPrice)
 export const samePosition = (a: Models.Position, b: Models.Position) => sameFields(a, b, positionFields)
 export const sameAccount = (a: Models.Account, b: Models.Account) => sameFields(a, b, accountFields)
 
