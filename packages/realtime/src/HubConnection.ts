@@ -41,8 +41,9 @@ import { RealtimeConfig } from "./Config.js"
 import type { HubEvent } from "./HubEvent.js"
 import { HubInvokeError, HubTransport } from "./HubTransport.js"
 import { type ConnectionState, type LifecycleEvent, type LostCause } from "./internal/connectionMachine.js"
-import { droppedEventsTotal, makeDriver } from "./internal/connectionDriver.js"
+import { makeDriver } from "./internal/connectionDriver.js"
 import type { Health } from "./internal/health.js"
+import { droppedEventsTotal } from "./internal/slidingHub.js"
 import type { Subscription } from "./internal/subscriptions.js"
 
 export type { ConnectionState, Health, LifecycleEvent, LostCause, Subscription }

@@ -15,7 +15,6 @@ import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberHandle from "effect/FiberHandle"
-import * as Metric from "effect/Metric"
 import * as Queue from "effect/Queue"
 import type * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
@@ -28,7 +27,7 @@ import * as M from "./connectionMachine.js"
 import { makeDecoder, marketDecoders, userDecoders } from "./decode.js"
 import { HealthCounters } from "./health.js"
 import { IdSet } from "./idSet.js"
-import * as SlidingHub from "./slidingHub.js"
+import { makeHubStreams } from "./slidingHub.js"
 import { type Consumer, Consumers, dedupeTrades, deliver, type Live, type SocketContext, watchSocket } from "./liveSocket.js"
 import { makeSubscriber } from "./subscriptions.js"
 
@@ -44,12 +43,6 @@ export interface DriverOptions {
   /** Events (and lifecycle events) each subscriber may hold untaken; beyond, the oldest are dropped. */
   readonly subscriberBuffer: number
 }
-
-/** Events dropped because a subscriber of `events` or `lifecycle` fell `subscriberBuffer` behind (tags `hub`, `stream`). */
-export const droppedEventsTotal = Metric.counter("tradeguard_hub_dropped_events_total", {
-  description: "hub events a slow subscriber lost (the oldest, beyond HubConnection's subscriberBuffer)",
-  incremental: true
-})
 
 
 export const makeDriver = (o: DriverOptions) =>
@@ -77,18 +70,7 @@ export const makeDriver = (o: DriverOptions) =>
     let live: Live | undefined
     const pending = new Map<number, Live>()
     const consumers = new Consumers(counters)
-    const dropCounter = (stream: "events" | "lifecycle") =>
-      droppedEventsTotal.pipe(Metric.tagged("hub", o.hub), Metric.tagged("stream", stream))
-    const droppedEvents = dropCounter("events")
-    const droppedLifecycle = dropCounter("lifecycle")
-    const events = yield* SlidingHub.make<HubEvent>(o.subscriberBuffer, (n) => {
-      counters.droppedEvents += n
-      return Metric.incrementBy(droppedEvents, n)
-    })
-    const lifecycle = yield* SlidingHub.make<M.LifecycleEvent>(o.subscriberBuffer, (n) => {
-      counters.droppedLifecycle += n
-      return Metric.incrementBy(droppedLifecycle, n)
-    })
+    const { events, lifecycle } = yield* makeHubStreams(o.hub, o.subscriberBuffer, counters)
     const offer = (e: M.Event) => Queue.offer(inbox, e)
     const subs = yield* makeSubscriber({ counters, machine: machineConfig, live: () => live, offer })
     const socketContext: SocketContext = {

@@ -13,10 +13,14 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import * as PubSub from "effect/PubSub"
 import type * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import type { HubEvent } from "../HubEvent.js"
+import type { LifecycleEvent } from "./connectionMachine.js"
+import type { HealthCounters } from "./health.js"
 
 /** A sliding PubSub of `capacity` per subscriber with a drop count. */
 export interface SlidingHub<A> {
@@ -63,3 +67,27 @@ export const make = <A>(
       publishAll: (as) => counted(as.length, PubSub.publishAll(pubsub, as))
     }
   })
+
+/** Events dropped because a subscriber of `events` or `lifecycle` fell `subscriberBuffer` behind (tags `hub`, `stream`). */
+export const droppedEventsTotal = Metric.counter("tradeguard_hub_dropped_events_total", {
+  description: "hub events a slow subscriber lost (the oldest, beyond HubConnection's subscriberBuffer)",
+  incremental: true
+})
+
+/** A connection's `events` and `lifecycle` hubs, their drops counted in `counters` and {@link droppedEventsTotal}. */
+export const makeHubStreams = (hub: string, capacity: number, counters: HealthCounters) => {
+  const metric = (stream: "events" | "lifecycle") =>
+    droppedEventsTotal.pipe(Metric.tagged("hub", hub), Metric.tagged("stream", stream))
+  const events = metric("events")
+  const lifecycle = metric("lifecycle")
+  return Effect.all({
+    events: make<HubEvent>(capacity, (n) => {
+      counters.droppedEvents += n
+      return Metric.incrementBy(events, n)
+    }),
+    lifecycle: make<LifecycleEvent>(capacity, (n) => {
+      counters.droppedLifecycle += n
+      return Metric.incrementBy(lifecycle, n)
+    })
+  })
+}
