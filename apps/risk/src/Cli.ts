@@ -81,16 +81,18 @@ export const cli = Command.run(command, { name: "tradeguard", version: "0.1.0" }
 
 /** The one line an unexpected failure prints. */
 const describe = (error: unknown): string =>
-  error instanceof Error ? error.message : typeof error === "string" ? error : String(error)
+  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
+    ? error.message
+    : String(error)
 
 /**
- * Runs the CLI on `argv` (as `process.argv`: node, script, args...) and
- * succeeds with the exit code. Errors are printed, never thrown: usage errors
- * (already described by @effect/cli) get a pointer to `--help`; anything else
- * is one `tradeguard: <message>` line.
+ * Turns a run of the CLI into its exit code, printing every error as one
+ * message: usage errors (already described by @effect/cli) get a pointer to
+ * `--help` (exit 2), a {@link CommandFailed} its message and code, anything
+ * else one `tradeguard: <message>` line (exit 1). Never a raw cause.
  */
-export const main = (argv: ReadonlyArray<string>): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
-  cli(argv).pipe(
+export const report = <R>(run: Effect.Effect<unknown, unknown, R>): Effect.Effect<number, never, R> =>
+  run.pipe(
     Effect.as(ExitCode.ok as number),
     Effect.catchAll((error) => {
       if (ValidationError.isValidationError(error)) {
@@ -103,3 +105,7 @@ export const main = (argv: ReadonlyArray<string>): Effect.Effect<number, never, 
       Effect.as(Console.error(`tradeguard: unexpected failure: ${Cause.pretty(cause)}`), ExitCode.failed)
     )
   )
+
+/** Runs the CLI on `argv` (as `process.argv`: node, script, args...) and succeeds with the exit code (see {@link report}). */
+export const main = (argv: ReadonlyArray<string>): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
+  report(cli(argv))
