@@ -145,11 +145,7 @@ export class ConfigUnreadable extends Schema.TaggedError<ConfigUnreadable>()("Co
 const unreadable = (file: string) => (e: PlatformError): ConfigUnreadable =>
   new ConfigUnreadable({
     file,
-    reason: e._tag === "SystemError" && e.reason === "NotFound"
-      ? "no such file"
-      : e._tag === "SystemError" && e.reason === "PermissionDenied"
-      ? "permission denied"
-      : e.message
+    reason: e._tag === "SystemError" && e.reason === "NotFound" ? "no such file" : e.message
   })
 
 /** Reads and decodes `file`. */
@@ -160,7 +156,7 @@ export const load = (file: string): Effect.Effect<AppConfig, ConfigError | Confi
     if (info.type !== "File") {
       return yield* new ConfigUnreadable({
         file,
-        reason: info.type === "Directory" ? "a directory, not a YAML file" : `a ${info.type}, not a YAML file`
+        reason: `${info.type === "Directory" ? "a directory" : `not a regular file (${info.type})`}, not a YAML file`
       })
     }
     const text = yield* fs.readFileString(file).pipe(Effect.mapError(unreadable(file)))

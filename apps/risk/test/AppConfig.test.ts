@@ -220,6 +220,12 @@ describe("AppConfig.load", () => {
       assert.strictEqual(e.message, `${os.tmpdir()}: cannot read the configuration: a directory, not a YAML file`)
     }))
 
+  it.effect("a device is not a config file either", () =>
+    Effect.gen(function*() {
+      const e = yield* load("/dev/null")
+      assert.strictEqual(e.message, "/dev/null: cannot read the configuration: not a regular file (CharacterDevice), not a YAML file")
+    }))
+
   it.effect("a readable file is decoded", () =>
     Effect.gen(function*() {
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-config-")), "config.yaml")
