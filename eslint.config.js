@@ -11,7 +11,7 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-namespace": "off",
       "require-yield": "off",
-      // Decision 1 of DESIGN.md: time only through Effect (Clock, sleep, Schedule).
+      // Decision 1 of docs/architecture.md: time only through Effect (Clock, sleep, Schedule).
       "no-restricted-properties": ["error",
         { object: "Date", property: "now", message: "Read time through Effect's Clock." }],
       "no-restricted-globals": ["error",

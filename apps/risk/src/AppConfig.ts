@@ -3,8 +3,17 @@
  * the seed's values as defaults) plus `risk:`. Decoding errors name the path,
  * e.g. `signalr.reconnection.delays[2]: Expected number, actual "x"`.
  *
+ * Besides each key's own schema, the file as a whole is refused when a
+ * plaintext `http://`/`ws://` URL goes to a host that is not loopback (unless
+ * `api.allowInsecure`), when `api.baseUrl` and the hub URLs belong to
+ * different gateways, when `retries.backoffBase` is above `maxBackoffMs`, or
+ * when the token store asks for `keySource: keyring` (not implemented).
+ * {@link warnings} lists what is allowed but probably wrong (rate limits above
+ * the gateway's).
+ *
  * @since 0.1.0
  */
+import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Config as RealtimeConfig } from "@tradeguard/realtime"
 import { Config as ResilienceConfig } from "@tradeguard/resilience"
@@ -12,11 +21,13 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as YAML from "yaml"
+import * as Checks from "./internal/configChecks.js"
 
 const { section, withDefault } = ResilienceConfig
 const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
 const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
 
+/** The seed's `orderManagement` section (verification, partial fills, idempotency). */
 export const OrderManagement = Schema.Struct({
   verification: section(Schema.Struct({
     enabled: withDefault(Schema.Boolean, () => true),
@@ -33,6 +44,7 @@ export const OrderManagement = Schema.Struct({
   }))
 })
 
+/** The seed's `database` section (SQLite schema v2, retention in days). */
 export const Database = Schema.Struct({
   schemaVersion: withDefault(Schema.Literal(2), () => 2 as const),
   path: withDefault(Schema.String, () => ".tradeguard/tradeguard.db"),
@@ -43,6 +55,7 @@ export const Database = Schema.Struct({
   }))
 })
 
+/** The seed's `logging` section: a level and the resilience toggles. */
 export const Logging = Schema.Struct({
   level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const),
   resilience: section(ResilienceConfig.LoggingResilience)
@@ -66,13 +79,14 @@ export const Risk = Schema.Struct({
   })),
   tradingHours: section(Schema.Struct({
     enabled: withDefault(Schema.Boolean, () => false),
-    timezone: withDefault(Schema.String, () => "America/Chicago"),
+    timezone: withDefault(RealtimeConfig.TimeZone, () => "America/Chicago"),
     open: withDefault(RealtimeConfig.LocalTime, () => "08:30"),
     close: withDefault(RealtimeConfig.LocalTime, () => "15:10")
   }))
 })
 
-export const AppConfigSchema = Schema.Struct({
+/** Every section, each key with its own schema (no checks across keys). */
+export const AppConfigFields = Schema.Struct({
   ...ResilienceConfig.ResilienceConfigSchema.fields,
   ...RealtimeConfig.RealtimeConfigSchema.fields,
   orderManagement: section(OrderManagement),
@@ -80,8 +94,13 @@ export const AppConfigSchema = Schema.Struct({
   logging: section(Logging),
   risk: section(Risk)
 })
+
+/** The whole file: {@link AppConfigFields} plus the checks across keys (each names its path). */
+export const AppConfigSchema = AppConfigFields.pipe(Schema.filter((c) => Checks.errors(c)))
+/** A decoded `config.yaml`. */
 export type AppConfig = typeof AppConfigSchema.Type
 
+/** The file is not a valid configuration (not YAML, or bad keys): one problem per line, each naming its path. */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
   file: Schema.String,
   problems: Schema.Array(Schema.String)
@@ -113,15 +132,43 @@ export const parse = (file: string, text: string): Effect.Effect<AppConfig, Conf
     catch: (e) => new ConfigError({ file, problems: [`not valid YAML: ${(e as Error).message}`] })
   }).pipe(Effect.flatMap((input) => decode(file, input)))
 
+/** The file could not be read at all: missing, a directory, no permission. */
+export class ConfigUnreadable extends Schema.TaggedError<ConfigUnreadable>()("ConfigUnreadable", {
+  file: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.file}: cannot read the configuration: ${this.reason}`
+  }
+}
+
+const unreadable = (file: string) => (e: PlatformError): ConfigUnreadable =>
+  new ConfigUnreadable({
+    file,
+    reason: e._tag === "SystemError" && e.reason === "NotFound" ? "no such file" : e.message
+  })
+
 /** Reads and decodes `file`. */
-export const load = (file: string) =>
+export const load = (file: string): Effect.Effect<AppConfig, ConfigError | ConfigUnreadable, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const text = yield* fs.readFileString(file).pipe(
-      Effect.mapError((e) => new ConfigError({ file, problems: [`cannot read: ${e.message}`] }))
-    )
+    const info = yield* fs.stat(file).pipe(Effect.mapError(unreadable(file)))
+    if (info.type !== "File") {
+      return yield* new ConfigUnreadable({
+        file,
+        reason: `${info.type === "Directory" ? "a directory" : `not a regular file (${info.type})`}, not a YAML file`
+      })
+    }
+    const text = yield* fs.readFileString(file).pipe(Effect.mapError(unreadable(file)))
     return yield* parse(file, text)
   })
+
+/**
+ * What `config check` warns about but accepts, as `path: message` lines: a
+ * rate limit that lets more requests through than the gateway's own limit
+ * (history 50 / 30 s, general 200 / 60 s), which means 429s.
+ */
+export const warnings = (config: AppConfig): Array<string> => Checks.warnings(config).map(Checks.format)
 
 /** The seed's defaults. */
 export const defaults: AppConfig = Schema.decodeUnknownSync(AppConfigSchema)({})

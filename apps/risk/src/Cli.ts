@@ -1,34 +1,66 @@
 /**
  * The `tradeguard` command line: `demo`, `config check <file>`.
  *
+ * Every error is one clear message on stderr and a non-zero exit code:
+ *
+ * | exit | meaning |
+ * |---|---|
+ * | 0 | done (`config check`: valid, possibly with `warning:` lines) |
+ * | 1 | the configuration is invalid or unreadable; the demo failed |
+ * | 2 | bad usage: unknown command, bad option value (see `tradeguard --help`) |
+ *
+ * When to use: `bin.ts` runs {@link main} on `process.argv`; tests run it
+ * in-process with a captured Console.
+ *
  * @since 0.1.0
  */
 import * as Args from "@effect/cli/Args"
+import type * as CliApp from "@effect/cli/CliApp"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import * as AppConfig from "./AppConfig.js"
 import * as Demo from "./Demo.js"
 
-const configCheck = Command.make(
-  "check",
-  { file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDefault("config.yaml")) },
-  ({ file }) =>
-    AppConfig.load(file).pipe(
-      Effect.flatMap((c) =>
-        Console.log(
+/** The exit codes of {@link main}. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const
+
+/** A command failed: `message` goes to stderr, the process exits with `code`. */
+export class CommandFailed extends Schema.TaggedError<CommandFailed>()("CommandFailed", {
+  message: Schema.String,
+  code: Schema.Number
+}) {}
+
+/** `config check [file]`: the summary and `warning:` lines on success; every problem, by path, otherwise. */
+export const check = (file: string) =>
+  AppConfig.load(file).pipe(
+    Effect.flatMap((c) =>
+      Effect.gen(function*() {
+        yield* Console.log(
           `${file}: valid. gateway ${c.api.baseUrl}, token storage ${c.authentication.storage.type}, ` +
             `limits history ${c.errorHandling.rateLimit.history.requests}/${c.errorHandling.rateLimit.history.windowSeconds}s ` +
             `general ${c.errorHandling.rateLimit.general.requests}/${c.errorHandling.rateLimit.general.windowSeconds}s`
         )
-      ),
-      Effect.catchTag("ConfigError", (e) =>
-        Console.error(e.message).pipe(Effect.zipRight(Effect.sync(() => {
-          process.exitCode = 1
-        }))))
-    )
-).pipe(Command.withDescription("Decode a config.yaml and report every invalid key by its path."))
+        for (const w of AppConfig.warnings(c)) yield* Console.error(`warning: ${w}`)
+      })
+    ),
+    Effect.catchTags({
+      ConfigError: (e) => new CommandFailed({ message: e.message, code: ExitCode.failed }),
+      ConfigUnreadable: (e) => new CommandFailed({ message: e.message, code: ExitCode.failed })
+    })
+  )
+
+const configCheck = Command.make(
+  "check",
+  { file: Args.text({ name: "file" }).pipe(Args.withDefault("config.yaml"), Args.withDescription("the config.yaml to check")) },
+  ({ file }) => check(file)
+).pipe(Command.withDescription(
+  "Decode a config.yaml and report every invalid key by its path (exit 1); warnings do not change the exit code."
+))
 
 const config = Command.make("config").pipe(
   Command.withSubcommands([configCheck]),
@@ -41,6 +73,39 @@ const demo = Command.make(
   ({ seed }) => Demo.run({ seed })
 ).pipe(Command.withDescription("Run the daemon's runtime against the embedded simulator on loopback and narrate it."))
 
+/** The command tree. */
 export const command = Command.make("tradeguard").pipe(Command.withSubcommands([demo, config]))
 
+/** @effect/cli's runner of {@link command}: fails with what a command fails with, or a ValidationError. */
 export const cli = Command.run(command, { name: "tradeguard", version: "0.1.0" })
+
+/** The one line an unexpected failure prints. */
+const describe = (error: unknown): string =>
+  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
+    ? error.message
+    : String(error)
+
+/**
+ * Turns a run of the CLI into its exit code, printing every error as one
+ * message: usage errors (already described by @effect/cli) get a pointer to
+ * `--help` (exit 2), a {@link CommandFailed} its message and code, anything
+ * else one `tradeguard: <message>` line (exit 1). Never a raw cause.
+ */
+export const report = <R>(run: Effect.Effect<unknown, unknown, R>): Effect.Effect<number, never, R> =>
+  run.pipe(
+    Effect.as(ExitCode.ok as number),
+    Effect.catchAll((error) => {
+      if (ValidationError.isValidationError(error)) {
+        return Effect.as(Console.error("Run `tradeguard --help` for usage."), ExitCode.usage)
+      }
+      if (error instanceof CommandFailed) return Effect.as(Console.error(error.message), error.code)
+      return Effect.as(Console.error(`tradeguard: ${describe(error)}`), ExitCode.failed)
+    }),
+    Effect.catchAllCause((cause) =>
+      Effect.as(Console.error(`tradeguard: unexpected failure: ${Cause.pretty(cause)}`), ExitCode.failed)
+    )
+  )
+
+/** Runs the CLI on `argv` (as `process.argv`: node, script, args...) and succeeds with the exit code (see {@link report}). */
+export const main = (argv: ReadonlyArray<string>): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
+  report(cli(argv))

@@ -19,11 +19,24 @@
  * Demo timings are shortened (breaker timeout, history window) so it runs in
  * under a minute; they are config values, printed as they are used.
  *
+ * {@link run} is the real thing (loopback sockets, real time);
+ * {@link runInProcess} runs the same steps against the in-process simulator on
+ * the caller's Clock, so a test drives the whole narrative with TestClock.
+ *
  * @since 0.1.0
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Enums, GatewayClient, Models } from "@tradeguard/gateway"
-import { AccountState, HubConnection, HubEvent, SignalRTransport, StateReconciler } from "@tradeguard/realtime"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import {
+  AccountState,
+  HubConnection,
+  HubEvent,
+  type HubTransport,
+  InProcessTransport,
+  SignalRTransport,
+  StateReconciler
+} from "@tradeguard/realtime"
 import { CircuitBreaker, RateLimiter, ResilientGateway, TokenManager } from "@tradeguard/resilience"
 import { Server, Simulator } from "@tradeguard/simulator"
 import * as Console from "effect/Console"
@@ -44,17 +57,23 @@ import * as AppConfig from "./AppConfig.js"
 import * as Runtime from "./Runtime.js"
 import { compareWithTruth, describeEvent } from "./internal/demoReport.js"
 
+/** What the demo is run with. */
 export interface DemoOptions {
+  /** The simulator's seed (prices, fills, fault draws). */
   readonly seed: number
 }
 
 const say = (line: string) => Console.log(line)
 const step = (n: number, title: string) => Console.log(`\n== ${n}. ${title}`)
 
-/** The demo's config: the seed's values, but pointed at the simulator and with short waits. */
-const demoConfig = (baseUrl: string, dir: string) =>
+/**
+ * The demo's config: the seed's values, but pointed at the simulator and with
+ * short waits. `allowInsecure` for the in-process simulator's plaintext
+ * non-loopback URL (nothing leaves the process there).
+ */
+export const demoConfig = (baseUrl: string, dir: string, allowInsecure = false) =>
   AppConfig.decode("demo", {
-    api: { baseUrl, timeout: 5000 },
+    api: { baseUrl, timeout: 5000, allowInsecure },
     authentication: { storage: { type: "encrypted", path: path.join(dir, "token.enc") } },
     errorHandling: {
       retries: { maxAttempts: 3, backoffBase: 200, maxBackoffMs: 1000 },
@@ -76,7 +95,15 @@ const compactLogger = Logger.make(({ annotations, logLevel, message }) => {
   globalThis.console.log(`  (${logLevel.label.toLowerCase()}${module._tag === "Some" ? ` ${String(module.value)}` : ""}) ${text}`)
 })
 
-const program = (tokenFile: string) => Effect.gen(function*() {
+/** The simulator the demo talks to: a quick price tick and the demo's history limit (20 per 5 s). */
+const simulatorOptions = (seed: number) => ({
+  seed,
+  tickInterval: 250,
+  rateLimits: { history: { limit: 20, window: "5 seconds" as const } }
+})
+
+/** The eight steps (see the module doc), against the Simulator and the Runtime in context. */
+export const program = (tokenFile: string) => Effect.gen(function*() {
   const sim = yield* Simulator.Simulator
   const tokens = yield* TokenManager.TokenManager
   const gw = yield* ResilientGateway.ResilientGateway
@@ -238,28 +265,64 @@ const program = (tokenFile: string) => Effect.gen(function*() {
   if (diff.length > 0) return yield* Effect.fail(new Error("state mismatch"))
 })
 
+/** A fresh directory for the token file; the token-file key from the environment, or a random one. */
+const prepare = Effect.sync(() => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-demo-"))
+  process.env["TRADEGUARD_TOKEN_KEY"] ??= crypto.randomBytes(32).toString("hex")
+  return dir
+})
+
+/** The program over the Runtime for `config`, the given transport and HttpClient, the demo user. */
+const runWith = (
+  config: AppConfig.AppConfig,
+  dir: string,
+  transport: Layer.Layer<HubTransport.HubTransport, never, Simulator.Simulator>,
+  http: Layer.Layer<HttpClient.HttpClient>
+) =>
+  program(path.join(dir, "token.enc")).pipe(
+    Effect.provide(Runtime.layer(config).pipe(
+      Layer.provide(transport),
+      Layer.provide(TokenManager.Credentials.layer("demo", "demo-api-key")),
+      Layer.provide(http)
+    ))
+  )
+
+/** Warnings and errors of the runtime as compact lines between the narrative. */
+const narrated = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  self.pipe(
+    Effect.provide(Logger.replace(Logger.defaultLogger, compactLogger)),
+    Logger.withMinimumLogLevel(LogLevel.Warning)
+  )
+
 /** Runs the demo; exits non-zero if the final picture does not match the simulator. */
 export const run = (options: DemoOptions) =>
   Effect.gen(function*() {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-demo-"))
-    process.env["TRADEGUARD_TOKEN_KEY"] ??= crypto.randomBytes(32).toString("hex")
+    const dir = yield* prepare
     yield* say(`tradeguard demo: simulator seed ${options.seed}, token file ${path.join(dir, "token.enc")}`)
-    const simLayer = Server.layerSimulator({ port: 0, seed: options.seed, tickInterval: 250,
-      rateLimits: { history: { limit: 20, window: "5 seconds" } } })
     yield* Effect.gen(function*() {
       const port = yield* Server.port
       const baseUrl = `http://127.0.0.1:${port}`
       yield* say(`simulator listening on ${baseUrl}`)
       const config = yield* demoConfig(baseUrl, dir)
-      const runtime = Runtime.layer(config).pipe(
-        Layer.provide(SignalRTransport.layerConfig({ logLevel: "none" }).pipe(Layer.provide(Runtime.configLayer(config)))),
-        Layer.provide(TokenManager.Credentials.layer("demo", "demo-api-key")),
-        Layer.provide(NodeHttpClient.layerUndici)
-      )
-      yield* program(path.join(dir, "token.enc")).pipe(Effect.provide(runtime))
-    }).pipe(Effect.provide(simLayer), Effect.scoped)
+      const transport = SignalRTransport.layerConfig({ logLevel: "none" }).pipe(Layer.provide(Runtime.configLayer(config)))
+      yield* runWith(config, dir, transport, NodeHttpClient.layerUndici)
+    }).pipe(Effect.provide(Server.layerSimulator({ port: 0, ...simulatorOptions(options.seed) })), Effect.scoped)
     yield* say("\ndemo finished")
-  }).pipe(
-    Effect.provide(Logger.replace(Logger.defaultLogger, compactLogger)),
-    Logger.withMinimumLogLevel(LogLevel.Warning)
-  )
+  }).pipe(narrated)
+
+/**
+ * The same steps against the in-process simulator (no socket, HTTP and hubs
+ * called in-process), on the caller's Clock: under TestClock a test drives the
+ * whole demo by adjusting the clock.
+ */
+export const runInProcess = (options: DemoOptions) =>
+  Effect.gen(function*() {
+    const dir = yield* prepare
+    yield* say(`tradeguard demo (in-process): simulator seed ${options.seed}`)
+    const config = yield* demoConfig(Simulator.baseUrl, dir, true)
+    const sim = Simulator.layerInProcess(simulatorOptions(options.seed))
+    const transport = InProcessTransport.layerEffect(Effect.map(Simulator.Simulator, (s) => s.hubs))
+    yield* Effect.flatMap(Layer.build(sim), (context) =>
+      runWith(config, dir, transport, Layer.succeedContext(context)).pipe(Effect.provide(context))).pipe(Effect.scoped)
+    yield* say("\ndemo finished")
+  }).pipe(narrated)

@@ -1,11 +1,32 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { AppConfig } from "../src/index.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
+
+/** The problems of a file that must be refused. */
+const problems = (yaml: string) =>
+  Effect.map(Effect.flip(AppConfig.parse("c.yaml", yaml)), (e) => e.problems.join("\n"))
+
+/** Every leaf key of the defaults (arrays are leaves), as a path. */
+const leaves = (value: unknown, at: ReadonlyArray<string> = []): Array<ReadonlyArray<string>> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? Object.entries(value).flatMap(([k, v]) => leaves(v, [...at, k]))
+    : [at]
+
+const only = (at: ReadonlyArray<string>, value: unknown): unknown =>
+  at.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value)
+
+const valueAt = (at: ReadonlyArray<string>): unknown =>
+  at.reduce<unknown>((v, key) => (v as Record<string, unknown>)[key], AppConfig.defaults)
+
+const ownGateway = "api:\n  baseUrl: https://gw.example.com\nsignalr:\n  hubs:\n" +
+  "    userHubUrl: wss://rtc.example.com/hubs/user\n    marketHubUrl: wss://rtc.example.com/hubs/market\n"
 
 describe("AppConfig", () => {
   it("an empty file gives the seed's values", () => {
@@ -59,4 +80,157 @@ describe("AppConfig", () => {
 
   it.effect("the shipped config.example.yaml decodes", () =>
     AppConfig.parse("config.example.yaml", fs.readFileSync(path.join(root, "config.example.yaml"), "utf8")))
+})
+
+describe("AppConfig: partial blocks", () => {
+  it.effect("errorHandling.rateLimit.history: {requests: 30} keeps windowSeconds 30 (was: windowSeconds is missing)", () =>
+    Effect.gen(function*() {
+      const c = yield* AppConfig.parse("c.yaml", "errorHandling:\n  rateLimit:\n    history: { requests: 30 }\n")
+      assert.deepStrictEqual(c.errorHandling.rateLimit.history, { requests: 30, windowSeconds: 30 })
+    }))
+
+  it.effect("any single key given alone keeps the defaults of every other key, in every nested block", () =>
+    Effect.gen(function*() {
+      const paths = leaves(AppConfig.defaults)
+      assert.isAbove(paths.length, 50)
+      for (const at of paths) {
+        const c = yield* AppConfig.decode("c.yaml", only(at, valueAt(at))).pipe(
+          Effect.mapError((e) => new Error(`${at.join(".")} alone: ${e.problems.join("; ")}`))
+        )
+        assert.deepStrictEqual(c, AppConfig.defaults, at.join("."))
+      }
+    }))
+})
+
+describe("AppConfig: URLs", () => {
+  it.effect("api.baseUrl \"not a url\" is refused with its path (was: accepted)", () =>
+    Effect.gen(function*() {
+      assert.include(yield* problems("api:\n  baseUrl: not a url\n"), "api.baseUrl: expected an absolute http/https URL")
+      assert.include(yield* problems("signalr:\n  hubs:\n    marketHubUrl: rtc\n"), "signalr.hubs.marketHubUrl: expected an absolute")
+    }))
+
+  it.effect("plaintext http:// or ws:// to a host that is not loopback is refused unless api.allowInsecure (was: accepted)", () =>
+    Effect.gen(function*() {
+      const plain = "api:\n  baseUrl: http://gw.example.com\nsignalr:\n  hubs:\n" +
+        "    userHubUrl: ws://gw.example.com/hubs/user\n    marketHubUrl: https://gw.example.com/hubs/market\n"
+      const text = yield* problems(plain)
+      assert.include(text, "api.baseUrl: plaintext \"http://gw.example.com\" to a host that is not loopback")
+      assert.include(text, "signalr.hubs.userHubUrl: plaintext")
+      assert.notInclude(text, "marketHubUrl")
+      const allowed = yield* AppConfig.parse("c.yaml", plain.replace("api:\n", "api:\n  allowInsecure: true\n"))
+      assert.isTrue(allowed.api.allowInsecure)
+    }))
+
+  it.effect("plaintext to loopback is fine: 127.0.0.0/8, ::1, localhost", () =>
+    Effect.forEach(["http://127.0.0.1:5000", "http://127.9.8.7", "http://[::1]:5000", "http://localhost:5000"], (base) =>
+      AppConfig.decode("c.yaml", {
+        api: { baseUrl: base },
+        signalr: { hubs: { userHubUrl: `${base.replace("http", "ws")}/hubs/user`, marketHubUrl: `${base}/hubs/market` } }
+      })))
+
+  it.effect("api.baseUrl changed while the hub URLs stay at TopstepX's is refused (was: accepted)", () =>
+    Effect.gen(function*() {
+      const text = yield* problems("api:\n  baseUrl: https://gw.example.com\n")
+      assert.include(text, "signalr.hubs.userHubUrl: still the TopstepX hub while api.baseUrl is \"https://gw.example.com\"")
+      assert.include(text, "signalr.hubs.marketHubUrl: still the TopstepX hub")
+      yield* AppConfig.parse("c.yaml", ownGateway)
+    }))
+
+  it.effect("a hub moved away from TopstepX while api.baseUrl stays TopstepX's is refused", () =>
+    Effect.gen(function*() {
+      const text = yield* problems("signalr:\n  hubs:\n    userHubUrl: wss://rtc.example.com/hubs/user\n")
+      assert.include(text, "signalr.hubs.userHubUrl: \"wss://rtc.example.com/hubs/user\" is not a TopstepX hub")
+      assert.notInclude(text, "marketHubUrl")
+      yield* AppConfig.parse("c.yaml", "signalr:\n  hubs:\n    userHubUrl: wss://rtc.topstepx.com/hubs/user\n")
+    }))
+})
+
+describe("AppConfig: other checks", () => {
+  it.effect("keySource keyring is refused by the config itself, with the reason (was: only at start-up)", () =>
+    Effect.gen(function*() {
+      const text = yield* problems("authentication:\n  storage:\n    keySource: keyring\n")
+      assert.include(text, "authentication.storage.keySource: \"keyring\" is not implemented")
+      assert.include(text, "$TRADEGUARD_TOKEN_KEY")
+      yield* AppConfig.parse("c.yaml", "authentication:\n  storage:\n    type: memory\n    keySource: keyring\n")
+    }))
+
+  it.effect("retries.backoffBase above maxBackoffMs is refused (was: accepted)", () =>
+    Effect.gen(function*() {
+      const text = yield* problems("errorHandling:\n  retries: { backoffBase: 5000, maxBackoffMs: 1000 }\n")
+      assert.include(text, "errorHandling.retries.backoffBase: 5000 is above maxBackoffMs (1000)")
+      yield* AppConfig.parse("c.yaml", "errorHandling:\n  retries: { backoffBase: 1000, maxBackoffMs: 1000 }\n")
+    }))
+
+  it.effect("risk.tradingHours.timezone must be a real IANA zone (was: \"Mars/Olympus\" accepted)", () =>
+    Effect.gen(function*() {
+      const text = yield* problems("risk:\n  tradingHours: { timezone: Mars/Olympus }\n")
+      assert.include(text, "risk.tradingHours.timezone: unknown time zone \"Mars/Olympus\"")
+      assert.include(yield* problems("tradingDay:\n  timeZone: Mars/Olympus\n"), "tradingDay.timeZone: unknown time zone")
+      const c = yield* AppConfig.parse("c.yaml", "risk:\n  tradingHours: { timezone: Europe/Berlin }\n")
+      assert.strictEqual(c.risk.tradingHours.timezone, "Europe/Berlin")
+    }))
+})
+
+describe("AppConfig.warnings", () => {
+  const warn = (yaml: string) => Effect.map(AppConfig.parse("c.yaml", yaml), AppConfig.warnings)
+
+  it("the seed's values warn about nothing", () => {
+    assert.deepStrictEqual(AppConfig.warnings(AppConfig.defaults), [])
+  })
+
+  it.effect("a history limit above 50 / 30 s warns, naming the newest documentation's 30 / 30 s", () =>
+    Effect.gen(function*() {
+      const w = yield* warn("errorHandling:\n  rateLimit:\n    history: { requests: 60 }\n")
+      assert.deepStrictEqual(w, [
+        "errorHandling.rateLimit.history: 60 per 30 s lets up to 60 requests through in 30 s, more than the gateway's " +
+        "50 / 30 s (the newest gateway documentation even says 30 / 30 s): expect 429s"
+      ])
+    }))
+
+  it.effect("a shorter window is a bigger budget too: 25 per 10 s is 75 in 30 s; 20 per 20 s is only 40", () =>
+    Effect.gen(function*() {
+      const w = yield* warn("errorHandling:\n  rateLimit:\n    history: { requests: 25, windowSeconds: 10 }\n")
+      assert.include(w[0]!, "lets up to 75 requests through in 30 s")
+      assert.deepStrictEqual(yield* warn("errorHandling:\n  rateLimit:\n    history: { requests: 20, windowSeconds: 20 }\n"), [])
+    }))
+
+  it.effect("a general limit above 200 / 60 s warns; a longer window with the same rate does too (a burst fits)", () =>
+    Effect.gen(function*() {
+      const w = yield* warn("errorHandling:\n  rateLimit:\n    general: { requests: 400, windowSeconds: 120 }\n")
+      assert.deepStrictEqual(w, [
+        "errorHandling.rateLimit.general: 400 per 120 s lets up to 400 requests through in 60 s, more than the gateway's " +
+        "200 / 60 s: expect 429s"
+      ])
+      assert.deepStrictEqual(yield* warn("errorHandling:\n  rateLimit:\n    general: { requests: 100 }\n"), [])
+    }))
+})
+
+describe("AppConfig.load", () => {
+  const load = (file: string) => Effect.flip(AppConfig.load(file)).pipe(Effect.provide(NodeFileSystem.layer))
+
+  it.effect("a missing file is one clear ConfigUnreadable", () =>
+    Effect.gen(function*() {
+      const e = yield* load("missing/config.yaml")
+      assert.strictEqual(e.message, "missing/config.yaml: cannot read the configuration: no such file")
+    }))
+
+  it.effect("a directory is one clear ConfigUnreadable", () =>
+    Effect.gen(function*() {
+      const e = yield* load(os.tmpdir())
+      assert.strictEqual(e.message, `${os.tmpdir()}: cannot read the configuration: a directory, not a YAML file`)
+    }))
+
+  it.effect("a device is not a config file either", () =>
+    Effect.gen(function*() {
+      const e = yield* load("/dev/null")
+      assert.strictEqual(e.message, "/dev/null: cannot read the configuration: not a regular file (CharacterDevice), not a YAML file")
+    }))
+
+  it.effect("a readable file is decoded", () =>
+    Effect.gen(function*() {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-config-")), "config.yaml")
+      fs.writeFileSync(file, "api:\n  timeout: 1000\n")
+      const c = yield* AppConfig.load(file).pipe(Effect.provide(NodeFileSystem.layer))
+      assert.strictEqual(c.api.timeout, 1000)
+    }))
 })

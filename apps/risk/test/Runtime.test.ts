@@ -10,7 +10,7 @@ import { AppConfig, Runtime } from "../src/index.js"
 import { compareWithTruth } from "../src/internal/demoReport.js"
 
 const config = Effect.runSync(AppConfig.decode("test", {
-  api: { baseUrl: Simulator.baseUrl },
+  api: { baseUrl: Simulator.baseUrl, allowInsecure: true },
   authentication: { storage: { type: "memory" } },
   signalr: { hubs: { userHubUrl: `${Simulator.baseUrl}/hubs/user`, marketHubUrl: `${Simulator.baseUrl}/hubs/market` } }
 }))

@@ -46,4 +46,33 @@ describe("demo report", () => {
     assert.strictEqual(describeEvent(HubEvent.trade(trade, true)), "trade 3700000000 Bid 2 @ 10 fees 0.50 (reconciled)")
     assert.include(describeEvent(HubEvent.order(order)), "Open")
   })
+
+  it.effect("names what differs and what the cache holds that the truth does not", () =>
+    Effect.gen(function*() {
+      const other = new Models.Order({ ...order, id: 3400000001 })
+      const mine = yield* stateOf([
+        HubEvent.order(new Models.Order({ ...order, fillVolume: 1, status: 1 })),
+        HubEvent.order(other),
+        HubEvent.position(new Models.Position({ ...position, size: 1 })),
+        HubEvent.position(new Models.Position({ ...position, id: 8, contractId: "D" })),
+        HubEvent.trade(new Models.Trade({ ...trade, id: 3700000001 }))
+      ])
+      const diff = compareWithTruth(mine, { account, openOrders: [order], positions: [position], trades: [] }, 1)
+      assert.deepStrictEqual(diff, [
+        "order 3400000000 differs",
+        "order 3400000001 cached as working but not working",
+        "position C differs",
+        "position D cached but closed",
+        "trade 3700000001 cached but unknown",
+        "account 1 missing"
+      ])
+    }))
+
+  it("describes every kind of event", () => {
+    assert.include(describeEvent(HubEvent.account(account)), "account 1 balance 100.00 (live)")
+    assert.include(describeEvent(HubEvent.position(position)), "position C")
+    assert.include(describeEvent(HubEvent.position(new Models.Position({ ...position, size: 0 }))), "position C closed")
+    assert.include(describeEvent(HubEvent.order(new Models.Order({ ...order, filledPrice: 10, customTag: "t" }))), "@ 10 tag t")
+    assert.include(describeEvent(HubEvent.trade(new Models.Trade({ ...trade, profitAndLoss: -5 }))), "pnl -5.00")
+  })
 })

@@ -66,10 +66,15 @@ export const Subscriptions = Schema.Struct({
   resubscribeDelay: withDefault(Millis, () => 1000)
 })
 
+/** A hub URL: absolute `https://`, `wss://` (or plaintext `http://`, `ws://`; see `api.allowInsecure`). */
+export const HubUrl = ResilienceConfig.absoluteUrl(["http:", "https:", "ws:", "wss:"], "https://rtc.topstepx.com/hubs/user")
+
 /** tradeguard addition: where the hubs are, and how long a connect attempt may take. */
 export const Hubs = Schema.Struct({
-  userHubUrl: withDefault(Schema.String, () => "https://rtc.topstepx.com/hubs/user"),
-  marketHubUrl: withDefault(Schema.String, () => "https://rtc.topstepx.com/hubs/market"),
+  /** The user hub: an absolute http(s)/ws(s) URL. */
+  userHubUrl: withDefault(HubUrl, () => "https://rtc.topstepx.com/hubs/user"),
+  /** The market hub: an absolute http(s)/ws(s) URL. */
+  marketHubUrl: withDefault(HubUrl, () => "https://rtc.topstepx.com/hubs/market"),
   /** A connect (token + socket + handshake) that takes longer counts as a failed attempt. */
   connectTimeout: withDefault(PositiveMillis, () => 30000)
 })

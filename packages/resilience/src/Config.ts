@@ -18,7 +18,12 @@ import * as Schema from "effect/Schema"
 export const withDefault = <S extends Schema.Schema.Any>(schema: S, value: () => Schema.Schema.Type<S>) =>
   Schema.optionalWith(schema, { default: value, exact: true })
 
-/** A nested section that may be omitted entirely (all its defaults apply). */
+/**
+ * A nested section that may be omitted entirely (all its defaults apply).
+ * Give every key of `schema` its own {@link withDefault}: then a partial
+ * section keeps the defaults of the keys it leaves out. (A `withDefault` on a
+ * whole Struct would replace it: `{ requests: 30 }` would lose `windowSeconds`.)
+ */
 export const section = <A, I>(schema: Schema.Schema<A, I>) =>
   Schema.optionalWith(schema, { default: () => Schema.decodeUnknownSync(schema)({}), exact: true })
 
@@ -26,10 +31,43 @@ const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
 const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
 const Millis = NonNegativeInt.pipe(Schema.annotations({ description: "milliseconds" }))
 
+/**
+ * An absolute URL with a host whose scheme is one of `protocols` (`"https:"`,
+ * `"wss:"`, ...); `example` goes into the message of a value that is not one.
+ * Whether plaintext to a remote host is allowed is apps/risk's check
+ * (`api.allowInsecure`), not this schema's.
+ */
+export const absoluteUrl = (protocols: ReadonlyArray<string>, example: string) => {
+  const expected = `an absolute ${protocols.map((p) => p.replace(/:$/, "")).join("/")} URL (e.g. ${example})`
+  return Schema.String.pipe(
+    Schema.filter((text) => {
+      let url: URL
+      try {
+        url = new URL(text)
+      } catch {
+        return `expected ${expected}, got "${text}"`
+      }
+      if (!protocols.includes(url.protocol)) return `expected ${expected}, got the scheme "${url.protocol}" in "${text}"`
+      return url.hostname !== "" || `expected ${expected}, got no host in "${text}"`
+    }),
+    Schema.annotations({ description: expected })
+  )
+}
+
+/** An absolute `http://` or `https://` URL. */
+export const HttpUrl = absoluteUrl(["http:", "https:"], "https://api.topstepx.com")
+
 export const Api = Schema.Struct({
-  baseUrl: withDefault(Schema.String, () => "https://api.topstepx.com"),
+  /** The gateway's REST root: an absolute http(s) URL. */
+  baseUrl: withDefault(HttpUrl, () => "https://api.topstepx.com"),
   /** Per-call timeout, ms. */
-  timeout: withDefault(PositiveInt, () => 30000)
+  timeout: withDefault(PositiveInt, () => 30000),
+  /**
+   * Allow plaintext `http://` / `ws://` gateway and hub URLs to a host that is
+   * not loopback (127.0.0.0/8, ::1, localhost). Off: the token would travel in
+   * clear, so apps/risk refuses such a file.
+   */
+  allowInsecure: withDefault(Schema.Boolean, () => false)
 })
 
 export const Authentication = Schema.Struct({
@@ -49,10 +87,21 @@ export const Authentication = Schema.Struct({
   }))
 })
 
+/** A sliding window: at most `requests` calls in any `windowSeconds`. */
 export const RateLimitWindow = Schema.Struct({
   requests: PositiveInt,
   windowSeconds: PositiveInt
 })
+
+/**
+ * A {@link RateLimitWindow} section whose keys default one by one: a file that
+ * gives only `requests` keeps the default `windowSeconds` (and vice versa).
+ */
+export const rateLimitWindow = (requests: number, windowSeconds: number) =>
+  section(Schema.Struct({
+    requests: withDefault(PositiveInt, () => requests),
+    windowSeconds: withDefault(PositiveInt, () => windowSeconds)
+  }))
 
 export const ErrorHandling = Schema.Struct({
   retries: section(Schema.Struct({
@@ -63,8 +112,8 @@ export const ErrorHandling = Schema.Struct({
     retryableErrors: withDefault(Schema.Array(Schema.Number.pipe(Schema.int())), () => [408, 429, 500, 502, 503, 504])
   })),
   rateLimit: section(Schema.Struct({
-    history: withDefault(RateLimitWindow, () => ({ requests: 50, windowSeconds: 30 })),
-    general: withDefault(RateLimitWindow, () => ({ requests: 200, windowSeconds: 60 })),
+    history: rateLimitWindow(50, 30),
+    general: rateLimitWindow(200, 60),
     queueSize: withDefault(PositiveInt, () => 1000),
     dropOldest: withDefault(Schema.Boolean, () => true),
     /** The longest pause a 429 causes, ms: a longer Retry-After is cut to this (default: the general window). */

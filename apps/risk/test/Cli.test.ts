@@ -1,0 +1,103 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Cli from "../src/Cli.js"
+import { captured } from "./utils/console.js"
+
+const tradeguard = (...args: ReadonlyArray<string>) =>
+  captured(Cli.main(["node", "tradeguard", ...args])).pipe(
+    Effect.map(([code, lines]) => ({ code, out: lines.out.join("\n"), err: lines.err.join("\n") })),
+    Effect.provide(NodeContext.layer)
+  )
+
+const file = (name: string, text: string) => {
+  const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-cli-")), name)
+  fs.writeFileSync(p, text)
+  return p
+}
+
+const noRawCause = (err: string) => {
+  assert.notInclude(err, "level=ERROR")
+  assert.notInclude(err, "_tag")
+}
+
+describe("Cli", () => {
+  it.effect("config check of a valid file: the summary, exit 0", () =>
+    Effect.gen(function*() {
+      const r = yield* tradeguard("config", "check", file("config.yaml", "api:\n  timeout: 1000\n"))
+      assert.strictEqual(r.code, 0)
+      assert.include(r.out, "valid. gateway https://api.topstepx.com, token storage encrypted, limits history 50/30s general 200/60s")
+      assert.strictEqual(r.err, "")
+    }))
+
+  it.effect("config check prints warnings and still exits 0", () =>
+    Effect.gen(function*() {
+      const r = yield* tradeguard("config", "check", file("c.yaml", "errorHandling:\n  rateLimit:\n    general: { requests: 300 }\n"))
+      assert.strictEqual(r.code, 0)
+      assert.match(r.err, /^warning: errorHandling\.rateLimit\.general: 300 per 60 s/)
+    }))
+
+  it.effect("config check of an invalid file: every problem by its path, exit 1", () =>
+    Effect.gen(function*() {
+      const bad = file("c.yaml", "api:\n  baseUrl: not a url\nrisk:\n  tradingHours: { timezone: Mars/Olympus }\n")
+      const r = yield* tradeguard("config", "check", bad)
+      assert.strictEqual(r.code, 1)
+      assert.include(r.err, `${bad}: invalid configuration`)
+      assert.include(r.err, "  - api.baseUrl: expected an absolute http/https URL")
+      assert.include(r.err, "  - risk.tradingHours.timezone: unknown time zone \"Mars/Olympus\"")
+    }))
+
+  it.effect("config check of a missing file is one clear line, exit 1 (was: a raw JSON cause line)", () =>
+    Effect.gen(function*() {
+      const r = yield* tradeguard("config", "check", "missing/config.yaml")
+      assert.strictEqual(r.code, 1)
+      assert.strictEqual(r.err, "missing/config.yaml: cannot read the configuration: no such file")
+    }))
+
+  it.effect("config check of a folder is one clear line, exit 1 (was: a raw JSON cause line)", () =>
+    Effect.gen(function*() {
+      const r = yield* tradeguard("config", "check", ".")
+      assert.strictEqual(r.code, 1)
+      assert.strictEqual(r.err, ".: cannot read the configuration: a directory, not a YAML file")
+    }))
+
+  it.effect("an unknown command is a usage error, exit 2 (was: a raw JSON cause line)", () =>
+    Effect.gen(function*() {
+      const r = yield* tradeguard("bogus")
+      assert.strictEqual(r.code, 2)
+      assert.include(r.err, "Invalid subcommand for tradeguard - use one of 'demo', 'config'")
+      assert.include(r.err, "Run `tradeguard --help` for usage.")
+      noRawCause(r.err)
+    }))
+
+  it.effect("demo --seed abc is a usage error, exit 2 (was: a raw JSON cause line)", () =>
+    Effect.gen(function*() {
+      const r = yield* tradeguard("demo", "--seed", "abc")
+      assert.strictEqual(r.code, 2)
+      assert.include(r.err, "'abc' is not a integer")
+      noRawCause(r.err)
+    }))
+
+  it.effect("--help lists the commands, exit 0", () =>
+    Effect.gen(function*() {
+      const r = yield* tradeguard("--help")
+      assert.strictEqual(r.code, 0)
+      assert.include(r.out, "config check [<file>]")
+      assert.include(r.out, "demo [--seed integer]")
+    }))
+
+  it.effect("a failure a command did not expect is one line, exit 1", () =>
+    Effect.gen(function*() {
+      const [code, lines] = yield* captured(Cli.report(Effect.fail(new Error("the gateway is down"))))
+      assert.strictEqual(code, 1)
+      assert.deepStrictEqual(lines.err, ["tradeguard: the gateway is down"])
+      const [died, dying] = yield* captured(Cli.report(Effect.die("boom")))
+      assert.strictEqual(died, 1)
+      assert.include(dying.err[0]!, "tradeguard: unexpected failure")
+      const [, other] = yield* captured(Cli.report(Effect.fail("no session")))
+      assert.deepStrictEqual(other.err, ["tradeguard: no session"])
+    }))
+})
