@@ -21,6 +21,7 @@ export const shared: ViteUserConfig = {
   },
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: [path.join(root, "vitest.setup.ts")],
     testTimeout: 30_000,
     hookTimeout: 30_000
   }
