@@ -43,6 +43,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import { ResilienceConfig } from "./Config.js"
@@ -51,7 +52,7 @@ import { makeCaller, type Plan } from "./internal/gatewayCall.js"
 import * as TokenCache from "./internal/tokenCache.js"
 import * as RateLimiter from "./RateLimiter.js"
 import * as TokenManager from "./TokenManager.js"
-import type * as TokenStore from "./TokenStore.js"
+import * as TokenStore from "./TokenStore.js"
 
 /** Enforcement calls (cancel, close) go ahead of reads when the rate-limit queue is long. */
 export type Priority = "enforcement" | "normal"
@@ -167,6 +168,23 @@ export const gatewayClientLayer: Layer.Layer<GatewayClient.GatewayClient, never,
   Layer.unwrapEffect(Effect.map(ResilienceConfig, (c) =>
     GatewayClient.layer({ baseUrl: c.api.baseUrl, timeout: Duration.millis(c.api.timeout) })))
 
+/** What a credentials-from-somewhere TokenManager layer may fail with and needs. */
+type TokenManagerLayer<E> = Layer.Layer<TokenManager.TokenManager, E, GatewayClient.GatewayClient | ResilienceConfig>
+
+/** The composition shared by {@link layer} and {@link layerWithCredentials}: everything but the TokenManager's credentials. */
+const layerWithTokenManager = <E>(tokenManager: TokenManagerLayer<E>): Layer.Layer<
+  ResilientGateway | Exclude<Parts, ResilienceConfig>,
+  E,
+  ResilienceConfig | HttpClient.HttpClient
+> =>
+  layerWithoutDependencies.pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(tokenManager, RateLimiter.layer, CircuitBreaker.layer).pipe(
+        Layer.provideMerge(gatewayClientLayer)
+      )
+    )
+  )
+
 /**
  * Everything from the config and an HttpClient: GatewayClient (`api`),
  * TokenManager (store from `authentication.storage`, credentials from
@@ -174,15 +192,44 @@ export const gatewayClientLayer: Layer.Layer<GatewayClient.GatewayClient, never,
  * Building it logs in. The parts are outputs too: a program that also
  * connects to the hubs takes THIS TokenManager (one session; a second login
  * may end the first), and the limiter and breakers for its health view.
+ * {@link layerWithCredentials} is the same with the credentials as a value.
  */
 export const layer: Layer.Layer<
   ResilientGateway | Exclude<Parts, ResilienceConfig>,
   AuthenticationFailed | TokenStore.TokenStoreConfigError | ConfigError.ConfigError,
   ResilienceConfig | HttpClient.HttpClient
-> = layerWithoutDependencies.pipe(
-  Layer.provideMerge(
-    Layer.mergeAll(TokenManager.layerFromEnv, RateLimiter.layer, CircuitBreaker.layer).pipe(
-      Layer.provideMerge(gatewayClientLayer)
+> = layerWithTokenManager(TokenManager.layerFromEnv)
+
+/** The credentials {@link layerWithCredentials} logs in with; a plain string key is wrapped into `Redacted`. */
+export interface CredentialsInput {
+  readonly userName: string
+  readonly apiKey: string | Redacted.Redacted<string>
+}
+
+/**
+ * {@link layer} with the credentials given as a value instead of read from
+ * `PROJECTX_USERNAME` / `PROJECTX_API_KEY` (no environment needed): the same
+ * outputs (ResilientGateway, GatewayClient, TokenManager, RateLimiter,
+ * CircuitBreaker), the token store from `authentication.storage`. Building it
+ * logs in; wrong credentials fail it with `AuthenticationFailed`.
+ *
+ * @example
+ * ```ts
+ * ResilientGateway.layerWithCredentials({ userName: "demo", apiKey: Redacted.make(key) })
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const layerWithCredentials = (credentials: CredentialsInput): Layer.Layer<
+  ResilientGateway | Exclude<Parts, ResilienceConfig>,
+  AuthenticationFailed | TokenStore.TokenStoreConfigError,
+  ResilienceConfig | HttpClient.HttpClient
+> =>
+  layerWithTokenManager(
+    TokenManager.layer.pipe(
+      Layer.provide(Layer.merge(
+        TokenStore.layer,
+        TokenManager.Credentials.layer(credentials.userName, credentials.apiKey)
+      ))
     )
   )
-)

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
+import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Chunk from "effect/Chunk"
 import * as TestClock from "effect/TestClock"
@@ -248,4 +249,41 @@ describe("ResilientGateway on the simulator", () => {
       )),
       Effect.withRandom(Random.make(1))
     ))
+
+  describe("ResilientGateway.layerWithCredentials", () => {
+    const withCredentials = (apiKey: string | Redacted.Redacted<string>) =>
+      ResilientGateway.layerWithCredentials({ userName: "demo", apiKey }).pipe(
+        Layer.provide(ResilienceConfig.layer({
+          api: { baseUrl: Simulator.baseUrl },
+          authentication: { storage: { type: "memory" } },
+          logging: { resilience: { tokenRefresh: false } }
+        })),
+        Layer.provideMerge(recordingClient()),
+        // no PROJECTX_* variables anywhere: the credentials are the value given
+        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map())))
+      )
+
+    it.effect("logs in with the credentials given as a value (no environment) and shares its TokenManager", () =>
+      Effect.gen(function*() {
+        const gw = yield* ResilientGateway.ResilientGateway
+        const { accounts } = yield* gw.accountSearch({ onlyActiveAccounts: true })
+        assert.deepStrictEqual(accounts.map((a) => a.name), ["SIM-50K-DEMO-1", "SIM-150K-DEMO-2"])
+        yield* (yield* TokenManager.TokenManager).get
+        const wire = yield* WireLog
+        assert.strictEqual(wire.filter((e) => e.path === "/api/Auth/loginKey").length, 1)
+      }).pipe(Effect.provide(withCredentials(Redacted.make("demo-api-key"))), Effect.withRandom(Random.make(1))))
+
+    it.effect("a plain-string key is accepted too", () =>
+      Effect.gen(function*() {
+        const gw = yield* ResilientGateway.ResilientGateway
+        const { accounts } = yield* gw.accountSearch({ onlyActiveAccounts: true })
+        assert.strictEqual(accounts.length, 2)
+      }).pipe(Effect.provide(withCredentials("demo-api-key")), Effect.withRandom(Random.make(1))))
+
+    it.effect("a wrong key fails building the layer with AuthenticationFailed", () =>
+      Effect.gen(function*() {
+        const error = yield* Layer.build(withCredentials(Redacted.make("not-the-key"))).pipe(Effect.scoped, Effect.flip)
+        assert.strictEqual(error._tag, "AuthenticationFailed")
+      }).pipe(Effect.withRandom(Random.make(1))))
+  })
 })
