@@ -75,6 +75,19 @@ export interface Options {
   readonly subscriberBuffer?: number
 }
 
+/**
+ * `subscribe` / `unsubscribe`: a method name and its arguments (`("SubscribeOrders", 465)`), or a
+ * value of the Subscription module (`Subscription.orders(465)`); both name the same subscription.
+ */
+export interface SubscribeFn {
+  (subscription: Subscription): Effect.Effect<void, HubInvokeError>
+  (method: string, ...args: ReadonlyArray<unknown>): Effect.Effect<void, HubInvokeError>
+}
+
+/** The `{ method, args }` of either form. */
+const toSubscription = (first: string | Subscription, rest: ReadonlyArray<unknown>): Subscription =>
+  typeof first === "string" ? { method: first, args: rest } : first
+
 export interface Service {
   readonly hub: Hub
   readonly url: string
@@ -98,14 +111,18 @@ export interface Service {
   /** Last-message age, reconnect counts, decode failures, failing subscriptions, ... */
   readonly health: Effect.Effect<Health>
   /**
-   * Declares a subscription, e.g. `subscribe("SubscribeOrders", accountId)`: invoked now if
+   * Declares a subscription, e.g. `subscribe("SubscribeOrders", accountId)` or, typed,
+   * `subscribe(Subscription.orders(accountId))` (the same subscription): invoked now if
    * connected (then lifecycle `SubscriptionActive`), and again after every reconnect. Declaring it
    * twice is a no-op. Fails only when the invocation on the live connection fails: the declaration
    * stays, and it is retried with backoff (`health.failingSubscriptions` names it meanwhile).
    */
-  readonly subscribe: (method: string, ...args: ReadonlyArray<unknown>) => Effect.Effect<void, HubInvokeError>
-  /** Forgets a subscription and, if connected, invokes its `Unsubscribe...` twin. */
-  readonly unsubscribe: (method: string, ...args: ReadonlyArray<unknown>) => Effect.Effect<void, HubInvokeError>
+  readonly subscribe: SubscribeFn
+  /**
+   * Forgets a subscription and, if connected, invokes its `Unsubscribe...` twin; the string form
+   * or a value (`unsubscribe(Subscription.orders(accountId))`), whichever form declared it.
+   */
+  readonly unsubscribe: SubscribeFn
   readonly subscriptions: Effect.Effect<ReadonlyArray<Subscription>>
   /** Invokes a hub method on the live connection; fails with reason `Closed` when there is none. */
   readonly invoke: (method: string, ...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, HubInvokeError>
@@ -168,12 +185,16 @@ export const make = (
       events: driver.events.stream,
       subscribeEvents: driver.events.subscribe,
       health: driver.health,
-      subscribe: Effect.fn("HubConnection.subscribe")(function*(method: string, ...args: ReadonlyArray<unknown>) {
+      subscribe: Effect.fn("HubConnection.subscribe")(function*(first: string | Subscription, ...rest: ReadonlyArray<unknown>) {
+        const { method, args } = toSubscription(first, rest)
         return yield* driver.subscribe(method, args)
       }),
-      unsubscribe: Effect.fn("HubConnection.unsubscribe")(function*(method: string, ...args: ReadonlyArray<unknown>) {
-        return yield* driver.unsubscribe(method, args)
-      }),
+      unsubscribe: Effect.fn("HubConnection.unsubscribe")(
+        function*(first: string | Subscription, ...rest: ReadonlyArray<unknown>) {
+          const { method, args } = toSubscription(first, rest)
+          return yield* driver.unsubscribe(method, args)
+        }
+      ),
       subscriptions: Effect.sync(() => driver.subscriptions()),
       invoke: Effect.fn("HubConnection.invoke")(function*(method: string, ...args: ReadonlyArray<unknown>) {
         return yield* invokeLive(method, args)
