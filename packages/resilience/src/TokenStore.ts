@@ -181,6 +181,17 @@ export const layerEncryptedFile = (options: EncryptedFileOptions): Layer.Layer<T
   Layer.effect(TokenStore, makeEncryptedFile(options))
 
 /**
+ * Why `authentication.storage` cannot be built, or undefined when it can: `keySource: keyring` is not
+ * implemented. `make` fails with it at start-up; `config check` reports it before.
+ */
+export const storageProblem = (
+  storage: { readonly type: string; readonly keySource: string; readonly keyEnv: string }
+): string | undefined =>
+  storage.type === "encrypted" && storage.keySource !== "environment"
+    ? `"${storage.keySource}" is not implemented; use "environment" (the key in $${storage.keyEnv}) or storage.type "memory"`
+    : undefined
+
+/**
  * The store `authentication.storage` asks for: `memory`, or `encrypted` with
  * the key read (as `Config.redacted`) from the environment variable named by
  * `storage.keyEnv`. `keySource: keyring` is not implemented: a config error.
@@ -188,11 +199,9 @@ export const layerEncryptedFile = (options: EncryptedFileOptions): Layer.Layer<T
 export const make: Effect.Effect<Service, TokenStoreConfigError, ResilienceConfig> = Effect.gen(function*() {
   const { storage } = (yield* ResilienceConfig).authentication
   if (storage.type === "memory") return yield* makeMemory()
-  if (storage.keySource !== "environment") {
-    return yield* new TokenStoreConfigError({
-      path: "authentication.storage.keySource",
-      detail: `"${storage.keySource}" is not implemented; use "environment" (the key in $${storage.keyEnv}) or storage.type "memory"`
-    })
+  const problem = storageProblem(storage)
+  if (problem !== undefined) {
+    return yield* new TokenStoreConfigError({ path: "authentication.storage.keySource", detail: problem })
   }
   const key = yield* Config.redacted(storage.keyEnv).pipe(
     Effect.mapError(() =>

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { TokenStore } from "@tradeguard/resilience"
 
 /** One finding: the key it is about and what is wrong with it. */
 export interface Issue {
@@ -109,13 +110,8 @@ export const errors = (c: Checked): Array<Issue> => {
       message: `${backoffBase} is above maxBackoffMs (${maxBackoffMs}): the first retry would already wait longer than the cap`
     })
   }
-  const { storage } = c.authentication
-  if (storage.type === "encrypted" && storage.keySource === "keyring") {
-    out.push({
-      path: ["authentication", "storage", "keySource"],
-      message: `"keyring" is not implemented; use "environment" (the key in $${storage.keyEnv}) or storage.type "memory"`
-    })
-  }
+  const problem = TokenStore.storageProblem(c.authentication.storage)
+  if (problem !== undefined) out.push({ path: ["authentication", "storage", "keySource"], message: problem })
   return out
 }
 
