@@ -6,14 +6,12 @@
  */
 import { execFile, execFileSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { packWorkspace, root, workspaceDirs } from "./utils/pack.js"
 
-const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const root = path.resolve(app, "../..")
-const workspace = ["packages/gateway", "packages/resilience", "packages/realtime", "packages/simulator", "apps/risk"]
+const app = path.join(root, "apps/risk")
+const workspace = workspaceDirs()
 
 interface Tarball {
   readonly dir: string
@@ -34,15 +32,9 @@ const tarballs = new Map<string, Tarball>()
 let destination = ""
 
 beforeAll(() => {
-  const missing = workspace.filter((dir) => !fs.existsSync(path.join(root, dir, "dist/src/index.js")))
-  if (missing.length > 0) {
-    throw new Error(`packaging test needs the build: run \`pnpm build\` first (no dist/src/index.js in ${missing.join(", ")})`)
-  }
-  destination = fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-pack-"))
-  execFileSync("npx", ["-y", "pnpm@10.34.8", "-r", "pack", "--pack-destination", destination], { cwd: root, stdio: "pipe" })
-  for (const dir of workspace) {
-    const { name, version } = JSON.parse(fs.readFileSync(path.join(root, dir, "package.json"), "utf8")) as { name: string; version: string }
-    const file = path.join(destination, `${name.replace(/^@/, "").replace("/", "-")}-${version}.tgz`)
+  const packed = packWorkspace()
+  destination = packed.destination
+  for (const { dir, file } of packed.packages) {
     const entries = execFileSync("tar", ["-tzf", file], { encoding: "utf8" }).split("\n").filter((l) => l !== "")
     const manifest = JSON.parse(execFileSync("tar", ["-xzOf", file, "package/package.json"], { encoding: "utf8" })) as Tarball["manifest"]
     tarballs.set(dir, { dir, entries, manifest })
