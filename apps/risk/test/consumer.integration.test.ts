@@ -62,9 +62,15 @@ interface Run {
 const children = new Set<ChildProcess>()
 const temporary: Array<string> = []
 
-/** The environment without the npm_* variables a `pnpm test` sets for its scripts (npm would read them). */
+/** The npm settings kept from the environment: where the registry is and how to reach it. */
+const keptNpmSettings = /^npm_config_(registry|cafile|cache|userconfig|(https?_|no)?proxy)$/i
+
+/**
+ * The environment without the npm_* variables that `pnpm test` / `npx` set for their scripts
+ * (npm would read them: `npm_config_local_prefix` would point the install at the repository).
+ */
 const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_"))),
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keptNpmSettings.test(k))),
   ...extra
 })
 
@@ -129,13 +135,13 @@ const prepareConsumer = (packed: ReadonlyArray<Packed>, effect: string): string 
   const effects = lockedEffectPackages(declared.filter((n) => n.startsWith("@effect/")))
   const dependencies = {
     ...effects,
-    ...Object.fromEntries(declared.filter((n) => !n.startsWith("@effect/")).map((n) => {
-      if (n === "effect") return [n, effect]
+    ...Object.fromEntries(declared.filter((n) => !n.startsWith("@effect/") && n !== "effect").map((n) => {
       if (n === "@types/node") return [n, lockfileVersion("@types/node")]
       const tarball = tarballs[n]
       if (tarball === undefined) throw new Error(`examples/consumer depends on ${n}: no workspace tarball for it`)
       return [n, tarball]
-    }))
+    })),
+    effect
   }
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ ...manifest, dependencies, devDependencies: {} }, null, 2))
   return dir
