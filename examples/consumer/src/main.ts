@@ -4,9 +4,10 @@
  *
  * It logs in, lists the accounts, picks a contract, subscribes the account's
  * orders, positions and trades on the user hub, places a MARKET order with a
- * unique customTag, waits (at most `TRADEGUARD_WAIT_SECONDS`, default 20) until
- * AccountState shows that order filled, prints ONE JSON line with what it saw
- * and exits 0. Any failure: one `consumer failed: ...` line on stderr, exit 1.
+ * unique customTag, waits until AccountState shows that order filled (at most
+ * `TRADEGUARD_WAIT_SECONDS`, default 20, for the hub and again for the fill),
+ * prints ONE JSON line with what it saw and exits 0. Any failure: one
+ * `consumer failed: ...` line on stderr, exit 1.
  *
  * Environment: `TRADEGUARD_BASE_URL` (the gateway's REST root; the hubs are
  * `<base>/hubs/user` and `<base>/hubs/market`, as on `tradeguard-sim`),
@@ -87,7 +88,10 @@ const program = (s: Settings) =>
     yield* userHub.subscribe(Subscription.orders(account.id))
     yield* userHub.subscribe(Subscription.positions(account.id))
     yield* userHub.subscribe(Subscription.trades(account.id))
-    yield* HubConnection.awaitSubscribed(userHub)
+    yield* HubConnection.awaitSubscribed(userHub).pipe(Effect.timeoutFail({
+      duration: Duration.seconds(s.waitSeconds),
+      onTimeout: () => new Error(`the user hub (${userHub.url}) not connected within ${s.waitSeconds} s`)
+    }))
 
     const customTag = yield* uniqueTag
     const { orderId } = yield* gateway.orderPlace({
