@@ -60,7 +60,9 @@ interface Run {
 }
 
 const children = new Set<ChildProcess>()
+/** The consumer copies not removed yet (the tarballs' directory is removed last, see below). */
 const temporary: Array<string> = []
+let tarballsDir = ""
 
 /** The npm settings kept from the environment: where the registry is and how to reach it. */
 const keptNpmSettings = /^npm_config_(registry|cafile|cache|userconfig|(https?_|no)?proxy)$/i
@@ -176,14 +178,20 @@ let installs = 0
 
 beforeAll(() => {
   const result = packWorkspace()
-  temporary.push(result.destination)
+  tarballsDir = result.destination
   packed = result.packages
-}, 120_000)
+}, 300_000)
 
-afterAll(() => {
+/** Kills what is still running and removes the consumer copies (a node_modules is thousands of files). */
+const cleanUp = async () => {
   for (const child of children) child.kill("SIGKILL")
-  for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true })
-})
+  await Promise.all(temporary.splice(0).map((dir) => fs.promises.rm(dir, { recursive: true, force: true })))
+}
+
+afterAll(async () => {
+  await cleanUp()
+  if (tarballsDir !== "") await fs.promises.rm(tarballsDir, { recursive: true, force: true })
+}, 120_000)
 
 describe.each([lockedEffect, otherEffect])("examples/consumer with effect %s", { timeout: 120_000 }, (effect) => {
   let dir = ""
@@ -194,6 +202,9 @@ describe.each([lockedEffect, otherEffect])("examples/consumer with effect %s", {
     const offline = installs++ > 0 ? ["--prefer-offline"] : []
     install = await run("npm", ["install", "--no-audit", "--no-fund", ...offline], dir)
   }, 180_000)
+
+  // Each copy is removed as soon as its checks are done, even when they failed.
+  afterAll(cleanUp, 120_000)
 
   it("npm installs the tarballs with no peer-dependency conflict", () => {
     expect(install.stderr.match(/.*(ERESOLVE|peer dep|conflicting peer|invalid:).*/gi) ?? []).toEqual([])
