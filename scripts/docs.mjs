@@ -124,6 +124,18 @@ for (const pkg of packages) {
   }
   console.log(`docs: ${pkg.rel} ${run.status === 0 ? "ok" : "FAILED"} in ${seconds.toFixed(1)} s`)
 }
+// docs/api/README.md: the way in, a line per package and module.
+const index = ["# tradeguard API", "", "Built by `pnpm docs` from the JSDoc of each package's public modules.", ""]
+for (const pkg of packages) {
+  const modules = path.join(root, "docs", "api", pkg.name, "modules")
+  if (!fs.existsSync(modules)) continue
+  const pages = fs.readdirSync(modules).filter((f) => f.endsWith(".ts.md") && f !== "index.ts.md").sort()
+  index.push(`## @tradeguard/${pkg.name}`, "")
+  for (const page of pages) index.push(`- [${page.replace(/\.ts\.md$/, "")}](${pkg.name}/modules/${page})`)
+  index.push("")
+}
+fs.writeFileSync(path.join(root, "docs", "api", "README.md"), index.join("\n"))
+
 const total = Number(process.hrtime.bigint() - started) / 1e9
 console.log(`docs: ${packages.length - failed.length}/${packages.length} packages in ${total.toFixed(1)} s -> docs/api/`)
 if (failed.length > 0) {
