@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `pnpm docs`: the API documentation of every workspace package with a
+ * `pnpm run docs` (a bare `pnpm docs` is npm's docs command: pnpm passes it
+ * through before looking at scripts): the API documentation of every workspace package with a
  * `src/index.ts` (every `packages/*` and `apps/*`, discovered), built with
  * `@effect/docgen` into `docs/api/<package>/`. The public modules of a package
  * are the files its index re-exports (`export * as X from "./X.js"`); every
@@ -12,6 +13,7 @@
  * when it differs, so a new package gets one on its first run): commit it.
  * `node scripts/docs.mjs --check` only checks that they are up to date.
  */
+/* global process, console */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -94,7 +96,7 @@ for (const pkg of packages) {
   const text = JSON.stringify(configOf(pkg), null, 2) + "\n"
   if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) {
     stale++
-    if (checkOnly) console.error(`${pkg.rel}/docgen.json is out of date: run pnpm docs and commit it`)
+    if (checkOnly) console.error(`${pkg.rel}/docgen.json is out of date: run pnpm run docs and commit it`)
     else {
       fs.writeFileSync(file, text)
       console.log(`wrote ${pkg.rel}/docgen.json (commit it)`)
@@ -125,7 +127,7 @@ for (const pkg of packages) {
   console.log(`docs: ${pkg.rel} ${run.status === 0 ? "ok" : "FAILED"} in ${seconds.toFixed(1)} s`)
 }
 // docs/api/README.md: the way in, a line per package and module.
-const index = ["# tradeguard API", "", "Built by `pnpm docs` from the JSDoc of each package's public modules.", ""]
+const index = ["# tradeguard API", "", "Built by `pnpm run docs` from the JSDoc of each package's public modules.", ""]
 for (const pkg of packages) {
   const modules = path.join(root, "docs", "api", pkg.name, "modules")
   if (!fs.existsSync(modules)) continue

@@ -1,6 +1,6 @@
 /**
  * Every exported name of every public module has a doc line and a `@since` tag (the rule
- * `pnpm docs` enforces with `@effect/docgen`, checked here fast and without running it).
+ * `pnpm run docs` enforces with `@effect/docgen`, checked here fast and without running it).
  * Packages are discovered: every `packages/*` and `apps/*` with a `src/index.ts`. The public
  * modules of a package are the files its index re-exports (`export * as X from "./X.js"`);
  * `src/internal/**` and `bin.ts` are not public. Each namespace export of the index needs its
