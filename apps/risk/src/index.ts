@@ -4,5 +4,15 @@
  *
  * @since 0.1.0
  */
+/**
+ * The daemon's `config.yaml`: its Schema, defaults, loading and checks.
+ *
+ * @since 0.1.0
+ */
 export * as AppConfig from "./AppConfig.js"
+/**
+ * The daemon's runtime: the resilience and realtime layers composed from the config, one TokenManager.
+ *
+ * @since 0.1.0
+ */
 export * as Runtime from "./Runtime.js"

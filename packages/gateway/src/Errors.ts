@@ -8,7 +8,11 @@
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
-/** HTTP 401: the token is missing, unknown or expired. The gateway did not apply the call. */
+/**
+ * HTTP 401: the token is missing, unknown or expired. The gateway did not apply the call.
+ *
+ * @since 0.1.0
+ */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
   endpoint: Schema.String
 }) {
@@ -17,7 +21,11 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
   }
 }
 
-/** HTTP 429: over the gateway's rate limit. `retryAfter` is the server's Retry-After, when it sent one. */
+/**
+ * HTTP 429: over the gateway's rate limit. `retryAfter` is the server's Retry-After, when it sent one.
+ *
+ * @since 0.1.0
+ */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   endpoint: Schema.String,
   retryAfter: Schema.optional(Schema.DurationFromMillis)
@@ -27,7 +35,11 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   }
 }
 
-/** HTTP 5xx. */
+/**
+ * HTTP 5xx.
+ *
+ * @since 0.1.0
+ */
 export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
   endpoint: Schema.String,
   status: Schema.Number,
@@ -38,7 +50,11 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
   }
 }
 
-/** Any other non-2xx status (400, 403, 404, 408, ...). */
+/**
+ * Any other non-2xx status (400, 403, 404, 408, ...).
+ *
+ * @since 0.1.0
+ */
 export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("UnexpectedStatus", {
   endpoint: Schema.String,
   status: Schema.Number,
@@ -49,7 +65,11 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("Un
   }
 }
 
-/** No reply arrived (connection failed, reset, or timed out) on a call that does not change state. */
+/**
+ * No reply arrived (connection failed, reset, or timed out) on a call that does not change state.
+ *
+ * @since 0.1.0
+ */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
   endpoint: Schema.String,
   reason: Schema.Literal("Timeout", "Network"),
@@ -63,6 +83,8 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
 /**
  * No reply arrived on a call that changes state (place, cancel, modify, close):
  * the gateway may or may not have applied it. Never retry blindly; look first.
+ *
+ * @since 0.1.0
  */
 export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("OutcomeUnknown", {
   endpoint: Schema.String,
@@ -75,7 +97,11 @@ export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("Outcom
   }
 }
 
-/** The reply did not match the contract. `path` names the field that failed. */
+/**
+ * The reply did not match the contract. `path` names the field that failed.
+ *
+ * @since 0.1.0
+ */
 export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError", {
   endpoint: Schema.String,
   path: Schema.String,
@@ -86,7 +112,11 @@ export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError"
   }
 }
 
-/** Our own request did not match the contract (a bug or bad input on our side); nothing was sent. */
+/**
+ * Our own request did not match the contract (a bug or bad input on our side); nothing was sent.
+ *
+ * @since 0.1.0
+ */
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
   endpoint: Schema.String,
   path: Schema.String,
@@ -97,7 +127,11 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   }
 }
 
-/** HTTP 200 with `success: false`: a business rejection. Permanent; never retried. */
+/**
+ * HTTP 200 with `success: false`: a business rejection. Permanent; never retried.
+ *
+ * @since 0.1.0
+ */
 export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
   endpoint: Schema.String,
   errorCode: Schema.Number,
@@ -111,6 +145,11 @@ export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
   }
 }
 
+/**
+ * Every failure of a raw gateway call.
+ *
+ * @since 0.1.0
+ */
 export type GatewayError =
   | Unauthorized
   | RateLimited
@@ -122,7 +161,11 @@ export type GatewayError =
   | InvalidRequest
   | Rejected
 
-/** The first issue of a ParseError as `path` (e.g. `accounts[2].balance`) and message. */
+/**
+ * The first issue of a ParseError as `path` (e.g. `accounts[2].balance`) and message.
+ *
+ * @since 0.1.0
+ */
 export const describeParseError = (error: ParseResult.ParseError): { path: string; detail: string } => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
   const first = issues[0]

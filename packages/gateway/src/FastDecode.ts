@@ -72,7 +72,11 @@ const isDepthType = literals(Enums.DepthType)
 const instance = (proto: object): Out => Object.create(proto) as Out
 const built = <A>(o: Out): A => o as unknown as A
 
-/** Fast `Models.Account` decoder (see the module doc). */
+/**
+ * Fast `Models.Account` decoder (see the module doc).
+ *
+ * @since 0.1.0
+ */
 export const account = (u: unknown): Models.Account | undefined => {
   if (!isRecord(u)) return undefined
   const id = u.id, name = u.name, balance = u.balance, canTrade = u.canTrade, isVisible = u.isVisible
@@ -90,7 +94,11 @@ export const account = (u: unknown): Models.Account | undefined => {
   return built(o)
 }
 
-/** Fast `Models.Order` decoder (see the module doc). */
+/**
+ * Fast `Models.Order` decoder (see the module doc).
+ *
+ * @since 0.1.0
+ */
 export const order = (u: unknown): Models.Order | undefined => {
   if (!isRecord(u)) return undefined
   const id = u.id, accountId = u.accountId, contractId = u.contractId, creationTimestamp = u.creationTimestamp
@@ -134,7 +142,11 @@ export const order = (u: unknown): Models.Order | undefined => {
   return built(o)
 }
 
-/** Fast `Models.Position` decoder (see the module doc). */
+/**
+ * Fast `Models.Position` decoder (see the module doc).
+ *
+ * @since 0.1.0
+ */
 export const position = (u: unknown): Models.Position | undefined => {
   if (!isRecord(u)) return undefined
   const id = u.id, accountId = u.accountId, contractId = u.contractId, creationTimestamp = u.creationTimestamp
@@ -154,7 +166,11 @@ export const position = (u: unknown): Models.Position | undefined => {
   return built(o)
 }
 
-/** Fast `Models.Trade` decoder (see the module doc). */
+/**
+ * Fast `Models.Trade` decoder (see the module doc).
+ *
+ * @since 0.1.0
+ */
 export const trade = (u: unknown): Models.Trade | undefined => {
   if (!isRecord(u)) return undefined
   const id = u.id, accountId = u.accountId, contractId = u.contractId, creationTimestamp = u.creationTimestamp
@@ -178,7 +194,11 @@ export const trade = (u: unknown): Models.Trade | undefined => {
   return built(o)
 }
 
-/** Fast `HubEvents.Quote` decoder (a plain object; every field is optional). */
+/**
+ * Fast `HubEvents.Quote` decoder (a plain object; every field is optional).
+ *
+ * @since 0.1.0
+ */
 export const quote = (u: unknown): HubEvents.Quote | undefined => {
   if (!isRecord(u)) return undefined
   const o: Out = {}
@@ -218,7 +238,11 @@ export const quote = (u: unknown): HubEvents.Quote | undefined => {
   return built(o)
 }
 
-/** Fast `HubEvents.MarketTrade` decoder (a plain object). */
+/**
+ * Fast `HubEvents.MarketTrade` decoder (a plain object).
+ *
+ * @since 0.1.0
+ */
 export const marketTrade = (u: unknown): HubEvents.MarketTrade | undefined => {
   if (!isRecord(u)) return undefined
   const price = u.price, timestamp = u.timestamp, type = u.type, volume = u.volume
@@ -232,7 +256,11 @@ export const marketTrade = (u: unknown): HubEvents.MarketTrade | undefined => {
   return built(o)
 }
 
-/** Fast `HubEvents.DepthEntry` decoder (a plain object). */
+/**
+ * Fast `HubEvents.DepthEntry` decoder (a plain object).
+ *
+ * @since 0.1.0
+ */
 export const depthEntry = (u: unknown): HubEvents.DepthEntry | undefined => {
   if (!isRecord(u)) return undefined
   const timestamp = u.timestamp, type = u.type, price = u.price, volume = u.volume, currentVolume = u.currentVolume
@@ -254,9 +282,17 @@ const arrayOf = <A>(element: (u: unknown) => A | undefined) => (u: unknown): Rea
   return out
 }
 
-/** Fast `HubEvents.GatewayTrade` decoder (an array of market trades). */
+/**
+ * Fast `HubEvents.GatewayTrade` decoder (an array of market trades).
+ *
+ * @since 0.1.0
+ */
 export const marketTrades = arrayOf(marketTrade)
-/** Fast `HubEvents.GatewayDepth` decoder (an array of depth entries). */
+/**
+ * Fast `HubEvents.GatewayDepth` decoder (an array of depth entries).
+ *
+ * @since 0.1.0
+ */
 export const depthEntries = arrayOf(depthEntry)
 
 /**
@@ -264,6 +300,8 @@ export const depthEntries = arrayOf(depthEntry)
  * fast one says no. The result is always the Schema's: `Right` with the same
  * value, or its `ParseError`. When to use: wherever `Schema.decodeUnknownEither(schema)`
  * sat on a hot path.
+ *
+ * @since 0.1.0
  */
 export const decodeOrFallback = <A, I>(
   schema: Schema.Schema<A, I>,
@@ -276,17 +314,45 @@ export const decodeOrFallback = <A, I>(
   }
 }
 
-/** `Schema.decodeUnknownEither(Models.Account)`, fast path first. */
+/**
+ * `Schema.decodeUnknownEither(Models.Account)`, fast path first.
+ *
+ * @since 0.1.0
+ */
 export const decodeAccount = decodeOrFallback(Models.Account, account)
-/** `Schema.decodeUnknownEither(Models.Order)`, fast path first. */
+/**
+ * `Schema.decodeUnknownEither(Models.Order)`, fast path first.
+ *
+ * @since 0.1.0
+ */
 export const decodeOrder = decodeOrFallback(Models.Order, order)
-/** `Schema.decodeUnknownEither(Models.Position)`, fast path first. */
+/**
+ * `Schema.decodeUnknownEither(Models.Position)`, fast path first.
+ *
+ * @since 0.1.0
+ */
 export const decodePosition = decodeOrFallback(Models.Position, position)
-/** `Schema.decodeUnknownEither(Models.Trade)`, fast path first. */
+/**
+ * `Schema.decodeUnknownEither(Models.Trade)`, fast path first.
+ *
+ * @since 0.1.0
+ */
 export const decodeTrade = decodeOrFallback(Models.Trade, trade)
-/** `Schema.decodeUnknownEither(HubEvents.Quote)`, fast path first. */
+/**
+ * `Schema.decodeUnknownEither(HubEvents.Quote)`, fast path first.
+ *
+ * @since 0.1.0
+ */
 export const decodeQuote = decodeOrFallback(HubEvents.Quote, quote)
-/** `Schema.decodeUnknownEither(HubEvents.GatewayTrade)`, fast path first. */
+/**
+ * `Schema.decodeUnknownEither(HubEvents.GatewayTrade)`, fast path first.
+ *
+ * @since 0.1.0
+ */
 export const decodeMarketTrades = decodeOrFallback(HubEvents.GatewayTrade, marketTrades)
-/** `Schema.decodeUnknownEither(HubEvents.GatewayDepth)`, fast path first. */
+/**
+ * `Schema.decodeUnknownEither(HubEvents.GatewayDepth)`, fast path first.
+ *
+ * @since 0.1.0
+ */
 export const decodeDepthEntries = decodeOrFallback(HubEvents.GatewayDepth, depthEntries)

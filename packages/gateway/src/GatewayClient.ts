@@ -33,6 +33,11 @@ import {
   UnexpectedStatus
 } from "./Errors.js"
 
+/**
+ * Where the client calls and how long it waits.
+ *
+ * @since 0.1.0
+ */
 export interface GatewayClientOptions {
   /** e.g. `https://api.topstepx.com` (no trailing `/api`). */
   readonly baseUrl: string
@@ -45,8 +50,18 @@ type Call<E> = (
   token?: Redacted.Redacted<string>
 ) => Effect.Effect<Endpoints.ReplyOf<E>, GatewayError>
 
+/**
+ * One method per endpoint of the table, named as the endpoint.
+ *
+ * @since 0.1.0
+ */
 export type Methods = { readonly [K in Endpoints.EndpointName]: Call<Endpoints.Endpoints[K]> }
 
+/**
+ * The raw typed client: a method per endpoint and `call` for any; no retry, no rate limiting.
+ *
+ * @since 0.1.0
+ */
 export interface Service extends Methods {
   /** Calls any endpoint of the table. */
   readonly call: <E extends Endpoints.AnyEndpoint>(
@@ -59,9 +74,18 @@ export interface Service extends Methods {
   readonly options: GatewayClientOptions
 }
 
+/**
+ * The raw client's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class GatewayClient extends Context.Tag("@tradeguard/gateway/GatewayClient")<GatewayClient, Service>() {}
 
-/** Parses a Retry-After header: delay-seconds or an HTTP date (relative to `nowMillis`). */
+/**
+ * Parses a Retry-After header: delay-seconds or an HTTP date (relative to `nowMillis`).
+ *
+ * @since 0.1.0
+ */
 export const parseRetryAfter = (value: string | undefined, nowMillis: number): Duration.Duration | undefined => {
   if (value === undefined || value.trim() === "") return undefined
   const seconds = Number(value)
@@ -77,6 +101,11 @@ interface Codec {
 
 const decodeEnvelope = Schema.decodeUnknown(Endpoints.Envelope)
 
+/**
+ * Builds the client over an `HttpClient`: encodes the request, decodes the envelope and the reply, maps failures to GatewayError.
+ *
+ * @since 0.1.0
+ */
 export const make = (options: GatewayClientOptions) =>
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
@@ -201,6 +230,10 @@ const customTagOf = (request: unknown): string | undefined =>
     ? request.customTag
     : undefined
 
-/** The client, given an HttpClient. */
+/**
+ * The client, given an HttpClient.
+ *
+ * @since 0.1.0
+ */
 export const layer = (options: GatewayClientOptions): Layer.Layer<GatewayClient, never, HttpClient.HttpClient> =>
   Layer.effect(GatewayClient, make(options))

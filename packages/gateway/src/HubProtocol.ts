@@ -20,10 +20,18 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 
-/** The record separator that ends every frame (0x1E). */
+/**
+ * The record separator that ends every frame (0x1E).
+ *
+ * @since 0.1.0
+ */
 export const RecordSeparator = "\u001e"
 
-/** The numeric `type` of each hub message. */
+/**
+ * The numeric `type` of each hub message.
+ *
+ * @since 0.1.0
+ */
 export const MessageType = {
   Invocation: 1,
   StreamItem: 2,
@@ -33,21 +41,48 @@ export const MessageType = {
   Ping: 6,
   Close: 7
 } as const
+/**
+ * One of the values of {@link MessageType}.
+ *
+ * @since 0.1.0
+ */
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
 // ---------------------------------------------------------------- schemas
 
-/** Client to server, first frame: `{"protocol":"json","version":1}`. */
+/**
+ * Client to server, first frame: `{"protocol":"json","version":1}`.
+ *
+ * @since 0.1.0
+ */
 export const HandshakeRequest = Schema.Struct({ protocol: Schema.String, version: Schema.Number })
+/**
+ * The decoded type of {@link HandshakeRequest}.
+ *
+ * @since 0.1.0
+ */
 export type HandshakeRequest = typeof HandshakeRequest.Type
 
-/** Server to client, first frame: `{}` on success, `{"error":"..."}` on failure. */
+/**
+ * Server to client, first frame: `{}` on success, `{"error":"..."}` on failure.
+ *
+ * @since 0.1.0
+ */
 export const HandshakeResponse = Schema.Struct({ error: Schema.optional(Schema.String) })
+/**
+ * The decoded type of {@link HandshakeResponse}.
+ *
+ * @since 0.1.0
+ */
 export type HandshakeResponse = typeof HandshakeResponse.Type
 
 const Args = Schema.Array(Schema.Unknown)
 
-/** Type 1: call `target` with `arguments`; with an `invocationId` a Completion is expected. */
+/**
+ * Type 1: call `target` with `arguments`; with an `invocationId` a Completion is expected.
+ *
+ * @since 0.1.0
+ */
 export const Invocation = Schema.Struct({
   type: Schema.Literal(1),
   target: Schema.String,
@@ -55,26 +90,53 @@ export const Invocation = Schema.Struct({
   invocationId: Schema.optional(Schema.String),
   streamIds: Schema.optional(Schema.Array(Schema.String))
 })
+/**
+ * The decoded type of {@link Invocation}.
+ *
+ * @since 0.1.0
+ */
 export type Invocation = typeof Invocation.Type
 
-/** Type 2: one item of a server-to-client stream. */
+/**
+ * Type 2: one item of a server-to-client stream.
+ *
+ * @since 0.1.0
+ */
 export const StreamItem = Schema.Struct({
   type: Schema.Literal(2),
   invocationId: Schema.String,
   item: Schema.Unknown
 })
+/**
+ * The decoded type of {@link StreamItem}.
+ *
+ * @since 0.1.0
+ */
 export type StreamItem = typeof StreamItem.Type
 
-/** Type 3: the end of an invocation: `result` (may be absent for void) or `error`. */
+/**
+ * Type 3: the end of an invocation: `result` (may be absent for void) or `error`.
+ *
+ * @since 0.1.0
+ */
 export const Completion = Schema.Struct({
   type: Schema.Literal(3),
   invocationId: Schema.String,
   result: Schema.optional(Schema.Unknown),
   error: Schema.optional(Schema.String)
 })
+/**
+ * The decoded type of {@link Completion}.
+ *
+ * @since 0.1.0
+ */
 export type Completion = typeof Completion.Type
 
-/** Type 4: like an Invocation, but the answer is a stream of StreamItems. */
+/**
+ * Type 4: like an Invocation, but the answer is a stream of StreamItems.
+ *
+ * @since 0.1.0
+ */
 export const StreamInvocation = Schema.Struct({
   type: Schema.Literal(4),
   invocationId: Schema.String,
@@ -82,25 +144,61 @@ export const StreamInvocation = Schema.Struct({
   arguments: Args,
   streamIds: Schema.optional(Schema.Array(Schema.String))
 })
+/**
+ * The decoded type of {@link StreamInvocation}.
+ *
+ * @since 0.1.0
+ */
 export type StreamInvocation = typeof StreamInvocation.Type
 
-/** Type 5: the client cancels a stream it started. */
+/**
+ * Type 5: the client cancels a stream it started.
+ *
+ * @since 0.1.0
+ */
 export const CancelInvocation = Schema.Struct({ type: Schema.Literal(5), invocationId: Schema.String })
+/**
+ * The decoded type of {@link CancelInvocation}.
+ *
+ * @since 0.1.0
+ */
 export type CancelInvocation = typeof CancelInvocation.Type
 
-/** Type 6: keep-alive, both ways. */
+/**
+ * Type 6: keep-alive, both ways.
+ *
+ * @since 0.1.0
+ */
 export const Ping = Schema.Struct({ type: Schema.Literal(6) })
+/**
+ * The decoded type of {@link Ping}.
+ *
+ * @since 0.1.0
+ */
 export type Ping = typeof Ping.Type
 
-/** Type 7: the connection is being closed, with the reason when it was an error. */
+/**
+ * Type 7: the connection is being closed, with the reason when it was an error.
+ *
+ * @since 0.1.0
+ */
 export const Close = Schema.Struct({
   type: Schema.Literal(7),
   error: Schema.optional(Schema.String),
   allowReconnect: Schema.optional(Schema.Boolean)
 })
+/**
+ * The decoded type of {@link Close}.
+ *
+ * @since 0.1.0
+ */
 export type Close = typeof Close.Type
 
-/** Any hub message, discriminated by `type`. */
+/**
+ * Any hub message, discriminated by `type`.
+ *
+ * @since 0.1.0
+ */
 export const HubMessage = Schema.Union(
   Invocation,
   StreamItem,
@@ -110,9 +208,18 @@ export const HubMessage = Schema.Union(
   Ping,
   Close
 )
+/**
+ * The decoded type of {@link HubMessage}.
+ *
+ * @since 0.1.0
+ */
 export type HubMessage = typeof HubMessage.Type
 
-/** A frame or handshake that breaks the protocol. `frame` is cut to 200 characters. */
+/**
+ * A frame or handshake that breaks the protocol. `frame` is cut to 200 characters.
+ *
+ * @since 0.1.0
+ */
 export class HubProtocolError extends Schema.TaggedError<HubProtocolError>()("HubProtocolError", {
   reason: Schema.Literal("InvalidJson", "InvalidMessage", "UnknownType", "InvalidHandshake"),
   detail: Schema.String,
@@ -125,26 +232,47 @@ export class HubProtocolError extends Schema.TaggedError<HubProtocolError>()("Hu
 
 // ---------------------------------------------------------------- constructors
 
-/** An Invocation; pass an `invocationId` when a Completion is expected. */
+/**
+ * An Invocation; pass an `invocationId` when a Completion is expected.
+ *
+ * @since 0.1.0
+ */
 export const invocation = (target: string, args: ReadonlyArray<unknown>, invocationId?: string): Invocation =>
   invocationId === undefined
     ? { type: 1, target, arguments: args }
     : { type: 1, target, arguments: args, invocationId }
 
-/** A Completion with a result (`result` may be `null`; omit it for a void method). */
+/**
+ * A Completion with a result (`result` may be `null`; omit it for a void method).
+ *
+ * @since 0.1.0
+ */
 export const completion = (invocationId: string, result?: unknown): Completion =>
   result === undefined ? { type: 3, invocationId } : { type: 3, invocationId, result }
 
-/** A Completion that reports an error (unknown method, bad arguments, a hub exception). */
+/**
+ * A Completion that reports an error (unknown method, bad arguments, a hub exception).
+ *
+ * @since 0.1.0
+ */
 export const completionError = (invocationId: string, error: string): Completion => ({
   type: 3,
   invocationId,
   error
 })
 
+/**
+ * The ping message (type 6).
+ *
+ * @since 0.1.0
+ */
 export const ping: Ping = { type: 6 }
 
-/** A Close; `error` tells the client why, `allowReconnect` whether it may come back. */
+/**
+ * A Close; `error` tells the client why, `allowReconnect` whether it may come back.
+ *
+ * @since 0.1.0
+ */
 export const close = (error?: string, allowReconnect?: boolean): Close => {
   const out: { type: 7; error?: string; allowReconnect?: boolean } = { type: 7 }
   if (error !== undefined) out.error = error
@@ -158,6 +286,8 @@ export const close = (error?: string, allowReconnect?: boolean): Close => {
  * Splits `text` (appended to the unfinished `rest` of earlier messages) into
  * complete frames without their separator, and the new unfinished rest.
  * Pure; {@link FrameReader} is the stateful version for a connection.
+ *
+ * @since 0.1.0
  */
 export const splitFrames = (rest: string, text: string): readonly [frames: Array<string>, rest: string] => {
   const data = rest.length === 0 ? text : rest + text
@@ -176,10 +306,16 @@ export const splitFrames = (rest: string, text: string): readonly [frames: Array
  * The framing state of one connection: feed it every WebSocket text message,
  * get back the complete frames. A partial trailing frame is kept until the
  * message that completes it arrives.
+ *
+ * @since 0.1.0
  */
 export class FrameReader {
   private rest = ""
-  /** The complete frames in `text` (plus what was pending), in order. */
+  /**
+   * The complete frames in `text` (plus what was pending), in order.
+   *
+   * @since 0.1.0
+   */
   push(text: string): Array<string> {
     const [frames, rest] = splitFrames(this.rest, text)
     this.rest = rest
@@ -191,16 +327,28 @@ export class FrameReader {
   }
 }
 
-/** One frame on the wire: the JSON and the separator. */
+/**
+ * One frame on the wire: the JSON and the separator.
+ *
+ * @since 0.1.0
+ */
 export const frame = (json: string): string => json + RecordSeparator
 
 // ---------------------------------------------------------------- handshake
 
-/** The client's handshake frame, separator included. */
+/**
+ * The client's handshake frame, separator included.
+ *
+ * @since 0.1.0
+ */
 export const encodeHandshakeRequest = (protocol = "json", version = 1): string =>
   frame(JSON.stringify({ protocol, version }))
 
-/** The server's handshake reply, separator included: `{}` or `{"error":"..."}`. */
+/**
+ * The server's handshake reply, separator included: `{}` or `{"error":"..."}`.
+ *
+ * @since 0.1.0
+ */
 export const encodeHandshakeResponse = (error?: string): string =>
   frame(error === undefined ? "{}" : JSON.stringify({ error }))
 
@@ -218,14 +366,22 @@ const parseJson = (text: string): Either.Either<unknown, HubProtocolError> => {
 const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
-/** Decodes the handshake request frame (without separator). */
+/**
+ * Decodes the handshake request frame (without separator).
+ *
+ * @since 0.1.0
+ */
 export const decodeHandshakeRequest = (text: string): Either.Either<HandshakeRequest, HubProtocolError> =>
   Either.flatMap(parseJson(text), (u) =>
     isRecord(u) && typeof u.protocol === "string" && typeof u.version === "number"
       ? Either.right({ protocol: u.protocol, version: u.version })
       : fail("InvalidHandshake", "expected {protocol: string, version: number}", text))
 
-/** Decodes the handshake response frame (without separator). */
+/**
+ * Decodes the handshake response frame (without separator).
+ *
+ * @since 0.1.0
+ */
 export const decodeHandshakeResponse = (text: string): Either.Either<HandshakeResponse, HubProtocolError> =>
   Either.flatMap(parseJson(text), (u) => {
     if (!isRecord(u)) return fail("InvalidHandshake", "expected an object", text)
@@ -279,6 +435,8 @@ const nullableKeys = ["invocationId", "error", "allowReconnect", "streamIds"] as
  * Decodes one frame (without separator) into a message: `JSON.parse`, a
  * switch on `type` and field checks. Unknown extra fields are kept as they
  * are; a `null` optional field (`"error": null`) is treated as absent.
+ *
+ * @since 0.1.0
  */
 export const decodeFrame = (text: string): Either.Either<HubMessage, HubProtocolError> => {
   const parsed = parseJson(text)
@@ -297,6 +455,8 @@ export const decodeFrame = (text: string): Either.Either<HubMessage, HubProtocol
 /**
  * Decodes every complete frame of `text` through `reader`. Stops at the first
  * bad frame (a peer that breaks the protocol gets its connection closed).
+ *
+ * @since 0.1.0
  */
 export const decodeMessages = (
   reader: FrameReader,
@@ -312,10 +472,18 @@ export const decodeMessages = (
   return Either.right(out)
 }
 
-/** Encodes one message as a frame (JSON + separator). */
+/**
+ * Encodes one message as a frame (JSON + separator).
+ *
+ * @since 0.1.0
+ */
 export const encodeMessage = (message: HubMessage): string => frame(JSON.stringify(message))
 
-/** Encodes several messages into one WebSocket text message (frames back to back). */
+/**
+ * Encodes several messages into one WebSocket text message (frames back to back).
+ *
+ * @since 0.1.0
+ */
 export const encodeMessages = (messages: Iterable<HubMessage>): string => {
   let out = ""
   for (const m of messages) out += JSON.stringify(m) + RecordSeparator

@@ -10,7 +10,11 @@
 import * as Schema from "effect/Schema"
 import { OrderSideSchema, OrderStatusSchema, OrderTypeSchema, PositionTypeSchema } from "./Enums.js"
 
-/** An optional field that may also be `null` on the wire; `null` decodes to absent. */
+/**
+ * An optional field that may also be `null` on the wire; `null` decodes to absent.
+ *
+ * @since 0.1.0
+ */
 export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) =>
   Schema.optionalWith(schema, { nullable: true })
 
@@ -24,6 +28,8 @@ const shapeTemplate = "dddd-dd-ddTdd:dd:dd"
  * An ISO-8601 timestamp as the gateway writes it, e.g.
  * `2026-08-19T20:51:31.4173693+00:00`. Kept as the original string so that it
  * round-trips exactly; use {@link timestampToMillis} to compare.
+ *
+ * @since 0.1.0
  */
 export const Timestamp = Schema.String.pipe(
   Schema.filter(isTimestamp, {
@@ -39,6 +45,8 @@ export const Timestamp = Schema.String.pipe(
  * `Z` / `±HH:MM` offsets (all the gateway sends) are accepted from their
  * digits alone; anything else (hour 24, `±HHMM`, 30 February, ...) is left to
  * `Date.parse` exactly as before, so the verdict is the same as ever.
+ *
+ * @since 0.1.0
  */
 export function isTimestamp(s: string): boolean {
   const zone = zoneIndex(s)
@@ -99,6 +107,8 @@ const isPlainDateTime = (s: string, zone: number): boolean => {
  * zone, years from 0100) is read from its digits, without allocating: it runs
  * on every order and trade event. Anything else goes through `Date.parse`
  * as before (property-tested equal).
+ *
+ * @since 0.1.0
  */
 export function timestampToMillis(s: string): number {
   const zone = zoneIndex(s)
@@ -127,13 +137,26 @@ const parseSlow = (s: string): number => {
   return Date.parse(`${m[1]}${frac}${zone}`)
 }
 
-/** Formats epoch millis the way the gateway does: 7 fractional digits and `+00:00`. */
+/**
+ * Formats epoch millis the way the gateway does: 7 fractional digits and `+00:00`.
+ *
+ * @since 0.1.0
+ */
 export const timestampFromMillis = (millis: number): string =>
   new Date(millis).toISOString().replace(/\.(\d{3})Z$/, ".$10000+00:00")
 
-/** An integer id; order and trade ids are already above 2^31. */
+/**
+ * An integer id; order and trade ids are already above 2^31.
+ *
+ * @since 0.1.0
+ */
 export const Id = Schema.Number.pipe(Schema.int(), Schema.annotations({ identifier: "Id" }))
 
+/**
+ * A trading account (`Account/search`, user hub `GatewayUserAccount`).
+ *
+ * @since 0.1.0
+ */
 export class Account extends Schema.Class<Account>("Account")({
   id: Id,
   name: Schema.String,
@@ -143,6 +166,11 @@ export class Account extends Schema.Class<Account>("Account")({
   simulated: optionalNullable(Schema.Boolean)
 }) {}
 
+/**
+ * A tradable contract (`Contract/search`, `searchById`, `available`).
+ *
+ * @since 0.1.0
+ */
 export class Contract extends Schema.Class<Contract>("Contract")({
   id: Schema.String,
   name: Schema.String,
@@ -153,6 +181,11 @@ export class Contract extends Schema.Class<Contract>("Contract")({
   symbolId: optionalNullable(Schema.String)
 }) {}
 
+/**
+ * An order (`Order/search`, `searchOpen`, user hub `GatewayUserOrder`).
+ *
+ * @since 0.1.0
+ */
 export class Order extends Schema.Class<Order>("Order")({
   id: Id,
   accountId: Id,
@@ -176,6 +209,11 @@ export class Order extends Schema.Class<Order>("Order")({
   trailDistance: optionalNullable(Schema.Number)
 }) {}
 
+/**
+ * An open position (`Position/searchOpen`, user hub `GatewayUserPosition`).
+ *
+ * @since 0.1.0
+ */
 export class Position extends Schema.Class<Position>("Position")({
   id: Id,
   accountId: Id,
@@ -187,7 +225,11 @@ export class Position extends Schema.Class<Position>("Position")({
   contractDisplayName: optionalNullable(Schema.String)
 }) {}
 
-/** A half-turn fill. `profitAndLoss` is absent on an opening fill. */
+/**
+ * A half-turn fill. `profitAndLoss` is absent on an opening fill.
+ *
+ * @since 0.1.0
+ */
 export class Trade extends Schema.Class<Trade>("Trade")({
   id: Id,
   accountId: Id,
@@ -203,6 +245,11 @@ export class Trade extends Schema.Class<Trade>("Trade")({
   commissions: optionalNullable(Schema.Number)
 }) {}
 
+/**
+ * One OHLCV bar of `History/retrieveBars`.
+ *
+ * @since 0.1.0
+ */
 export class Bar extends Schema.Class<Bar>("Bar")({
   t: Timestamp,
   o: Schema.Number,
@@ -212,9 +259,18 @@ export class Bar extends Schema.Class<Bar>("Bar")({
   v: Schema.Number
 }) {}
 
-/** A bracket leg offset in ticks from the fill price (long: stop negative, target positive). */
+/**
+ * A bracket leg offset in ticks from the fill price (long: stop negative, target positive).
+ *
+ * @since 0.1.0
+ */
 export const Bracket = Schema.Struct({
   ticks: Schema.Number.pipe(Schema.int()),
   type: OrderTypeSchema
 })
+/**
+ * The decoded type of {@link Bracket}.
+ *
+ * @since 0.1.0
+ */
 export type Bracket = typeof Bracket.Type

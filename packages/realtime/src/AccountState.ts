@@ -34,20 +34,57 @@ import * as Data from "./internal/accountData.js"
 import { Latest } from "./internal/latest.js"
 import * as TradingDay from "./TradingDay.js"
 
+/**
+ * The cached picture of the accounts: accounts, open orders, positions, the day's trades and completed orders, last quotes.
+ *
+ * @since 0.1.0
+ */
 export type Snapshot = Data.AccountData
-export { empty, isClosedPosition, positionKey } from "./internal/accountData.js"
+export {
+  /**
+   * The snapshot before any event.
+   *
+   * @since 0.1.0
+   */
+  empty,
+  /**
+   * A position event that means "flat": type 0 (Undefined) or size 0.
+   *
+   * @since 0.1.0
+   */
+  isClosedPosition,
+  /**
+   * The key of a position in a snapshot: one per account and contract.
+   *
+   * @since 0.1.0
+   */
+  positionKey
+} from "./internal/accountData.js"
 
-/** Records which entities live events touched while it is open (see {@link Service.watch}). */
+/**
+ * Records which entities live events touched while it is open (see {@link Service.watch}).
+ *
+ * @since 0.1.0
+ */
 export interface Watch {
   readonly touched: () => ReadonlySet<string>
 }
 
-/** A subscription to the snapshot (see {@link Service.subscribe}). */
+/**
+ * A subscription to the snapshot (see {@link Service.subscribe}).
+ *
+ * @since 0.1.0
+ */
 export interface Changes {
   /** The newest snapshot not taken yet; waits for the next one when it was taken already. */
   readonly take: Effect.Effect<Snapshot>
 }
 
+/**
+ * The account state: the current snapshot and its changes.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /**
    * The snapshot: `get`, and `changes`: the current snapshot, then each newer one. A consumer
@@ -88,12 +125,21 @@ export interface Service {
   readonly resetDay: Effect.Effect<void>
 }
 
+/**
+ * The account state's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class AccountState extends Context.Tag("@tradeguard/realtime/AccountState")<AccountState, Service>() {}
 
 /** `settle` gives up (with a warning) after this many scheduler turns with messages still unhandled. */
 const maxSettleTurns = 10_000
 
-/** An AccountState that nothing feeds yet. */
+/**
+ * An AccountState that nothing feeds yet.
+ *
+ * @since 0.1.0
+ */
 export const make: Effect.Effect<Service> = Effect.sync(() => {
   let current: Snapshot = Data.empty
   const subscribers = new Set<Latest<Snapshot>>()
@@ -204,6 +250,8 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
  * Starts the current trading day now, then the next one at each boundary of `config`, for as long
  * as the scope lives. It naps a minute at most, so a host that slept through a boundary (timers
  * do not count suspended time) rolls within a minute of waking.
+ *
+ * @since 0.1.0
  */
 export const rollDays = (state: Service, config: TradingDay.Config): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -240,34 +288,62 @@ const fedBy = <R>(hubs: ReadonlyArray<Effect.Effect<Hub, never, R>>): Layer.Laye
     })
   )
 
-/** AccountState fed from UserHub and MarketHub, its trading day rolled per `tradingDay` of the config. */
+/**
+ * AccountState fed from UserHub and MarketHub, its trading day rolled per `tradingDay` of the config.
+ *
+ * @since 0.1.0
+ */
 export const layer: Layer.Layer<AccountState, never, UserHub | MarketHub | RealtimeConfig> = fedBy<UserHub | MarketHub>([
   UserHub,
   MarketHub
 ])
 
-/** AccountState fed from UserHub only (no quotes), its trading day rolled per the config. */
+/**
+ * AccountState fed from UserHub only (no quotes), its trading day rolled per the config.
+ *
+ * @since 0.1.0
+ */
 export const layerUserHub: Layer.Layer<AccountState, never, UserHub | RealtimeConfig> = fedBy([UserHub])
 
-/** AccountState that nothing feeds and no day filter: use `apply` / `follow` / `startDay` yourself. */
+/**
+ * AccountState that nothing feeds and no day filter: use `apply` / `follow` / `startDay` yourself.
+ *
+ * @since 0.1.0
+ */
 export const layerDetached: Layer.Layer<AccountState> = Layer.effect(AccountState, make)
 
 // ---------------------------------------------------------------- queries
 
-/** The working orders of an account. */
+/**
+ * The working orders of an account.
+ *
+ * @since 0.1.0
+ */
 export const workingOrders = (s: Snapshot, accountId: number): Array<Models.Order> =>
   [...HashMap.values(s.orders)].filter((o) => o.accountId === accountId)
 
-/** The open positions of an account. */
+/**
+ * The open positions of an account.
+ *
+ * @since 0.1.0
+ */
 export const openPositions = (s: Snapshot, accountId: number): Array<Models.Position> =>
   [...HashMap.values(s.positions)].filter((p) => p.accountId === accountId)
 
-/** Today's trades of an account, oldest first. */
+/**
+ * Today's trades of an account, oldest first.
+ *
+ * @since 0.1.0
+ */
 export const tradesOf = (s: Snapshot, accountId: number): Array<Models.Trade> =>
   [...HashMap.values(s.trades)]
     .filter((t) => t.accountId === accountId)
     .sort(byTime)
 
-/** Oldest first, then by id. */
+/**
+ * Oldest first, then by id.
+ *
+ * @since 0.1.0
+ */
 export const byTime = (a: Models.Trade, b: Models.Trade): number =>
   Models.timestampToMillis(a.creationTimestamp) - Models.timestampToMillis(b.creationTimestamp) || a.id - b.id

@@ -41,6 +41,11 @@ const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
 const Millis = NonNegativeInt.pipe(Schema.annotations({ description: "milliseconds" }))
 const PositiveMillis = PositiveInt.pipe(Schema.annotations({ description: "milliseconds" }))
 
+/**
+ * `signalr.reconnection`: the reconnect delays, their cap, and when to escalate.
+ *
+ * @since 0.1.0
+ */
 export const Reconnection = Schema.Struct({
   /** Failures in a row before escalating (fresh login, error log, unhealthy); retries go on after. */
   maxAttempts: withDefault(PositiveInt, () => 10),
@@ -50,6 +55,11 @@ export const Reconnection = Schema.Struct({
   maxDelayMs: withDefault(Millis, () => 60000)
 })
 
+/**
+ * `signalr.health`: ping interval and the staleness and ping timeouts.
+ *
+ * @since 0.1.0
+ */
 export const Health = Schema.Struct({
   /** A ping is sent to the server this often while connected. */
   pingInterval: withDefault(PositiveMillis, () => 30000),
@@ -59,6 +69,11 @@ export const Health = Schema.Struct({
   staleThreshold: withDefault(PositiveMillis, () => 120000)
 })
 
+/**
+ * `signalr.subscriptions`: replay of the declared subscriptions after a reconnect.
+ *
+ * @since 0.1.0
+ */
 export const Subscriptions = Schema.Struct({
   /** Replay the declared subscriptions after every reconnect. */
   autoResubscribe: withDefault(Schema.Boolean, () => true),
@@ -66,10 +81,18 @@ export const Subscriptions = Schema.Struct({
   resubscribeDelay: withDefault(Millis, () => 1000)
 })
 
-/** A hub URL: absolute `https://`, `wss://` (or plaintext `http://`, `ws://`; see `api.allowInsecure`). */
+/**
+ * A hub URL: absolute `https://`, `wss://` (or plaintext `http://`, `ws://`; see `api.allowInsecure`).
+ *
+ * @since 0.1.0
+ */
 export const HubUrl = ResilienceConfig.absoluteUrl(["http:", "https:", "ws:", "wss:"], "https://rtc.topstepx.com/hubs/user")
 
-/** tradeguard addition: where the hubs are, and how long a connect attempt may take. */
+/**
+ * tradeguard addition: where the hubs are, and how long a connect attempt may take.
+ *
+ * @since 0.1.0
+ */
 export const Hubs = Schema.Struct({
   /** The user hub: an absolute http(s)/ws(s) URL. */
   userHubUrl: withDefault(HubUrl, () => "https://rtc.topstepx.com/hubs/user"),
@@ -79,14 +102,29 @@ export const Hubs = Schema.Struct({
   connectTimeout: withDefault(PositiveMillis, () => 30000)
 })
 
+/**
+ * The `signalr` section: reconnection, health, subscriptions.
+ *
+ * @since 0.1.0
+ */
 export const SignalR = Schema.Struct({
   reconnection: section(Reconnection),
   health: section(Health),
   subscriptions: section(Subscriptions),
   hubs: section(Hubs)
 })
+/**
+ * The decoded `signalr` section.
+ *
+ * @since 0.1.0
+ */
 export type SignalR = typeof SignalR.Type
 
+/**
+ * The `stateReconciliation` section: the REST catch-up at start-up and after reconnects.
+ *
+ * @since 0.1.0
+ */
 export const StateReconciliation = Schema.Struct({
   enabled: withDefault(Schema.Boolean, () => true),
   /** Reconcile after every reconnect (start-up reconciliation needs only `enabled`). */
@@ -103,45 +141,95 @@ export const StateReconciliation = Schema.Struct({
    */
   periodicIntervalMs: withDefault(Millis, () => 300000)
 })
+/**
+ * The decoded `stateReconciliation` section.
+ *
+ * @since 0.1.0
+ */
 export type StateReconciliation = typeof StateReconciliation.Type
 
-/** A local time of day, `HH:MM` (00:00 to 23:59). */
+/**
+ * A local time of day, `HH:MM` (00:00 to 23:59).
+ *
+ * @since 0.1.0
+ */
 export const LocalTime = Schema.String.pipe(
   Schema.pattern(/^([01]\d|2[0-3]):[0-5]\d$/, { message: () => "expected HH:MM (00:00 to 23:59)" }),
   Schema.annotations({ description: "HH:MM" })
 )
 
-/** An IANA time zone this runtime knows, e.g. `America/Chicago`. */
+/**
+ * An IANA time zone this runtime knows, e.g. `America/Chicago`.
+ *
+ * @since 0.1.0
+ */
 export const TimeZone = Schema.String.pipe(
   Schema.filter((z) => TradingDayFns.isTimeZone(z) || `unknown time zone "${z}" (an IANA name, e.g. America/Chicago)`)
 )
 
-/** tradeguard addition: when a trading day starts (today's trades, the reconciler's catch-up, daily rules). */
+/**
+ * tradeguard addition: when a trading day starts (today's trades, the reconciler's catch-up, daily rules).
+ *
+ * @since 0.1.0
+ */
 export const TradingDay = Schema.Struct({
   /** IANA time zone of `startsAt`. */
   timeZone: withDefault(TimeZone, () => TradingDayFns.defaults.timeZone),
   /** Local time at which a trading day starts (CME Globex / TopstepX: 17:00 Chicago). */
   startsAt: withDefault(LocalTime, () => TradingDayFns.defaults.startsAt)
 })
+/**
+ * The decoded type of {@link TradingDay}.
+ *
+ * @since 0.1.0
+ */
 export type TradingDay = typeof TradingDay.Type
 
+/**
+ * The realtime part of the config file (`signalr`, `stateReconciliation`, `tradingDay`), every key defaulted.
+ *
+ * @since 0.1.0
+ */
 export const RealtimeConfigSchema = Schema.Struct({
   signalr: section(SignalR),
   stateReconciliation: section(StateReconciliation),
   tradingDay: section(TradingDay)
 })
+/**
+ * The decoded realtime config.
+ *
+ * @since 0.1.0
+ */
 export type RealtimeConfigShape = typeof RealtimeConfigSchema.Type
+/**
+ * The realtime config as written in the file (every key optional).
+ *
+ * @since 0.1.0
+ */
 export type RealtimeConfigInput = typeof RealtimeConfigSchema.Encoded
 
+/**
+ * The realtime config's tag; `RealtimeConfig.layer(input)` provides it.
+ *
+ * @since 0.1.0
+ */
 export class RealtimeConfig extends Context.Tag("@tradeguard/realtime/RealtimeConfig")<
   RealtimeConfig,
   RealtimeConfigShape
 >() {
-  /** Decodes a partial config: every omitted key gets the seed's default. Throws on invalid input. */
+  /**
+   * Decodes a partial config: every omitted key gets the seed's default. Throws on invalid input.
+   *
+   * @since 0.1.0
+   */
   static make(input: ResilienceConfig.DeepPartial<RealtimeConfigInput> = {}): RealtimeConfigShape {
     return Schema.decodeUnknownSync(RealtimeConfigSchema)(input)
   }
-  /** The seed's defaults, overridden by `input`. */
+  /**
+   * The seed's defaults, overridden by `input`.
+   *
+   * @since 0.1.0
+   */
   static layer(input: ResilienceConfig.DeepPartial<RealtimeConfigInput> = {}): Layer.Layer<RealtimeConfig> {
     return Layer.sync(RealtimeConfig, () => RealtimeConfig.make(input))
   }

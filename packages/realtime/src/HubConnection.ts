@@ -46,21 +46,76 @@ import type { Health } from "./internal/health.js"
 import { droppedEventsTotal } from "./internal/slidingHub.js"
 import type { Subscription } from "./internal/subscriptions.js"
 
-export type { ConnectionState, Health, LifecycleEvent, LostCause, Subscription }
-export { delayFor } from "./internal/connectionMachine.js"
+export type {
+  /**
+   * The state of a hub connection: `Disconnected`, `Connecting`, `Connected`, `Reconnecting`, `Closed`.
+   *
+   * @since 0.1.0
+   */
+  ConnectionState,
+  /**
+   * A hub connection's health, as `health` returns it.
+   *
+   * @since 0.1.0
+   */
+  Health,
+  /**
+   * The connection's lifecycle events: `Connected`, `Reconnecting`, `Reconnected`, `Subscribed`, `SubscriptionActive`, `Closed`.
+   *
+   * @since 0.1.0
+   */
+  LifecycleEvent,
+  /**
+   * Why a connected socket is being replaced.
+   *
+   * @since 0.1.0
+   */
+  LostCause,
+  /**
+   * A declared subscription: a hub method and its arguments.
+   *
+   * @since 0.1.0
+   */
+  Subscription
+}
+export {
+  /**
+   * The delay before the next attempt after `failures` failures in a row: `delays[failures]` (the last one repeats), never above the maximum.
+   *
+   * @since 0.1.0
+   */
+  delayFor
+} from "./internal/connectionMachine.js"
+
+export {
+  /**
+   * Counter of the events a slow subscriber lost (beyond `subscriberBuffer`), tagged `hub`
+   * (`user`, `market`) and `stream` (`events`, `lifecycle`).
+   *
+   * @since 0.1.0
+   */
+  droppedEventsTotal
+}
 
 /**
- * Counter of the events a slow subscriber lost (beyond `subscriberBuffer`), tagged `hub`
- * (`user`, `market`) and `stream` (`events`, `lifecycle`).
+ * What each subscriber of `events` / `lifecycle` may hold untaken unless `subscriberBuffer` says otherwise.
+ *
+ * @since 0.1.0
  */
-export { droppedEventsTotal }
-
-/** What each subscriber of `events` / `lifecycle` may hold untaken unless `subscriberBuffer` says otherwise. */
 export const defaultSubscriberBuffer = 10_000
 
-/** Which hub: it decides the event decoders and the methods listened to. */
+/**
+ * Which hub: it decides the event decoders and the methods listened to.
+ *
+ * @since 0.1.0
+ */
 export type Hub = "user" | "market"
 
+/**
+ * What `make` needs: the hub, its URL, and the buffers and caches of the connection.
+ *
+ * @since 0.1.0
+ */
 export interface Options {
   readonly hub: Hub
   readonly url: string
@@ -78,6 +133,8 @@ export interface Options {
 /**
  * `subscribe` / `unsubscribe`: a method name and its arguments (`("SubscribeOrders", 465)`), or a
  * value of the Subscription module (`Subscription.orders(465)`); both name the same subscription.
+ *
+ * @since 0.2.0
  */
 export interface SubscribeFn {
   (subscription: Subscription): Effect.Effect<void, HubInvokeError>
@@ -88,6 +145,11 @@ export interface SubscribeFn {
 const toSubscription = (first: string | Subscription, rest: ReadonlyArray<unknown>): Subscription =>
   typeof first === "string" ? { method: first, args: rest } : first
 
+/**
+ * A self-healing hub connection: its state, typed events, lifecycle, health and subscriptions.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   readonly hub: Hub
   readonly url: string
@@ -149,6 +211,8 @@ export interface Service {
 /**
  * A hub connection that starts connecting at once (unless `autoStart: false`)
  * and lives as long as the scope. Needs the transport, the token manager and the realtime config.
+ *
+ * @since 0.1.0
  */
 export const make = (
   options: Options
@@ -209,27 +273,47 @@ export const make = (
     return service
   }).pipe(Effect.annotateLogs({ module: "realtime/HubConnection", hub: options.hub }))
 
-/** The user hub connection (accounts, orders, positions, trades). */
+/**
+ * The user hub connection (accounts, orders, positions, trades).
+ *
+ * @since 0.1.0
+ */
 export class UserHub extends Context.Tag("@tradeguard/realtime/UserHub")<UserHub, Service>() {}
 
-/** The market hub connection (quotes, market trades, depth). */
+/**
+ * The market hub connection (quotes, market trades, depth).
+ *
+ * @since 0.1.0
+ */
 export class MarketHub extends Context.Tag("@tradeguard/realtime/MarketHub")<MarketHub, Service>() {}
 
-/** The user hub at `signalr.hubs.userHubUrl`. Needs HubTransport, TokenManager, RealtimeConfig. */
+/**
+ * The user hub at `signalr.hubs.userHubUrl`. Needs HubTransport, TokenManager, RealtimeConfig.
+ *
+ * @since 0.1.0
+ */
 export const layerUser: Layer.Layer<UserHub, never, HubTransport | TokenManager.TokenManager | RealtimeConfig> =
   Layer.scoped(
     UserHub,
     Effect.flatMap(RealtimeConfig, (c) => make({ hub: "user", url: c.signalr.hubs.userHubUrl }))
   )
 
-/** The market hub at `signalr.hubs.marketHubUrl`. Needs HubTransport, TokenManager, RealtimeConfig. */
+/**
+ * The market hub at `signalr.hubs.marketHubUrl`. Needs HubTransport, TokenManager, RealtimeConfig.
+ *
+ * @since 0.1.0
+ */
 export const layerMarket: Layer.Layer<MarketHub, never, HubTransport | TokenManager.TokenManager | RealtimeConfig> =
   Layer.scoped(
     MarketHub,
     Effect.flatMap(RealtimeConfig, (c) => make({ hub: "market", url: c.signalr.hubs.marketHubUrl }))
   )
 
-/** Waits until the connection is Connected with its subscriptions replayed. */
+/**
+ * Waits until the connection is Connected with its subscriptions replayed.
+ *
+ * @since 0.1.0
+ */
 export const awaitSubscribed = (hub: Service): Effect.Effect<void> =>
   hub.state.changes.pipe(
     Stream.filter((s) => s._tag === "Connected" && s.subscribed),

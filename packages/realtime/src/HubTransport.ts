@@ -27,16 +27,29 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 
-/** One thing the server sent. */
+/**
+ * One thing the server sent.
+ *
+ * @since 0.1.0
+ */
 export type Inbound =
   /** A server-to-client hub invocation, e.g. `GatewayQuote(contractId, data)`. */
   | { readonly _tag: "Invocation"; readonly target: string; readonly arguments: ReadonlyArray<unknown> }
   /** Any other server message (a ping, a completion): proof that the connection is alive. */
   | { readonly _tag: "Activity" }
 
+/**
+ * The inbound signal that the socket is alive (any frame, pings included).
+ *
+ * @since 0.1.0
+ */
 export const activity: Inbound = { _tag: "Activity" }
 
-/** Why a socket closed. */
+/**
+ * Why a socket closed.
+ *
+ * @since 0.1.0
+ */
 export type CloseReason =
   /** The server sent a Close message (type 7), with its error if it was one. */
   | { readonly _tag: "ServerClosed"; readonly error: string | undefined; readonly allowReconnect: boolean | undefined }
@@ -45,7 +58,11 @@ export type CloseReason =
   /** We closed it. */
   | { readonly _tag: "ClientClosed" }
 
-/** Renders a close reason for logs and lifecycle events. */
+/**
+ * Renders a close reason for logs and lifecycle events.
+ *
+ * @since 0.1.0
+ */
 export const describeClose = (r: CloseReason): string =>
   r._tag === "ServerClosed"
     ? `closed by server${r.error === undefined ? "" : `: ${r.error}`}`
@@ -53,7 +70,11 @@ export const describeClose = (r: CloseReason): string =>
     ? `dropped: ${r.error}`
     : "closed by client"
 
-/** A connect attempt failed. `Unauthorized` (401 at the upgrade) makes the token be refreshed. */
+/**
+ * A connect attempt failed. `Unauthorized` (401 at the upgrade) makes the token be refreshed.
+ *
+ * @since 0.1.0
+ */
 export class HubConnectError extends Schema.TaggedError<HubConnectError>()("HubConnectError", {
   url: Schema.String,
   reason: Schema.Literal("Unauthorized", "Refused", "Handshake", "Network", "Timeout"),
@@ -64,7 +85,11 @@ export class HubConnectError extends Schema.TaggedError<HubConnectError>()("HubC
   }
 }
 
-/** A client-to-server invocation failed: the socket is closed, the hub answered with an error, or no answer came. */
+/**
+ * A client-to-server invocation failed: the socket is closed, the hub answered with an error, or no answer came.
+ *
+ * @since 0.1.0
+ */
 export class HubInvokeError extends Schema.TaggedError<HubInvokeError>()("HubInvokeError", {
   method: Schema.String,
   reason: Schema.Literal("Closed", "Failed", "Timeout"),
@@ -75,7 +100,11 @@ export class HubInvokeError extends Schema.TaggedError<HubInvokeError>()("HubInv
   }
 }
 
-/** One live hub connection, from a successful handshake until it closes. */
+/**
+ * One live hub connection, from a successful handshake until it closes.
+ *
+ * @since 0.1.0
+ */
 export interface HubSocket {
   /** Server traffic in arrival order. Ends (done) once the socket is closed and the rest was read. */
   readonly incoming: Mailbox.ReadonlyMailbox<Inbound>
@@ -91,6 +120,11 @@ export interface HubSocket {
   readonly close: Effect.Effect<void>
 }
 
+/**
+ * The socket port: opens a hub connection and delivers its inbound messages.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /**
    * Opens a socket to the hub at `url` with `accessToken` and listens to the
@@ -104,9 +138,18 @@ export interface Service {
   ) => Effect.Effect<HubSocket, HubConnectError, Scope.Scope>
 }
 
+/**
+ * The hub transport's tag (SignalR, or in-process for tests).
+ *
+ * @since 0.1.0
+ */
 export class HubTransport extends Context.Tag("@tradeguard/realtime/HubTransport")<HubTransport, Service>() {}
 
-/** The callback-side handles of a socket built with {@link makeSocket}; all synchronous, for library callbacks. */
+/**
+ * The callback-side handles of a socket built with {@link makeSocket}; all synchronous, for library callbacks.
+ *
+ * @since 0.1.0
+ */
 export interface SocketHandles {
   readonly socket: HubSocket
   /** Delivers a server invocation; false once the socket is closed. */
@@ -121,6 +164,8 @@ export interface SocketHandles {
  * Builds a {@link HubSocket} around a callback-style client: the adapter
  * calls `receive` / `activity` / `closed` from its callbacks and supplies
  * `invoke`, `send`, `ping` and `close`. When to use: inside an adapter.
+ *
+ * @since 0.1.0
  */
 export const makeSocket = (impl: {
   readonly invoke: HubSocket["invoke"]

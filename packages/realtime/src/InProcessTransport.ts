@@ -39,7 +39,11 @@ import {
   type Service
 } from "./HubTransport.js"
 
-/** An in-process hub connection, as the simulator's `Hubs.HubSession`. */
+/**
+ * An in-process hub connection, as the simulator's `Hubs.HubSession`.
+ *
+ * @since 0.1.0
+ */
 export interface InProcessHubSession {
   /** Server-to-client messages in order (invocations, pings, a final Close); done when the connection ends. */
   readonly messages: Mailbox.ReadonlyMailbox<HubProtocol.HubMessage>
@@ -51,7 +55,11 @@ export interface InProcessHubSession {
   readonly close: Effect.Effect<void>
 }
 
-/** An in-process hub server, as the simulator's `Hubs.Service` (`sim.hubs`). */
+/**
+ * An in-process hub server, as the simulator's `Hubs.Service` (`sim.hubs`).
+ *
+ * @since 0.1.0
+ */
 export interface InProcessHubServer {
   readonly connect: (
     hub: "user" | "market",
@@ -63,14 +71,22 @@ export interface InProcessHubServer {
   >
 }
 
-/** The hub a URL points at: its path ends in `/hubs/user` or `/hubs/market`. */
+/**
+ * The hub a URL points at: its path ends in `/hubs/user` or `/hubs/market`.
+ *
+ * @since 0.1.0
+ */
 export const hubOfUrl = (url: string): "user" | "market" | undefined => {
   const path = /^[a-z]+:\/\/[^/]*(\/[^?#]*)/i.exec(url)?.[1] ?? url.split(/[?#]/)[0]!
   const p = path.toLowerCase().replace(/\/+$/, "")
   return p.endsWith("/hubs/user") ? "user" : p.endsWith("/hubs/market") ? "market" : undefined
 }
 
-/** The transport over `server`. */
+/**
+ * The transport over `server`.
+ *
+ * @since 0.1.0
+ */
 export const make = (server: InProcessHubServer): Service => ({
   connect: (url, accessToken, targets) =>
     Effect.gen(function*() {
@@ -119,10 +135,18 @@ export const make = (server: InProcessHubServer): Service => ({
     })
 })
 
-/** The in-process transport over `server`. */
+/**
+ * The in-process transport over `server`.
+ *
+ * @since 0.1.0
+ */
 export const layer = (server: InProcessHubServer): Layer.Layer<HubTransport> =>
   Layer.succeed(HubTransport, make(server))
 
-/** The in-process transport over the server `acquire` finds, e.g. `Effect.map(Simulator.Simulator, (s) => s.hubs)`. */
+/**
+ * The in-process transport over the server `acquire` finds, e.g. `Effect.map(Simulator.Simulator, (s) => s.hubs)`.
+ *
+ * @since 0.1.0
+ */
 export const layerEffect = <E, R>(acquire: Effect.Effect<InProcessHubServer, E, R>): Layer.Layer<HubTransport, E, R> =>
   Layer.effect(HubTransport, Effect.map(acquire, make))

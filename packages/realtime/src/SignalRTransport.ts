@@ -36,6 +36,11 @@ import { RealtimeConfig } from "./Config.js"
 import { HubConnectError, HubInvokeError, HubTransport, makeSocket, type Service, type SocketHandles } from "./HubTransport.js"
 import * as Client from "./internal/signalrClient.js"
 
+/**
+ * The SignalR client's keep-alive, server timeout and log level.
+ *
+ * @since 0.1.0
+ */
 export interface Options {
   /** The client pings the server this often (`keepAliveIntervalInMilliseconds`; default 15 s, as ASP.NET Core expects). */
   readonly keepAliveInterval?: Duration.DurationInput
@@ -52,7 +57,11 @@ export interface Options {
 const millis = (d: Duration.DurationInput | undefined, fallback: number) =>
   d === undefined ? fallback : Duration.toMillis(Duration.decode(d))
 
-/** The transport for `options`. */
+/**
+ * The transport for `options`.
+ *
+ * @since 0.1.0
+ */
 export const make = (options: Options = {}): Effect.Effect<Service> =>
   Effect.map(Effect.runtime<never>(), (runtime) => {
     const runFork = Runtime.runFork(runtime)
@@ -116,7 +125,11 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
     return { connect } satisfies Service
   })
 
-/** The SignalR transport with explicit options. */
+/**
+ * The SignalR transport with explicit options.
+ *
+ * @since 0.1.0
+ */
 export const layer = (options: Options = {}): Layer.Layer<HubTransport> => Layer.effect(HubTransport, make(options))
 
 /**
@@ -124,6 +137,8 @@ export const layer = (options: Options = {}): Layer.Layer<HubTransport> => Layer
  * timeout is `signalr.health.staleThreshold` (no message for that long = the
  * connection is gone), its keep-alive `signalr.health.pingInterval`, at most
  * 15 s (ASP.NET Core drops clients silent for 30 s).
+ *
+ * @since 0.1.0
  */
 export const layerConfig = (
   options: Pick<Options, "logLevel"> = {}

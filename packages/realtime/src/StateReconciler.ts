@@ -46,17 +46,33 @@ import * as Periodic from "./internal/periodic.js"
 import * as R from "./internal/reconcile.js"
 import { affectedBy, resolve, type RunScope, union } from "./internal/runScope.js"
 
+/**
+ * How many accounts, orders, positions and trades a reconciliation found changed.
+ *
+ * @since 0.1.0
+ */
 export type Counts = R.Counts
-/** Counts with every kind at zero (a report that missed nothing). */
+/**
+ * Counts with every kind at zero (a report that missed nothing).
+ *
+ * @since 0.1.0
+ */
 export const zeroCounts: Counts = R.zeroCounts
 /**
  * Why a run started: `startup` (every account), `reconnect` (the accounts of the replayed
  * subscriptions), `subscription` (a subscription became active after a run: its account),
  * `periodic` (the safety net), `manual`, `retry` (of a failed automatic run), `followUp` (of
  * a run that left conflicts).
+ *
+ * @since 0.1.0
  */
 export type Trigger = "startup" | "reconnect" | "subscription" | "periodic" | "manual" | "retry" | "followUp"
 
+/**
+ * What one reconciliation did: its trigger, when it ran, and what it corrected.
+ *
+ * @since 0.1.0
+ */
 export interface Report {
   readonly trigger: Trigger
   readonly startedAt: number
@@ -69,6 +85,11 @@ export interface Report {
   readonly conflicts: ReadonlyArray<string>
 }
 
+/**
+ * What a reconciliation covers: which accounts and from which day start.
+ *
+ * @since 0.1.0
+ */
 export interface Options {
   /** The accounts to reconcile (default: every active account Account/search returns). */
   readonly accountIds?: ReadonlyArray<number>
@@ -76,6 +97,11 @@ export interface Options {
   readonly startOfDay?: (now: number) => number
 }
 
+/**
+ * The REST catch-up: reconciles on demand and reports each run.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /**
    * Runs a reconciliation (waiting out `minInterval` if needed) of `accountIds` (default: every
@@ -97,6 +123,11 @@ export interface Service {
   readonly syncedAt: Effect.Effect<ReadonlyMap<number, number>>
 }
 
+/**
+ * The reconciler's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class StateReconciler extends Context.Tag("@tradeguard/realtime/StateReconciler")<StateReconciler, Service>() {}
 
 interface Req {
@@ -105,7 +136,11 @@ interface Req {
   readonly done: Deferred.Deferred<Report, ResilienceErrors.ResilientError> | undefined
 }
 
-/** A reconciler that runs on request. Needs ResilientGateway, AccountState, UserHub, RealtimeConfig. */
+/**
+ * A reconciler that runs on request. Needs ResilientGateway, AccountState, UserHub, RealtimeConfig.
+ *
+ * @since 0.1.0
+ */
 export const make = (
   options: Options = {}
 ): Effect.Effect<
@@ -236,7 +271,11 @@ export const make = (
     } satisfies Service
   })
 
-/** One line for the log: what was missed, by kind. */
+/**
+ * One line for the log: what was missed, by kind.
+ *
+ * @since 0.1.0
+ */
 export const describe = (r: Report): string => {
   const parts = Object.entries(r.missed).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`)
   return `reconciliation (${r.trigger}) of ${r.accountIds.length} account(s) in ${r.finishedAt - r.startedAt} ms: ` +
@@ -250,6 +289,8 @@ export const describe = (r: Report): string => {
  * `.onReconnect`), and, whenever a subscription becomes active after its replay (declared
  * later, or retried successfully: lifecycle `SubscriptionActive`), a run of its account
  * (`SubscribeAccounts`: every account), for as long as the scope lives.
+ *
+ * @since 0.1.0
  */
 export const triggerOnConnect = (
   service: Service,
@@ -285,6 +326,8 @@ export const triggerOnConnect = (
  * covered is reconciled again about that often even without a reconnect, a few at a time,
  * spread over the interval (see `internal/periodic.ts`), for as long as the scope lives. A
  * failed periodic run is logged; the next tick takes the same accounts again.
+ *
+ * @since 0.1.0
  */
 export const triggerPeriodically = (service: Service): Effect.Effect<void, never, Scope.Scope | RealtimeConfig> =>
   Effect.gen(function*() {
@@ -318,6 +361,8 @@ export const triggerPeriodically = (service: Service): Effect.Effect<void, never
 /**
  * A reconciler that runs at start-up, after every reconnect of UserHub, when a subscription
  * becomes active, and periodically (see {@link triggerOnConnect}, {@link triggerPeriodically}).
+ *
+ * @since 0.1.0
  */
 export const layer = (
   options: Options = {}

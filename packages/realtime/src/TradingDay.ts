@@ -16,6 +16,11 @@
  */
 import * as DateTime from "effect/DateTime"
 
+/**
+ * Where a trading day starts: a time zone and a local time.
+ *
+ * @since 0.1.0
+ */
 export interface Config {
   /** IANA time zone of `startsAt`, e.g. `America/Chicago`. */
   readonly timeZone: string
@@ -23,6 +28,11 @@ export interface Config {
   readonly startsAt: string
 }
 
+/**
+ * The CME trading day: 17:00 America/Chicago.
+ *
+ * @since 0.1.0
+ */
 export const defaults: Config = { timeZone: "America/Chicago", startsAt: "17:00" }
 
 const boundaryOn = (day: DateTime.Zoned, startsAt: string): number => {
@@ -44,17 +54,29 @@ const around = (now: number, config: Config) => {
   return { zoned, today: boundaryOn(zoned, config.startsAt) }
 }
 
-/** Epoch millis at which the trading day containing `now` started (a boundary itself belongs to the day it starts). */
+/**
+ * Epoch millis at which the trading day containing `now` started (a boundary itself belongs to the day it starts).
+ *
+ * @since 0.1.0
+ */
 export const startOf = (now: number, config: Config): number => {
   const { today, zoned } = around(now, config)
   return today <= now ? today : boundaryOn(DateTime.subtract(zoned, { days: 1 }), config.startsAt)
 }
 
-/** Epoch millis at which the next trading day after the one containing `now` starts. */
+/**
+ * Epoch millis at which the next trading day after the one containing `now` starts.
+ *
+ * @since 0.1.0
+ */
 export const next = (now: number, config: Config): number => {
   const { today, zoned } = around(now, config)
   return today > now ? today : boundaryOn(DateTime.add(zoned, { days: 1 }), config.startsAt)
 }
 
-/** Whether `zone` is a time zone this runtime knows (IANA name). */
+/**
+ * Whether `zone` is a time zone this runtime knows (IANA name).
+ *
+ * @since 0.1.0
+ */
 export const isTimeZone = (zone: string): boolean => DateTime.zoneMakeNamed(zone)._tag === "Some"

@@ -43,13 +43,39 @@ import { CircuitOpen } from "./Errors.js"
 import * as BS from "./internal/breakerState.js"
 import { makeGuard } from "./internal/breakerGuard.js"
 
-export { metrics } from "./internal/breakerGuard.js"
+export {
+  /**
+   * Effect Metrics of the breaker, tagged `group`.
+   *
+   * @since 0.1.0
+   */
+  metrics
+} from "./internal/breakerGuard.js"
 
+/**
+ * A circuit's state: `Closed`, `Open` (until a time) or `HalfOpen`.
+ *
+ * @since 0.1.0
+ */
 export type State = BS.State
+/**
+ * The endpoint groups with a circuit each.
+ *
+ * @since 0.1.0
+ */
 export type Group = "auth" | "orders" | "reads" | "history"
+/**
+ * Every endpoint group, in order.
+ *
+ * @since 0.1.0
+ */
 export const allGroups: ReadonlyArray<Group> = ["auth", "orders", "reads", "history"]
 
-/** The circuit that guards an endpoint. */
+/**
+ * The circuit that guards an endpoint.
+ *
+ * @since 0.1.0
+ */
 export const groupOf = (endpoint: Pick<Endpoints.AnyEndpoint, "path" | "rateLimit">): Group =>
   endpoint.path.startsWith("/api/Auth/")
     ? "auth"
@@ -59,12 +85,20 @@ export const groupOf = (endpoint: Pick<Endpoints.AnyEndpoint, "path" | "rateLimi
     ? "history"
     : "reads"
 
-/** Every endpoint of the table and its group. */
+/**
+ * Every endpoint of the table and its group.
+ *
+ * @since 0.1.0
+ */
 export const endpointGroups = Object.fromEntries(
   Object.values(Endpoints.all).map((e) => [e.name, groupOf(e)])
 ) as { readonly [K in Endpoints.EndpointName]: Group }
 
-/** A change of state of one group's circuit. */
+/**
+ * A change of state of one group's circuit.
+ *
+ * @since 0.1.0
+ */
 export interface Transition {
   readonly group: Group
   readonly from: State
@@ -73,6 +107,11 @@ export interface Transition {
   readonly at: number
 }
 
+/**
+ * The state of one group's circuit.
+ *
+ * @since 0.1.0
+ */
 export interface GroupHealth {
   readonly state: State["_tag"]
   readonly consecutiveFailures: number
@@ -86,6 +125,11 @@ export interface GroupHealth {
   readonly rejected: number
 }
 
+/**
+ * Every group's circuit, and whether all are closed.
+ *
+ * @since 0.1.0
+ */
 export interface Health {
   /** Every circuit closed. */
   readonly healthy: boolean
@@ -99,6 +143,8 @@ export interface Health {
  * `release` (or `settle`). A ticket (an opaque number) names the admission:
  * its state, and whether a success may reset the consecutive count (the call
  * was sent while there was one). Take it when the call is sent.
+ *
+ * @since 0.1.0
  */
 export interface Guard {
   readonly group: Group
@@ -114,6 +160,11 @@ export interface Guard {
   readonly settle: (ticket: number, exit: Exit.Exit<unknown, unknown>) => void
 }
 
+/**
+ * Options of `run`: the endpoint to name and a fallback while open.
+ *
+ * @since 0.1.0
+ */
 export interface RunOptions<B, E2, R2> {
   /** Named in a CircuitOpen (default: the group). */
   readonly endpoint?: string
@@ -121,6 +172,11 @@ export interface RunOptions<B, E2, R2> {
   readonly fallback?: (open: CircuitOpen) => Effect.Effect<B, E2, R2>
 }
 
+/**
+ * The circuit breaker: one circuit per endpoint group.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /** Runs `effect` if the group's circuit lets it pass, and records its outcome. */
   readonly run: <A, E, R, B = never, E2 = CircuitOpen, R2 = never>(
@@ -137,8 +193,18 @@ export interface Service {
   readonly guard: (group: Group) => Guard
 }
 
+/**
+ * The circuit breaker's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class CircuitBreaker extends Context.Tag("@tradeguard/resilience/CircuitBreaker")<CircuitBreaker, Service>() {}
 
+/**
+ * Failure threshold and open time (defaults: the seed's values).
+ *
+ * @since 0.1.0
+ */
 export interface Options {
   readonly failureThreshold?: number
   /** How long a circuit stays open before it half-opens (default 60 s). */
@@ -153,7 +219,11 @@ export interface Options {
 const defaultIsFailure = (error: unknown): boolean =>
   typeof error === "object" && error !== null && "_tag" in error && isCircuitFailure(error as Failure)
 
-/** Builds the breaker; its half-open timers and transition logger live in the Scope. */
+/**
+ * Builds the breaker; its half-open timers and transition logger live in the Scope.
+ *
+ * @since 0.1.0
+ */
 export const make = (options: Options = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const config: BS.BreakerConfig = {
@@ -247,11 +317,19 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     } satisfies Service
   })
 
-/** The breaker from explicit options (tests, tools); the seed's values where omitted. */
+/**
+ * The breaker from explicit options (tests, tools); the seed's values where omitted.
+ *
+ * @since 0.1.0
+ */
 export const layerWith = (options: Options = {}): Layer.Layer<CircuitBreaker> =>
   Layer.scoped(CircuitBreaker, make(options))
 
-/** The breaker from `errorHandling.circuitBreaker` (and `logging.resilience.circuitBreaker`). */
+/**
+ * The breaker from `errorHandling.circuitBreaker` (and `logging.resilience.circuitBreaker`).
+ *
+ * @since 0.1.0
+ */
 export const layer: Layer.Layer<CircuitBreaker, never, ResilienceConfig> = Layer.scoped(
   CircuitBreaker,
   Effect.flatMap(ResilienceConfig, (c) =>
@@ -263,7 +341,11 @@ export const layer: Layer.Layer<CircuitBreaker, never, ResilienceConfig> = Layer
     }))
 )
 
-/** A value, and whether it came from a fallback because the circuit was open. */
+/**
+ * A value, and whether it came from a fallback because the circuit was open.
+ *
+ * @since 0.1.0
+ */
 export type MaybeStale<A, B = A> = { readonly value: A; readonly stale: false } | {
   readonly value: B
   readonly stale: true
@@ -273,6 +355,8 @@ export type MaybeStale<A, B = A> = { readonly value: A; readonly stale: false } 
 /**
  * Serves `fallback` (e.g. the last known state) when `self` fails with
  * CircuitOpen, marked `stale: true`. For reads: a mutation has no fallback.
+ *
+ * @since 0.1.0
  */
 export const withFallback: {
   <B, E2, R2>(

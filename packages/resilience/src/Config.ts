@@ -14,7 +14,11 @@ import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 
-/** A field with a default: absent in the file means the seed's value. */
+/**
+ * A field with a default: absent in the file means the seed's value.
+ *
+ * @since 0.1.0
+ */
 export const withDefault = <S extends Schema.Schema.Any>(schema: S, value: () => Schema.Schema.Type<S>) =>
   Schema.optionalWith(schema, { default: value, exact: true })
 
@@ -23,6 +27,8 @@ export const withDefault = <S extends Schema.Schema.Any>(schema: S, value: () =>
  * Give every key of `schema` its own {@link withDefault}: then a partial
  * section keeps the defaults of the keys it leaves out. (A `withDefault` on a
  * whole Struct would replace it: `{ requests: 30 }` would lose `windowSeconds`.)
+ *
+ * @since 0.1.0
  */
 export const section = <A, I>(schema: Schema.Schema<A, I>) =>
   Schema.optionalWith(schema, { default: () => Schema.decodeUnknownSync(schema)({}), exact: true })
@@ -36,6 +42,8 @@ const Millis = NonNegativeInt.pipe(Schema.annotations({ description: "millisecon
  * `"wss:"`, ...); `example` goes into the message of a value that is not one.
  * Whether plaintext to a remote host is allowed is apps/risk's check
  * (`api.allowInsecure`), not this schema's.
+ *
+ * @since 0.1.0
  */
 export const absoluteUrl = (protocols: ReadonlyArray<string>, example: string) => {
   const expected = `an absolute ${protocols.map((p) => p.replace(/:$/, "")).join("/")} URL (e.g. ${example})`
@@ -54,9 +62,18 @@ export const absoluteUrl = (protocols: ReadonlyArray<string>, example: string) =
   )
 }
 
-/** An absolute `http://` or `https://` URL. */
+/**
+ * An absolute `http://` or `https://` URL.
+ *
+ * @since 0.1.0
+ */
 export const HttpUrl = absoluteUrl(["http:", "https:"], "https://api.topstepx.com")
 
+/**
+ * The `api` section: base URL, per-call timeout, and whether plaintext URLs to a remote host are allowed.
+ *
+ * @since 0.1.0
+ */
 export const Api = Schema.Struct({
   /** The gateway's REST root: an absolute http(s) URL. */
   baseUrl: withDefault(HttpUrl, () => "https://api.topstepx.com"),
@@ -70,6 +87,11 @@ export const Api = Schema.Struct({
   allowInsecure: withDefault(Schema.Boolean, () => false)
 })
 
+/**
+ * The `authentication` section: token refresh, the token store.
+ *
+ * @since 0.1.0
+ */
 export const Authentication = Schema.Struct({
   tokenRefresh: section(Schema.Struct({
     bufferSeconds: withDefault(NonNegativeInt, () => 7200),
@@ -87,7 +109,11 @@ export const Authentication = Schema.Struct({
   }))
 })
 
-/** A sliding window: at most `requests` calls in any `windowSeconds`. */
+/**
+ * A sliding window: at most `requests` calls in any `windowSeconds`.
+ *
+ * @since 0.1.0
+ */
 export const RateLimitWindow = Schema.Struct({
   requests: PositiveInt,
   windowSeconds: PositiveInt
@@ -96,6 +122,8 @@ export const RateLimitWindow = Schema.Struct({
 /**
  * A {@link RateLimitWindow} section whose keys default one by one: a file that
  * gives only `requests` keeps the default `windowSeconds` (and vice versa).
+ *
+ * @since 0.1.0
  */
 export const rateLimitWindow = (requests: number, windowSeconds: number) =>
   section(Schema.Struct({
@@ -103,6 +131,11 @@ export const rateLimitWindow = (requests: number, windowSeconds: number) =>
     windowSeconds: withDefault(PositiveInt, () => windowSeconds)
   }))
 
+/**
+ * The `errorHandling` section: retries, rate limit, circuit breaker.
+ *
+ * @since 0.1.0
+ */
 export const ErrorHandling = Schema.Struct({
   retries: section(Schema.Struct({
     maxAttempts: withDefault(PositiveInt, () => 5),
@@ -131,6 +164,11 @@ export const ErrorHandling = Schema.Struct({
   }))
 })
 
+/**
+ * `logging.resilience`: which resilience events are logged.
+ *
+ * @since 0.1.0
+ */
 export const LoggingResilience = Schema.Struct({
   tokenRefresh: withDefault(Schema.Boolean, () => true),
   reconnections: withDefault(Schema.Boolean, () => true),
@@ -139,29 +177,62 @@ export const LoggingResilience = Schema.Struct({
   circuitBreaker: withDefault(Schema.Boolean, () => true)
 })
 
+/**
+ * The resilience part of the config file, every key defaulted to the seed's values.
+ *
+ * @since 0.1.0
+ */
 export const ResilienceConfigSchema = Schema.Struct({
   api: section(Api),
   authentication: section(Authentication),
   errorHandling: section(ErrorHandling),
   logging: section(Schema.Struct({ resilience: section(LoggingResilience) }))
 })
+/**
+ * The decoded resilience config.
+ *
+ * @since 0.1.0
+ */
 export type ResilienceConfigShape = typeof ResilienceConfigSchema.Type
+/**
+ * The resilience config as written in the file (every key optional).
+ *
+ * @since 0.1.0
+ */
 export type ResilienceConfigInput = typeof ResilienceConfigSchema.Encoded
 
+/**
+ * The resilience config's tag; `ResilienceConfig.layer(input)` provides it.
+ *
+ * @since 0.1.0
+ */
 export class ResilienceConfig extends Context.Tag("@tradeguard/resilience/ResilienceConfig")<
   ResilienceConfig,
   ResilienceConfigShape
 >() {
-  /** Decodes a partial config: every omitted key gets the seed's default. Throws on invalid input. */
+  /**
+   * Decodes a partial config: every omitted key gets the seed's default. Throws on invalid input.
+   *
+   * @since 0.1.0
+   */
   static make(input: DeepPartial<ResilienceConfigInput> = {}): ResilienceConfigShape {
     return Schema.decodeUnknownSync(ResilienceConfigSchema)(input)
   }
-  /** The seed's defaults, overridden by `input`. */
+  /**
+   * The seed's defaults, overridden by `input`.
+   *
+   * @since 0.1.0
+   */
   static layer(input: DeepPartial<ResilienceConfigInput> = {}): Layer.Layer<ResilienceConfig> {
     return Layer.sync(ResilienceConfig, () => ResilienceConfig.make(input))
   }
 }
 
+/**
+ * `T` with every key optional, at every depth (arrays taken whole).
+ *
+ * @since 0.1.0
+ */
 export type DeepPartial<T> = T extends ReadonlyArray<unknown> ? T
   : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
   : T

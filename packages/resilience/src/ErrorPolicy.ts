@@ -26,13 +26,53 @@ import type { ResilientError } from "./Errors.js"
 import { type ErrorCodeRow, errorCodesMarkdown } from "./internal/errorCodesMarkdown.js"
 import { type Classification, decisionOf, type Decision } from "./internal/rejections.js"
 
-export type { Classification } from "./internal/rejections.js"
-export { isRetryable, retryDelay, retrySchedule, withRetry } from "./Retry.js"
+export type {
+  /**
+   * What a failure is: transient, permanent, auth, rate-limited, or outcome unknown.
+   *
+   * @since 0.1.0
+   */
+  Classification
+} from "./internal/rejections.js"
+export {
+  /**
+   * Re-export of {@link Retry.isRetryable}.
+   *
+   * @since 0.1.0
+   */
+  isRetryable,
+  /**
+   * Re-export of {@link Retry.retryDelay}.
+   *
+   * @since 0.1.0
+   */
+  retryDelay,
+  /**
+   * Re-export of {@link Retry.retrySchedule}.
+   *
+   * @since 0.1.0
+   */
+  retrySchedule,
+  /**
+   * Re-export of {@link Retry.withRetry}.
+   *
+   * @since 0.1.0
+   */
+  withRetry
+} from "./Retry.js"
 
-/** Any failure a call through the resilience layers can see. */
+/**
+ * Any failure a call through the resilience layers can see.
+ *
+ * @since 0.1.0
+ */
 export type Failure = ResilientError | Errors.GatewayError
 
-/** The seed's `errorHandling.retries.retryableErrors`. */
+/**
+ * The seed's `errorHandling.retries.retryableErrors`.
+ *
+ * @since 0.1.0
+ */
 export const defaultRetryableStatuses: ReadonlyArray<number> = [408, 429, 500, 502, 503, 504]
 
 /**
@@ -43,6 +83,8 @@ export const defaultRetryableStatuses: ReadonlyArray<number> = [408, 429, 500, 5
  * a 408 and any other status in that list is `outcomeUnknown`: the gateway may
  * have applied the call before failing (503 included — a proxy can answer 503
  * after the upstream started; we stay conservative).
+ *
+ * @since 0.1.0
  */
 export const classify = (
   error: Failure,
@@ -74,7 +116,11 @@ export const classify = (
   }
 }
 
-/** The classification of an HTTP status (not 2xx) for a read or a mutation. */
+/**
+ * The classification of an HTTP status (not 2xx) for a read or a mutation.
+ *
+ * @since 0.1.0
+ */
 export const classifyStatus = (
   status: number,
   mutating: boolean,
@@ -87,7 +133,11 @@ export const classifyStatus = (
   return retryable ? "transient" : "permanent"
 }
 
-/** The documented decision (classification, action, reason) for a business rejection. */
+/**
+ * The documented decision (classification, action, reason) for a business rejection.
+ *
+ * @since 0.1.0
+ */
 export const rejectionDecision = (error: Errors.Rejected, endpoint: Endpoints.AnyEndpoint): Decision =>
   decisionOf(endpoint.errors, error.errorCode, endpoint.mutating)
 
@@ -97,6 +147,8 @@ export const rejectionDecision = (error: Errors.Rejected, endpoint: Endpoints.An
  * transport failures, and an OutcomeUnknown caused by one). Business
  * rejections, 401, 429, other 4xx, our own invalid requests and undecodable
  * replies say nothing about the gateway's health.
+ *
+ * @since 0.1.0
  */
 export const isCircuitFailure = (error: Failure): boolean => {
   switch (error._tag) {
@@ -119,6 +171,8 @@ export const isCircuitFailure = (error: Failure): boolean => {
  * unreadable reply, a Rejected UnknownError...), an OutcomeUnknown carrying
  * the request, its customTag and the cause as `reason` (`HTTP 503`,
  * `DecodeError: ...`, `Rejected OrderPending (6)`). Anything else unchanged.
+ *
+ * @since 0.1.0
  */
 export const toOutcomeUnknown = <E extends Failure>(
   error: E,
@@ -146,8 +200,14 @@ export const toOutcomeUnknown = <E extends Failure>(
 
 // ---------------------------------------------------------------- the table
 
-/** One row of the error-code table (docs/error-codes.md). */
-export type { ErrorCodeRow }
+export type {
+  /**
+   * One row of the error-code table (docs/error-codes.md).
+   *
+   * @since 0.1.0
+   */
+  ErrorCodeRow
+}
 
 const actions: Record<Classification, string> = {
   transient: "retried with backoff (errorHandling.retries: base × multiplier^n, capped, jittered, maxAttempts)",
@@ -275,9 +335,15 @@ const codeRows = (): Array<ErrorCodeRow> =>
  * Every endpoint × every code of its error enum, then every HTTP status of the
  * seed, transport failures, timeouts and undecodable replies, for reads and
  * mutations. `pnpm error-codes` prints it as docs/error-codes.md.
+ *
+ * @since 0.1.0
  */
 export const errorCodeTable: ReadonlyArray<ErrorCodeRow> = [...codeRows(), ...genericRows()]
 
-/** docs/error-codes.md, rendered from {@link errorCodeTable}. */
+/**
+ * docs/error-codes.md, rendered from {@link errorCodeTable}.
+ *
+ * @since 0.1.0
+ */
 export const renderErrorCodesMarkdown = (rows: ReadonlyArray<ErrorCodeRow> = errorCodeTable): string =>
   errorCodesMarkdown(rows, actions)

@@ -8,7 +8,11 @@
 import type { Errors } from "@tradeguard/gateway"
 import * as Schema from "effect/Schema"
 
-/** No usable token could be had: login failed, or a call was refused twice with 401. */
+/**
+ * No usable token could be had: login failed, or a call was refused twice with 401.
+ *
+ * @since 0.1.0
+ */
 export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFailed>()("AuthenticationFailed", {
   reason: Schema.String,
   /** The gateway's error name when the login/validate was rejected (e.g. `InvalidCredentials`). */
@@ -19,7 +23,11 @@ export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFaile
   }
 }
 
-/** The circuit of an endpoint group is open: the call was not sent. */
+/**
+ * The circuit of an endpoint group is open: the call was not sent.
+ *
+ * @since 0.1.0
+ */
 export class CircuitOpen extends Schema.TaggedError<CircuitOpen>()("CircuitOpen", {
   group: Schema.String,
   endpoint: Schema.String,
@@ -31,7 +39,11 @@ export class CircuitOpen extends Schema.TaggedError<CircuitOpen>()("CircuitOpen"
   }
 }
 
-/** The rate limiter's queue was full: this call was dropped without being sent. */
+/**
+ * The rate limiter's queue was full: this call was dropped without being sent.
+ *
+ * @since 0.1.0
+ */
 export class QueueOverflow extends Schema.TaggedError<QueueOverflow>()("QueueOverflow", {
   endpoint: Schema.String,
   queueSize: Schema.Number
@@ -41,7 +53,11 @@ export class QueueOverflow extends Schema.TaggedError<QueueOverflow>()("QueueOve
   }
 }
 
-/** What a ResilientGateway call can fail with. A 401 never escapes: it becomes a refresh + replay, or AuthenticationFailed. */
+/**
+ * What a ResilientGateway call can fail with. A 401 never escapes: it becomes a refresh + replay, or AuthenticationFailed.
+ *
+ * @since 0.1.0
+ */
 export type ResilientError =
   | Exclude<Errors.GatewayError, Errors.Unauthorized>
   | AuthenticationFailed

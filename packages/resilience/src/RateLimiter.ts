@@ -55,9 +55,18 @@ import { QueueOverflow } from "./Errors.js"
 import { type HeldSlot, makeCore } from "./internal/limiterCore.js"
 import type { Priority } from "./ResilientGateway.js"
 
-/** `history` (retrieveBars) or `general` (every other endpoint). */
+/**
+ * `history` (retrieveBars) or `general` (every other endpoint).
+ *
+ * @since 0.1.0
+ */
 export type RateLimitClass = Endpoints.RateLimitClass
 
+/**
+ * Options of `acquire`: priority and the endpoint name for errors.
+ *
+ * @since 0.1.0
+ */
 export interface AcquireOptions {
   /** `enforcement` waits ahead of `normal` (default). */
   readonly priority?: Priority
@@ -68,11 +77,18 @@ export interface AcquireOptions {
 /**
  * A rate-limit slot held by one call from its admission until
  * `complete(slot, now)`. Opaque: only the limiter makes them.
+ *
+ * @since 0.1.0
  */
 export interface Slot {
   readonly cls: RateLimitClass
 }
 
+/**
+ * The use of one rate-limit window.
+ *
+ * @since 0.1.0
+ */
 export interface WindowStats {
   readonly limit: number
   /** Of `limit`, the slots only `enforcement` calls may take (0 for history). */
@@ -93,6 +109,11 @@ export interface WindowStats {
   readonly nextFreeAt: number
 }
 
+/**
+ * The limiter's queue and windows, as `stats` returns them.
+ *
+ * @since 0.1.0
+ */
 export interface Stats {
   /** Waiters in line, both classes. */
   readonly queueDepth: number
@@ -108,6 +129,11 @@ export interface Stats {
   readonly maxWaitMillis: number
 }
 
+/**
+ * The client-side rate limiter of the gateway's two windows (history, general).
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /**
    * Waits for a slot of `cls` (and of `general` for a history call) and
@@ -164,8 +190,18 @@ export interface Service {
   readonly stats: Effect.Effect<Stats>
 }
 
+/**
+ * The rate limiter's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class RateLimiter extends Context.Tag("@tradeguard/resilience/RateLimiter")<RateLimiter, Service>() {}
 
+/**
+ * The windows' limits, the queue size and what happens when it is full (defaults: the gateway's limits).
+ *
+ * @since 0.1.0
+ */
 export interface Options {
   readonly history?: { readonly requests: number; readonly windowSeconds: number }
   readonly general?: { readonly requests: number; readonly windowSeconds: number }
@@ -194,9 +230,20 @@ export interface Options {
   readonly metricsInterval?: Duration.DurationInput
 }
 
-export { metrics } from "./internal/limiterCore.js"
+export {
+  /**
+   * Effect Metrics of the limiter, tagged `class`: queue depth, waits, drops, pauses, window usage.
+   *
+   * @since 0.1.0
+   */
+  metrics
+} from "./internal/limiterCore.js"
 
-/** Builds the limiter; its wake-up timer (and metrics poller) live in the Scope. */
+/**
+ * Builds the limiter; its wake-up timer (and metrics poller) live in the Scope.
+ *
+ * @since 0.1.0
+ */
 export const make = (options: Options = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const clock = yield* Effect.clock
@@ -305,10 +352,18 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     } satisfies Service
   })
 
-/** The limiter from explicit options (tests, tools); the seed's values where omitted. */
+/**
+ * The limiter from explicit options (tests, tools); the seed's values where omitted.
+ *
+ * @since 0.1.0
+ */
 export const layerWith = (options: Options = {}): Layer.Layer<RateLimiter> => Layer.scoped(RateLimiter, make(options))
 
-/** The limiter from `errorHandling.rateLimit` of the ResilienceConfig. */
+/**
+ * The limiter from `errorHandling.rateLimit` of the ResilienceConfig.
+ *
+ * @since 0.1.0
+ */
 export const layer: Layer.Layer<RateLimiter, never, ResilienceConfig> = Layer.scoped(
   RateLimiter,
   Effect.flatMap(ResilienceConfig, (config) => make(config.errorHandling.rateLimit))

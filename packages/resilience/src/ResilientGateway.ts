@@ -54,14 +54,27 @@ import * as RateLimiter from "./RateLimiter.js"
 import * as TokenManager from "./TokenManager.js"
 import * as TokenStore from "./TokenStore.js"
 
-/** Enforcement calls (cancel, close) go ahead of reads when the rate-limit queue is long. */
+/**
+ * Enforcement calls (cancel, close) go ahead of reads when the rate-limit queue is long.
+ *
+ * @since 0.1.0
+ */
 export type Priority = "enforcement" | "normal"
 
+/**
+ * Per-call options: the rate-limit priority (`enforcement` goes first).
+ *
+ * @since 0.1.0
+ */
 export interface CallOptions {
   readonly priority?: Priority
 }
 
-/** The endpoints a program calls through ResilientGateway (auth is the TokenManager's). */
+/**
+ * The endpoints a program calls through ResilientGateway (auth is the TokenManager's).
+ *
+ * @since 0.1.0
+ */
 export type EndpointName = Exclude<Endpoints.EndpointName, `auth${string}`>
 
 type Call<E> = (
@@ -69,8 +82,18 @@ type Call<E> = (
   options?: CallOptions
 ) => Effect.Effect<Endpoints.ReplyOf<E>, ResilientError>
 
+/**
+ * One method per endpoint of the table, named as the endpoint, with the resilience layers applied.
+ *
+ * @since 0.1.0
+ */
 export type Methods = { readonly [K in EndpointName]: Call<Endpoints.Endpoints[K]> }
 
+/**
+ * The gateway client with tokens, rate limiting, circuit breaking and retry: a method per endpoint and `call` for any.
+ *
+ * @since 0.1.0
+ */
 export interface Service extends Methods {
   readonly call: <E extends Endpoints.AnyEndpoint>(
     endpoint: E,
@@ -79,19 +102,32 @@ export interface Service extends Methods {
   ) => Effect.Effect<Endpoints.ReplyOf<E>, ResilientError>
 }
 
+/**
+ * The resilient gateway's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class ResilientGateway extends Context.Tag("@tradeguard/resilience/ResilientGateway")<
   ResilientGateway,
   Service
 >() {}
 
-/** The endpoints whose calls default to `enforcement` priority: risk enforcement cancels and flattens. */
+/**
+ * The endpoints whose calls default to `enforcement` priority: risk enforcement cancels and flattens.
+ *
+ * @since 0.1.0
+ */
 export const enforcementEndpoints: ReadonlySet<Endpoints.EndpointName> = new Set([
   "orderCancel",
   "positionCloseContract",
   "positionPartialCloseContract"
 ])
 
-/** The parts ResilientGateway is composed of (and the config for retries). */
+/**
+ * The parts ResilientGateway is composed of (and the config for retries).
+ *
+ * @since 0.1.0
+ */
 export type Parts =
   | GatewayClient.GatewayClient
   | TokenManager.TokenManager
@@ -99,7 +135,11 @@ export type Parts =
   | CircuitBreaker.CircuitBreaker
   | ResilienceConfig
 
-/** Builds the service from its parts; a background fiber follows the token (hence the Scope). */
+/**
+ * Builds the service from its parts; a background fiber follows the token (hence the Scope).
+ *
+ * @since 0.1.0
+ */
 export const make: Effect.Effect<
   Service,
   never,
@@ -160,10 +200,18 @@ export const make: Effect.Effect<
   return { ...methods, call } satisfies Service
 })
 
-/** From its parts: GatewayClient, TokenManager, RateLimiter, CircuitBreaker (and the config for retries). */
+/**
+ * From its parts: GatewayClient, TokenManager, RateLimiter, CircuitBreaker (and the config for retries).
+ *
+ * @since 0.1.0
+ */
 export const layerWithoutDependencies: Layer.Layer<ResilientGateway, never, Parts> = Layer.scoped(ResilientGateway, make)
 
-/** GatewayClient from `api.baseUrl` / `api.timeout`. */
+/**
+ * GatewayClient from `api.baseUrl` / `api.timeout`.
+ *
+ * @since 0.1.0
+ */
 export const gatewayClientLayer: Layer.Layer<GatewayClient.GatewayClient, never, ResilienceConfig | HttpClient.HttpClient> =
   Layer.unwrapEffect(Effect.map(ResilienceConfig, (c) =>
     GatewayClient.layer({ baseUrl: c.api.baseUrl, timeout: Duration.millis(c.api.timeout) })))
@@ -193,6 +241,8 @@ const layerWithTokenManager = <E>(tokenManager: TokenManagerLayer<E>): Layer.Lay
  * connects to the hubs takes THIS TokenManager (one session; a second login
  * may end the first), and the limiter and breakers for its health view.
  * {@link layerWithCredentials} is the same with the credentials as a value.
+ *
+ * @since 0.1.0
  */
 export const layer: Layer.Layer<
   ResilientGateway | Exclude<Parts, ResilienceConfig>,
@@ -200,7 +250,11 @@ export const layer: Layer.Layer<
   ResilienceConfig | HttpClient.HttpClient
 > = layerWithTokenManager(TokenManager.layerFromEnv)
 
-/** The credentials {@link layerWithCredentials} logs in with; a plain string key is wrapped into `Redacted`. */
+/**
+ * The credentials {@link layerWithCredentials} logs in with; a plain string key is wrapped into `Redacted`.
+ *
+ * @since 0.2.0
+ */
 export interface CredentialsInput {
   readonly userName: string
   readonly apiKey: string | Redacted.Redacted<string>
@@ -215,7 +269,11 @@ export interface CredentialsInput {
  *
  * @example
  * ```ts
- * ResilientGateway.layerWithCredentials({ userName: "demo", apiKey: Redacted.make(key) })
+ * import { ResilientGateway } from "@tradeguard/resilience"
+ * import { Redacted } from "effect"
+ *
+ * const key = process.env["PROJECTX_API_KEY"] ?? "" // or from a secret store
+ * const gateway = ResilientGateway.layerWithCredentials({ userName: "demo", apiKey: Redacted.make(key) })
  * ```
  *
  * @since 0.2.0

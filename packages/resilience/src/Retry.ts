@@ -29,10 +29,18 @@ import * as Schedule from "effect/Schedule"
 import type { ResilienceConfigShape } from "./Config.js"
 import { classify, type Failure } from "./ErrorPolicy.js"
 
-/** The `errorHandling.retries` section. */
+/**
+ * The `errorHandling.retries` section.
+ *
+ * @since 0.1.0
+ */
 export type RetriesConfig = ResilienceConfigShape["errorHandling"]["retries"]
 
-/** Each delay is the nominal delay × a factor drawn from [1 − jitter, 1 + jitter]. */
+/**
+ * Each delay is the nominal delay × a factor drawn from [1 − jitter, 1 + jitter].
+ *
+ * @since 0.1.0
+ */
 export const jitter = 0.1
 
 /**
@@ -40,6 +48,8 @@ export const jitter = 0.1
  * failure): `backoffBase × backoffMultiplier^(attempt − 1)`, jittered by
  * `random` ∈ [0, 1) (0.5 = no jitter), capped at `maxBackoffMs`, and at least
  * `retryAfter` when given. Pure.
+ *
+ * @since 0.1.0
  */
 export const retryDelay = (
   attempt: number,
@@ -60,7 +70,11 @@ const byName: ReadonlyMap<string, Endpoints.AnyEndpoint> = new Map(
   Object.values(Endpoints.all).map((e) => [e.name, e as Endpoints.AnyEndpoint])
 )
 
-/** The endpoint a failure names (every gateway error carries its endpoint's name). */
+/**
+ * The endpoint a failure names (every gateway error carries its endpoint's name).
+ *
+ * @since 0.1.0
+ */
 export const endpointOf = (error: Failure): Endpoints.AnyEndpoint => {
   const name = "endpoint" in error ? error.endpoint : undefined
   return name === undefined ? unknownEndpoint : name === "ping" ? ping : byName.get(name) ?? unknownEndpoint
@@ -71,6 +85,8 @@ export const endpointOf = (error: Failure): Endpoints.AnyEndpoint => {
  * is `transient` or `rateLimited`, it is not CircuitOpen, and for a mutation it
  * proves the call was not applied (RateLimited, QueueOverflow, or a Rejected
  * whose documented decision is transient).
+ *
+ * @since 0.1.0
  */
 export const isRetryable = (
   error: Failure,
@@ -91,6 +107,8 @@ const retryAfterOf = (error: Failure): Duration.Duration | undefined =>
  * The retry Schedule for a failed call: use with `Effect.retry` on an effect
  * failing with ResilientError / GatewayError. Without `endpoint`, each failure's
  * own endpoint name is looked up in the table. Outputs `[failure, retriesSoFar]`.
+ *
+ * @since 0.1.0
  */
 export const retrySchedule = (
   retries: RetriesConfig,
@@ -107,6 +125,11 @@ export const retrySchedule = (
     )
   )
 
+/**
+ * Options of `withRetry`.
+ *
+ * @since 0.1.0
+ */
 export interface WithRetryOptions {
   /** Log each retry at Info (`logging.resilience.errorRetries`). */
   readonly log?: boolean
@@ -116,6 +139,8 @@ export interface WithRetryOptions {
  * Runs `effect` (one call to `endpoint`) and retries it per {@link retrySchedule}.
  * The success path is a plain `catchAll`: the Schedule is built only after a
  * failure that {@link isRetryable} allows.
+ *
+ * @since 0.1.0
  */
 export const withRetry = <A, E extends Failure, R>(
   effect: Effect.Effect<A, E, R>,

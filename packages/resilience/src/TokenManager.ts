@@ -46,6 +46,11 @@ import { expiryOf } from "./internal/jwt.js"
 import * as TokenIdentity from "./internal/tokenIdentity.js"
 import * as TokenStore from "./TokenStore.js"
 
+/**
+ * The current token and when it expires.
+ *
+ * @since 0.1.0
+ */
 export interface TokenInfo {
   readonly token: Redacted.Redacted<string>
   /** Epoch millis of the JWT's `exp` (issue time + 24 h when unreadable). */
@@ -54,6 +59,11 @@ export interface TokenInfo {
   readonly obtainedAt: number
 }
 
+/**
+ * The token manager: a valid token on demand, refreshed ahead of expiry, single-flight.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /** A token valid now. Waits only when the current one is unusable (missing, expired, invalidated). */
   readonly get: Effect.Effect<Redacted.Redacted<string>, AuthenticationFailed>
@@ -71,9 +81,18 @@ export interface Service {
   readonly changes: Stream.Stream<TokenInfo>
 }
 
+/**
+ * The token manager's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class TokenManager extends Context.Tag("@tradeguard/resilience/TokenManager")<TokenManager, Service>() {}
 
-/** The gateway user: `PROJECTX_USERNAME` and `PROJECTX_API_KEY` (Redacted) from the environment. */
+/**
+ * The gateway user: `PROJECTX_USERNAME` and `PROJECTX_API_KEY` (Redacted) from the environment.
+ *
+ * @since 0.1.0
+ */
 export class Credentials extends Context.Tag("@tradeguard/resilience/Credentials")<Credentials, {
   readonly userName: string
   readonly apiKey: Redacted.Redacted<string>
@@ -94,11 +113,17 @@ const sameToken = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>) =
  * When the background fiber renews `info`: `bufferSeconds` before `exp`, but
  * not before half the token's life has passed (a token shorter-lived than the
  * buffer would otherwise be renewed in a tight loop).
+ *
+ * @since 0.1.0
  */
 export const refreshDueAt = (info: TokenInfo, bufferMillis: number): number =>
   Math.max(info.expiresAt - bufferMillis, info.obtainedAt + (info.expiresAt - info.obtainedAt) / 2)
 
-/** The TokenManager service; its background refresh fiber lives as long as the Scope. */
+/**
+ * The TokenManager service; its background refresh fiber lives as long as the Scope.
+ *
+ * @since 0.1.0
+ */
 export const make: Effect.Effect<
   Service,
   AuthenticationFailed,
@@ -250,14 +275,22 @@ export const make: Effect.Effect<
   } satisfies Service
 }).pipe(Effect.annotateLogs({ module: "resilience/TokenManager" }))
 
-/** TokenManager from a GatewayClient, a TokenStore, the config and the credentials. */
+/**
+ * TokenManager from a GatewayClient, a TokenStore, the config and the credentials.
+ *
+ * @since 0.1.0
+ */
 export const layer: Layer.Layer<
   TokenManager,
   AuthenticationFailed,
   GatewayClient.GatewayClient | TokenStore.TokenStore | ResilienceConfig | Credentials
 > = Layer.scoped(TokenManager, make)
 
-/** {@link layer} with the store from `authentication.storage` and the credentials from the environment. */
+/**
+ * {@link layer} with the store from `authentication.storage` and the credentials from the environment.
+ *
+ * @since 0.1.0
+ */
 export const layerFromEnv: Layer.Layer<
   TokenManager,
   AuthenticationFailed | TokenStore.TokenStoreConfigError | ConfigError.ConfigError,
@@ -267,6 +300,8 @@ export const layerFromEnv: Layer.Layer<
 /**
  * A TokenManager that always hands out `token` (for other packages' tests):
  * `exp` is read from the JWT, else it never expires; invalidate does nothing.
+ *
+ * @since 0.1.0
  */
 export const layerStatic = (token: string | Redacted.Redacted<string>): Layer.Layer<TokenManager> => {
   const redacted = typeof token === "string" ? Redacted.make(token) : token
@@ -286,6 +321,8 @@ export const layerStatic = (token: string | Redacted.Redacted<string>): Layer.La
  * fresh one (one refresh, however many calls saw the 401) and replays `f`
  * once — safe even for a mutation, since a 401 means the gateway did not apply
  * it. A second 401 is AuthenticationFailed.
+ *
+ * @since 0.1.0
  */
 export const withAuth = <A, E, R>(
   tokens: Service,
@@ -309,7 +346,11 @@ export const withAuth = <A, E, R>(
       ))) as Effect.Effect<A, Exclude<E, Errors.Unauthorized> | AuthenticationFailed, R>
 }
 
-/** {@link withAuth} with the TokenManager from the context. */
+/**
+ * {@link withAuth} with the TokenManager from the context.
+ *
+ * @since 0.1.0
+ */
 export const authenticated = <A, E, R>(
   f: (token: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, Exclude<E, Errors.Unauthorized> | AuthenticationFailed, R | TokenManager> =>

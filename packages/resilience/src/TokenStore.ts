@@ -35,7 +35,11 @@ import { ResilienceConfig } from "./Config.js"
 import * as AtomicFile from "./internal/atomicFile.js"
 import * as Crypto from "./internal/crypto.js"
 
-/** The user and the gateway a token was issued for. */
+/**
+ * The user and the gateway a token was issued for.
+ *
+ * @since 0.1.0
+ */
 export interface TokenIdentity {
   /** `PROJECTX_USERNAME` at login. */
   readonly userName: string
@@ -43,7 +47,11 @@ export interface TokenIdentity {
   readonly baseUrl: string
 }
 
-/** A token with its metadata, as stored. */
+/**
+ * A token with its metadata, as stored.
+ *
+ * @since 0.1.0
+ */
 export interface StoredToken {
   readonly token: Redacted.Redacted<string>
   /** Epoch millis of the JWT's `exp`. */
@@ -54,7 +62,11 @@ export interface StoredToken {
   readonly identity?: TokenIdentity
 }
 
-/** Reading or writing the store failed. `reason`: `Io` (filesystem), `Corrupt` (not a token file), `Decrypt` (wrong key, truncated or tampered). */
+/**
+ * Reading or writing the store failed. `reason`: `Io` (filesystem), `Corrupt` (not a token file), `Decrypt` (wrong key, truncated or tampered).
+ *
+ * @since 0.1.0
+ */
 export class TokenStoreError extends Schema.TaggedError<TokenStoreError>()("TokenStoreError", {
   reason: Schema.Literal("Io", "Corrupt", "Decrypt"),
   path: Schema.String,
@@ -65,7 +77,11 @@ export class TokenStoreError extends Schema.TaggedError<TokenStoreError>()("Toke
   }
 }
 
-/** The store cannot be built from the configuration (missing or malformed key, unsupported key source). */
+/**
+ * The store cannot be built from the configuration (missing or malformed key, unsupported key source).
+ *
+ * @since 0.1.0
+ */
 export class TokenStoreConfigError extends Schema.TaggedError<TokenStoreConfigError>()("TokenStoreConfigError", {
   /** The config path or environment variable at fault. */
   path: Schema.String,
@@ -76,6 +92,11 @@ export class TokenStoreConfigError extends Schema.TaggedError<TokenStoreConfigEr
   }
 }
 
+/**
+ * Where the token is kept between runs: load, save, clear.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /** The stored token, or none when nothing is stored. */
   readonly load: Effect.Effect<Option.Option<StoredToken>, TokenStoreError>
@@ -83,11 +104,20 @@ export interface Service {
   readonly clear: Effect.Effect<void, TokenStoreError>
 }
 
+/**
+ * The token store's tag (memory, or an encrypted file).
+ *
+ * @since 0.1.0
+ */
 export class TokenStore extends Context.Tag("@tradeguard/resilience/TokenStore")<TokenStore, Service>() {}
 
 // ---------------------------------------------------------------- memory
 
-/** An in-memory store, optionally holding `initial`. */
+/**
+ * An in-memory store, optionally holding `initial`.
+ *
+ * @since 0.1.0
+ */
 export const makeMemory = (initial?: StoredToken): Effect.Effect<Service> =>
   Effect.map(Ref.make(Option.fromNullable(initial)), (ref) => ({
     load: Ref.get(ref),
@@ -95,10 +125,18 @@ export const makeMemory = (initial?: StoredToken): Effect.Effect<Service> =>
     clear: Ref.set(ref, Option.none())
   }))
 
-/** An empty in-memory store. */
+/**
+ * An empty in-memory store.
+ *
+ * @since 0.1.0
+ */
 export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, makeMemory())
 
-/** An in-memory store holding `initial` (tests: "a token was stored by an earlier run"). */
+/**
+ * An in-memory store holding `initial` (tests: "a token was stored by an earlier run").
+ *
+ * @since 0.1.0
+ */
 export const layerMemoryWith = (initial: StoredToken): Layer.Layer<TokenStore> =>
   Layer.effect(TokenStore, makeMemory(initial))
 
@@ -117,6 +155,11 @@ const Payload = Schema.parseJson(Schema.Union(
 const decodePayload = Schema.decodeUnknownEither(Payload)
 const encodePayload = Schema.encodeSync(Payload)
 
+/**
+ * The token file and its encryption key.
+ *
+ * @since 0.1.0
+ */
 export interface EncryptedFileOptions {
   /** The token file; its directory is created if missing. */
   readonly path: string
@@ -126,7 +169,11 @@ export interface EncryptedFileOptions {
   readonly keyName?: string
 }
 
-/** An AES-256-GCM encrypted file store. Fails with TokenStoreConfigError on a malformed key. */
+/**
+ * An AES-256-GCM encrypted file store. Fails with TokenStoreConfigError on a malformed key.
+ *
+ * @since 0.1.0
+ */
 export const makeEncryptedFile = (options: EncryptedFileOptions): Effect.Effect<Service, TokenStoreConfigError> =>
   Effect.gen(function*() {
     const raw = Redacted.value(options.key as Redacted.Redacted<string | Uint8Array>)
@@ -176,13 +223,19 @@ export const makeEncryptedFile = (options: EncryptedFileOptions): Effect.Effect<
     return { load, save, clear } satisfies Service
   })
 
-/** An AES-256-GCM encrypted file store at `path` with `key`. */
+/**
+ * An AES-256-GCM encrypted file store at `path` with `key`.
+ *
+ * @since 0.1.0
+ */
 export const layerEncryptedFile = (options: EncryptedFileOptions): Layer.Layer<TokenStore, TokenStoreConfigError> =>
   Layer.effect(TokenStore, makeEncryptedFile(options))
 
 /**
  * Why `authentication.storage` cannot be built, or undefined when it can: `keySource: keyring` is not
  * implemented. `make` fails with it at start-up; `config check` reports it before.
+ *
+ * @since 0.1.0
  */
 export const storageProblem = (
   storage: { readonly type: string; readonly keySource: string; readonly keyEnv: string }
@@ -195,6 +248,8 @@ export const storageProblem = (
  * The store `authentication.storage` asks for: `memory`, or `encrypted` with
  * the key read (as `Config.redacted`) from the environment variable named by
  * `storage.keyEnv`. `keySource: keyring` is not implemented: a config error.
+ *
+ * @since 0.1.0
  */
 export const make: Effect.Effect<Service, TokenStoreConfigError, ResilienceConfig> = Effect.gen(function*() {
   const { storage } = (yield* ResilienceConfig).authentication
@@ -215,5 +270,9 @@ export const make: Effect.Effect<Service, TokenStoreConfigError, ResilienceConfi
   return yield* makeEncryptedFile({ path: storage.path, key, keyName: storage.keyEnv })
 })
 
-/** The store chosen by `authentication.storage` (see {@link make}). */
+/**
+ * The store chosen by `authentication.storage` (see {@link make}).
+ *
+ * @since 0.1.0
+ */
 export const layer: Layer.Layer<TokenStore, TokenStoreConfigError, ResilienceConfig> = Layer.effect(TokenStore, make)

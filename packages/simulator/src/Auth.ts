@@ -18,14 +18,27 @@ import * as Jwt from "./internal/Jwt.js"
 import type { Resolved } from "./Options.js"
 import { Rejection } from "./Rejection.js"
 
-/** Why a token was refused. */
+/**
+ * Why a token was refused.
+ *
+ * @since 0.1.0
+ */
 export const UnauthenticatedReason = Schema.Literal("missing", "malformed", "signature", "unknown", "expired", "loggedOut")
 
+/**
+ * A request without a valid token: missing, malformed, badly signed, unknown, expired or logged out.
+ *
+ * @since 0.1.0
+ */
 export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", {
   reason: UnauthenticatedReason
 }) {}
 
-/** An authenticated caller. */
+/**
+ * An authenticated caller.
+ *
+ * @since 0.1.0
+ */
 export interface Session {
   readonly sessionId: string
   readonly userId: number
@@ -34,6 +47,11 @@ export interface Session {
   readonly expiresAt: number
 }
 
+/**
+ * The simulator's auth: logins, token validation and logout.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   readonly loginKey: (userName: string, apiKey: string) => Effect.Effect<string, Rejection>
   readonly loginApp: (request: {
@@ -55,6 +73,11 @@ export interface Service {
   readonly expireTokens: (userName?: string) => Effect.Effect<number>
 }
 
+/**
+ * The simulator auth's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class Auth extends Context.Tag("@tradeguard/simulator/Auth")<Auth, Service>() {}
 
 interface SessionRec {
@@ -71,6 +94,11 @@ interface TokenRec {
 
 const rejected = (reason: string, message: string) => Effect.fail(new Rejection({ reason, message }))
 
+/**
+ * The auth service over a resolved config; `publish` announces logouts.
+ *
+ * @since 0.1.0
+ */
 export const make = (
   config: Resolved,
   publish: (event: ExchangeEvent) => Effect.Effect<void>
@@ -200,6 +228,11 @@ export const make = (
     } satisfies Service
   })
 
+/**
+ * The auth service as a layer.
+ *
+ * @since 0.1.0
+ */
 export const layer = (
   config: Resolved,
   publish: (event: ExchangeEvent) => Effect.Effect<void>

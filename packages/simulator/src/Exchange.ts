@@ -29,9 +29,20 @@ import { toAccount } from "./internal/State.js"
 import { type Options, type Resolved, resolve } from "./Options.js"
 import { Rejection } from "./Rejection.js"
 
-export type { FullQuote } from "./internal/State.js"
+export type {
+  /**
+   * A complete quote: every field of HubEvents.Quote, and `contract` (the contract id, as on the live service).
+   *
+   * @since 0.1.0
+   */
+  FullQuote
+} from "./internal/State.js"
 
-/** The ground truth of one account. */
+/**
+ * The ground truth of one account.
+ *
+ * @since 0.1.0
+ */
 export interface Snapshot {
   readonly account: Models.Account
   /** Every order of the account, any status. */
@@ -43,10 +54,20 @@ export interface Snapshot {
   readonly trades: ReadonlyArray<Models.Trade>
 }
 
+/**
+ * No account with that id.
+ *
+ * @since 0.1.0
+ */
 export class AccountNotFound extends Schema.TaggedError<AccountNotFound>()("AccountNotFound", {
   accountId: Schema.Number
 }) {}
 
+/**
+ * No contract with that id.
+ *
+ * @since 0.1.0
+ */
 export class ContractNotFound extends Schema.TaggedError<ContractNotFound>()("ContractNotFound", {
   contractId: Schema.String
 }) {}
@@ -54,6 +75,11 @@ export class ContractNotFound extends Schema.TaggedError<ContractNotFound>()("Co
 type Req<E extends Endpoints.AnyEndpoint> = Endpoints.RequestOf<E>
 type Op<E extends Endpoints.AnyEndpoint, A> = (userId: number, request: Req<E>) => Effect.Effect<A, Rejection>
 
+/**
+ * The in-memory exchange: accounts, orders, positions, trades, quotes and their events.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   readonly config: Resolved
   /** Subscribes to every event from now on; the subscription ends with the scope. */
@@ -112,6 +138,11 @@ export interface Service {
   readonly advance: Effect.Effect<void>
 }
 
+/**
+ * The exchange's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class Exchange extends Context.Tag("@tradeguard/simulator/Exchange")<Exchange, Service>() {}
 
 const rejection = <A>(o: Outcome<A>): Effect.Effect<A, Rejection> =>
@@ -119,7 +150,11 @@ const rejection = <A>(o: Outcome<A>): Effect.Effect<A, Rejection> =>
 
 const millis = Models.timestampToMillis
 
-/** Starts the exchange (the price fiber lives as long as the scope). */
+/**
+ * Starts the exchange (the price fiber lives as long as the scope).
+ *
+ * @since 0.1.0
+ */
 export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const pubsub = yield* PubSub.unbounded<ExchangeEvent>()
@@ -261,5 +296,9 @@ export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scop
     } satisfies Service
   })
 
-/** The exchange for `options` (defaults filled in). */
+/**
+ * The exchange for `options` (defaults filled in).
+ *
+ * @since 0.1.0
+ */
 export const layer = (options: Options = {}): Layer.Layer<Exchange> => Layer.scoped(Exchange, make(resolve(options)))

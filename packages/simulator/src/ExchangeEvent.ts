@@ -10,15 +10,32 @@
 import type { HubEvents, Models } from "@tradeguard/gateway"
 import * as Data from "effect/Data"
 
-/** Why a session ended: a logout call, an operator (admin), or a newer login (singleSessionPerUser). */
+/**
+ * Why a session ended: a logout call, an operator (admin), or a newer login (singleSessionPerUser).
+ *
+ * @since 0.1.0
+ */
 export type LogoutReason = "logout" | "forced" | "replaced"
 
-/** A quote (or delta) as the market hub sends it: `contract` (the contract id) rides along on every message. */
+/**
+ * A quote (or delta) as the market hub sends it: `contract` (the contract id) rides along on every message.
+ *
+ * @since 0.1.0
+ */
 export type Quote = HubEvents.Quote & { readonly contract?: string }
 
-/** A market print as the market hub sends it: with the `contractId` of the contract. */
+/**
+ * A market print as the market hub sends it: with the `contractId` of the contract.
+ *
+ * @since 0.1.0
+ */
 export type MarketTrade = HubEvents.MarketTrade & { readonly contractId?: string }
 
+/**
+ * An event of the exchange (account, order, position, trade, quote, depth changes, logout), which the hubs send out.
+ *
+ * @since 0.1.0
+ */
 export type ExchangeEvent = Data.TaggedEnum<{
   /** Balance or canTrade changed. */
   AccountUpdated: { readonly userId: number; readonly account: Models.Account }
@@ -49,13 +66,26 @@ export type ExchangeEvent = Data.TaggedEnum<{
   }
 }>
 
+/**
+ * Constructors and matchers of {@link ExchangeEvent}.
+ *
+ * @since 0.1.0
+ */
 export const ExchangeEvent = Data.taggedEnum<ExchangeEvent>()
 
-/** The user an event belongs to, if it is a user event. */
+/**
+ * The user an event belongs to, if it is a user event.
+ *
+ * @since 0.1.0
+ */
 export const userIdOf = (event: ExchangeEvent): number | undefined =>
   "userId" in event ? event.userId : undefined
 
-/** The account an event belongs to, if it is an account-scoped user event. */
+/**
+ * The account an event belongs to, if it is an account-scoped user event.
+ *
+ * @since 0.1.0
+ */
 export const accountIdOf = (event: ExchangeEvent): number | undefined => {
   switch (event._tag) {
     case "AccountUpdated":

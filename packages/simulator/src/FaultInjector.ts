@@ -18,9 +18,34 @@ import type { FaultPlan } from "./FaultPlan.js"
 import { decide as decideWith, type Decision, type FaultState, initialState } from "./internal/Faults.js"
 import * as HubFaults from "./internal/HubFaults.js"
 
-export type { Decision } from "./internal/Faults.js"
-export type { EventFault, HubName } from "./internal/HubFaults.js"
+export type {
+  /**
+   * What the fault plan does to one request: a delay, an early answer (429 or a server error), or a server error after running it.
+   *
+   * @since 0.1.0
+   */
+  Decision
+} from "./internal/Faults.js"
+export type {
+  /**
+   * What to do with one hub event about to be sent.
+   *
+   * @since 0.1.0
+   */
+  EventFault,
+  /**
+   * A hub of the simulator: `user` or `market`.
+   *
+   * @since 0.1.0
+   */
+  HubName
+} from "./internal/HubFaults.js"
 
+/**
+ * The fault plan in force and the decision for each request and hub event.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /** The plan in force. */
   readonly plan: Effect.Effect<FaultPlan>
@@ -46,9 +71,18 @@ export interface Service {
   readonly hubDropped: (hub: HubFaults.HubName) => Effect.Effect<void>
 }
 
+/**
+ * The fault injector's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class FaultInjector extends Context.Tag("@tradeguard/simulator/FaultInjector")<FaultInjector, Service>() {}
 
-/** An injector starting with `initial`; `seed` is used when the plan has none. */
+/**
+ * An injector starting with `initial`; `seed` is used when the plan has none.
+ *
+ * @since 0.1.0
+ */
 export const make = (initial: FaultPlan, seed: number): Effect.Effect<Service> =>
   Effect.gen(function*() {
     const ref = yield* SubscriptionRef.make(initial)
@@ -97,5 +131,10 @@ export const make = (initial: FaultPlan, seed: number): Effect.Effect<Service> =
     } satisfies Service
   })
 
+/**
+ * The fault injector with an initial plan and a seed.
+ *
+ * @since 0.1.0
+ */
 export const layer = (initial: FaultPlan, seed: number): Layer.Layer<FaultInjector> =>
   Layer.effect(FaultInjector, make(initial, seed))

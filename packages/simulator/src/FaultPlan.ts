@@ -15,14 +15,26 @@
 import { Endpoints } from "@tradeguard/gateway"
 import * as Schema from "effect/Schema"
 
-/** A probability in [0, 1]. */
+/**
+ * A probability in [0, 1].
+ *
+ * @since 0.1.0
+ */
 export const Probability = Schema.Number.pipe(Schema.between(0, 1), Schema.annotations({ identifier: "Probability" }))
 const Millis = Schema.Number.pipe(Schema.nonNegative(), Schema.annotations({ identifier: "Millis" }))
 const Count = Schema.Int.pipe(Schema.positive(), Schema.annotations({ identifier: "Count" }))
 
-/** A name of the endpoint table (`orderPlace`, `accountSearch`, ...). */
+/**
+ * A name of the endpoint table (`orderPlace`, `accountSearch`, ...).
+ *
+ * @since 0.1.0
+ */
 export const EndpointName = Schema.Literal(...(Object.keys(Endpoints.all) as Array<Endpoints.EndpointName>))
-/** The endpoints that change state. */
+/**
+ * The endpoints that change state.
+ *
+ * @since 0.1.0
+ */
 export const MutatingEndpointName = Schema.Literal(
   "orderPlace",
   "orderCancel",
@@ -31,7 +43,11 @@ export const MutatingEndpointName = Schema.Literal(
   "positionPartialCloseContract"
 )
 
-/** Added latency, uniform in [minMillis, maxMillis], on a share of requests (all by default). */
+/**
+ * Added latency, uniform in [minMillis, maxMillis], on a share of requests (all by default).
+ *
+ * @since 0.1.0
+ */
 export const Latency = Schema.Struct({
   minMillis: Millis,
   maxMillis: Schema.optional(Millis),
@@ -43,6 +59,8 @@ export const Latency = Schema.Struct({
  * A share of 5xx replies. Before the endpoint runs by default; with
  * `afterApply` a mutating endpoint runs first (the change is made) and then
  * answers 5xx.
+ *
+ * @since 0.1.0
  */
 export const ServerErrors = Schema.Struct({
   probability: Probability,
@@ -56,6 +74,8 @@ export const ServerErrors = Schema.Struct({
  * Bursts of 429: a request starts a burst with `probability`; for
  * `durationMillis` every matching request gets 429 with Retry-After
  * (`retryAfterSeconds`, or the time left in the burst). `count` caps bursts.
+ *
+ * @since 0.1.0
  */
 export const RateLimitBursts = Schema.Struct({
   probability: Probability,
@@ -69,6 +89,8 @@ export const RateLimitBursts = Schema.Struct({
  * Apply the mutation, then drop the reply: in-process the client sees a
  * transport failure, over a socket the connection is destroyed. Either way
  * GatewayClient reports OutcomeUnknown although the change was made.
+ *
+ * @since 0.1.0
  */
 export const DropReply = Schema.Struct({
   probability: Probability,
@@ -76,7 +98,11 @@ export const DropReply = Schema.Struct({
   count: Schema.optional(Count)
 })
 
-/** Which hub a hub rule applies to (both when absent). */
+/**
+ * Which hub a hub rule applies to (both when absent).
+ *
+ * @since 0.1.0
+ */
 export const HubName = Schema.Literal("user", "market")
 
 /**
@@ -84,6 +110,8 @@ export const HubName = Schema.Literal("user", "market")
  * connections alike. The per-event rules are drawn for every event about to be
  * sent on a connection (invocations, not pings or completions), in the order
  * drop, stall, lose, delay, from the plan's own hub PRNG.
+ *
+ * @since 0.1.0
  */
 export const HubFaults = Schema.Struct({
   /** The hubs the rules apply to (both when absent). */
@@ -142,8 +170,18 @@ export const HubFaults = Schema.Struct({
    */
   closeOnTokenExpiry: Schema.optional(Schema.Boolean)
 })
+/**
+ * The decoded type of {@link HubFaults}.
+ *
+ * @since 0.1.0
+ */
 export type HubFaults = typeof HubFaults.Type
 
+/**
+ * A fault plan: latency, errors, rate limits and hub faults to inject, seeded.
+ *
+ * @since 0.1.0
+ */
 export const FaultPlan = Schema.Struct({
   /** Seeds the plan's PRNG (default: the simulator's seed). */
   seed: Schema.optional(Schema.Int),
@@ -153,12 +191,29 @@ export const FaultPlan = Schema.Struct({
   dropReply: Schema.optional(DropReply),
   hub: Schema.optional(HubFaults)
 }).annotations({ identifier: "FaultPlan" })
+/**
+ * The decoded fault plan.
+ *
+ * @since 0.1.0
+ */
 export type FaultPlan = typeof FaultPlan.Type
 
-/** No faults. */
+/**
+ * No faults.
+ *
+ * @since 0.1.0
+ */
 export const none: FaultPlan = {}
 
-/** Decodes a plan from unknown input (e.g. parsed JSON). */
+/**
+ * Decodes a plan from unknown input (e.g. parsed JSON).
+ *
+ * @since 0.1.0
+ */
 export const decodeUnknown = Schema.decodeUnknown(FaultPlan, { onExcessProperty: "error" })
-/** Decodes a plan from a JSON string. */
+/**
+ * Decodes a plan from a JSON string.
+ *
+ * @since 0.1.0
+ */
 export const decodeJson = Schema.decodeUnknown(Schema.parseJson(FaultPlan), { onExcessProperty: "error" })

@@ -30,13 +30,21 @@ import { completion } from "./internal/HubPeer.js"
 import { closeMessage, framesOf } from "./internal/HubPayload.js"
 import { bearer } from "./RestApi.js"
 
-/** The hub a request path names (`/hubs/user`, `/hubs/market`, case-insensitive), if any. */
+/**
+ * The hub a request path names (`/hubs/user`, `/hubs/market`, case-insensitive), if any.
+ *
+ * @since 0.1.0
+ */
 export const hubOfPath = (path: string): HubName | undefined => {
   const p = path.toLowerCase().replace(/\/+$/, "")
   return p === "/hubs/user" ? "user" : p === "/hubs/market" ? "market" : undefined
 }
 
-/** An `upgrade` listener for a Node HTTP server. */
+/**
+ * An `upgrade` listener for a Node HTTP server.
+ *
+ * @since 0.1.0
+ */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
 const refuse = (socket: Duplex, status: number) => {
@@ -49,6 +57,8 @@ const refuse = (socket: Duplex, status: number) => {
 /**
  * The `upgrade` handler of the hubs. Connections run in fibers of the scope;
  * closing it breaks every open WebSocket (so the HTTP server can close).
+ *
+ * @since 0.1.0
  */
 export const makeUpgradeHandler = (
   hubs: HubsService,

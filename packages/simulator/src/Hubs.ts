@@ -30,10 +30,38 @@ import { closeMessage, outboundOf, toOutbound } from "./internal/HubPayload.js"
 import * as Peer from "./internal/HubPeer.js"
 import type { Resolved } from "./Options.js"
 
+/**
+ * A hub of the simulator: `user` or `market`.
+ *
+ * @since 0.1.0
+ */
 export type HubName = "user" | "market"
-export type { Admitted, Ending, Sink } from "./internal/HubPeer.js"
+export type {
+  /**
+   * A connection attempt that passed auth and the fault plan.
+   *
+   * @since 0.1.0
+   */
+  Admitted,
+  /**
+   * How a connection ends: a Close message (type 7) then a normal close, an abrupt drop, or the client left.
+   *
+   * @since 0.1.0
+   */
+  Ending,
+  /**
+   * Where a connection's messages go. Called synchronously, in order.
+   *
+   * @since 0.1.0
+   */
+  Sink
+} from "./internal/HubPeer.js"
 
-/** A connection attempt refused before the upgrade (HTTP status: 401, 403, 404 or 503). */
+/**
+ * A connection attempt refused before the upgrade (HTTP status: 401, 403, 404 or 503).
+ *
+ * @since 0.1.0
+ */
 export class HubRefused extends Schema.TaggedError<HubRefused>()("HubRefused", {
   hub: Schema.Literal("user", "market"),
   status: Schema.Literal(401, 403, 404, 503),
@@ -44,7 +72,11 @@ export class HubRefused extends Schema.TaggedError<HubRefused>()("HubRefused", {
   }
 }
 
-/** A client-to-server invocation failed; `wire` is the completion error a socket client gets. */
+/**
+ * A client-to-server invocation failed; `wire` is the completion error a socket client gets.
+ *
+ * @since 0.1.0
+ */
 export class HubError extends Schema.TaggedError<HubError>()("HubError", {
   method: Schema.String,
   reason: Schema.Literal("UnknownMethod", "BadArguments", "Forbidden", "NotFound", "Closed"),
@@ -56,13 +88,21 @@ export class HubError extends Schema.TaggedError<HubError>()("HubError", {
   }
 }
 
-/** How a connection ended, seen from the client. */
+/**
+ * How a connection ended, seen from the client.
+ *
+ * @since 0.1.0
+ */
 export type CloseInfo =
   | { readonly _tag: "ServerClosed"; readonly error: string | undefined; readonly allowReconnect: boolean | undefined }
   | { readonly _tag: "Dropped"; readonly error: string }
   | { readonly _tag: "ClientClosed" }
 
-/** An in-process hub connection: what a socket client would see, without the socket. */
+/**
+ * An in-process hub connection: what a socket client would see, without the socket.
+ *
+ * @since 0.1.0
+ */
 export interface HubSession {
   readonly connectionId: string
   readonly hub: HubName
@@ -82,6 +122,11 @@ export interface HubSession {
   readonly close: Effect.Effect<void>
 }
 
+/**
+ * An open hub connection: its id, hub, user, age, whether it is stalled, and its subscriptions.
+ *
+ * @since 0.1.0
+ */
 export interface ConnectionInfo {
   readonly connectionId: string
   readonly hub: HubName
@@ -92,14 +137,22 @@ export interface ConnectionInfo {
   readonly subscriptions: Record<string, ReadonlyArray<number | string> | boolean>
 }
 
-/** Which connections an operator command applies to (all when empty). */
+/**
+ * Which connections an operator command applies to (all when empty).
+ *
+ * @since 0.1.0
+ */
 export interface Filter {
   readonly hub?: HubName | undefined
   readonly userName?: string | undefined
   readonly connectionId?: string | undefined
 }
 
-/** The negotiate reply (`POST <hub>/negotiate?negotiateVersion=1`). */
+/**
+ * The negotiate reply (`POST <hub>/negotiate?negotiateVersion=1`).
+ *
+ * @since 0.1.0
+ */
 export interface Negotiation {
   readonly negotiateVersion: number
   readonly connectionId: string
@@ -107,6 +160,11 @@ export interface Negotiation {
   readonly availableTransports: ReadonlyArray<{ readonly transport: string; readonly transferFormats: ReadonlyArray<string> }>
 }
 
+/**
+ * The two hubs: in-process connections, the open ones, and faults on them (drop, stall, refuse).
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /** Connects in-process; the connection lives until it ends or the scope closes. */
   readonly connect: (hub: HubName, token: string) => Effect.Effect<HubSession, Unauthenticated | HubRefused, Scope.Scope>
@@ -140,7 +198,11 @@ export interface Service {
 
 const toHubError = (method: string) => (f: Peer.MethodFailure) => new HubError({ method, ...f })
 
-/** The hubs of a simulator; while the scope lasts, plan changes re-check the connections' tokens. */
+/**
+ * The hubs of a simulator; while the scope lasts, plan changes re-check the connections' tokens.
+ *
+ * @since 0.1.0
+ */
 export const make = (config: Resolved, services: {
   readonly exchange: ExchangeService
   readonly auth: AuthService

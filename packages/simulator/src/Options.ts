@@ -10,6 +10,11 @@
 import * as Duration from "effect/Duration"
 import type { FaultPlan } from "./FaultPlan.js"
 
+/**
+ * An account of a user.
+ *
+ * @since 0.1.0
+ */
 export interface AccountOptions {
   /** A 32-bit account id; assigned in order from 100001 when absent. */
   readonly id?: number
@@ -21,6 +26,11 @@ export interface AccountOptions {
   readonly active?: boolean
 }
 
+/**
+ * A user and its credentials and accounts.
+ *
+ * @since 0.1.0
+ */
 export interface UserOptions {
   readonly userName: string
   readonly apiKey: string
@@ -30,11 +40,21 @@ export interface UserOptions {
   readonly accounts?: ReadonlyArray<AccountOptions>
 }
 
+/**
+ * An app of `Auth/loginApp`: its id and verify key.
+ *
+ * @since 0.1.0
+ */
 export interface AppOptions {
   readonly appId: string
   readonly verifyKey: string
 }
 
+/**
+ * A tradable contract and its price process.
+ *
+ * @since 0.1.0
+ */
 export interface ContractOptions {
   /** e.g. `CON.F.US.MNQ.Z26`, `CON.F.US.ENQ.Z26` (NQ), `CON.F.US.EP.Z26` (ES). */
   readonly id: string
@@ -53,11 +73,21 @@ export interface ContractOptions {
   readonly feePerSide: number
 }
 
+/**
+ * A rate-limit window: so many requests per window.
+ *
+ * @since 0.1.0
+ */
 export interface RateLimitWindow {
   readonly limit: number
   readonly window: Duration.DurationInput
 }
 
+/**
+ * How much fills at each price level.
+ *
+ * @since 0.1.0
+ */
 export interface Liquidity {
   /** Contracts available at each price level to a taker (market orders, marketable limits, stops). */
   readonly perLevel?: number
@@ -73,6 +103,11 @@ export interface Liquidity {
   readonly snapshotLevels?: number
 }
 
+/**
+ * The simulator's options: seed, users, contracts, rate limits, fault plan, ...; every one defaulted.
+ *
+ * @since 0.1.0
+ */
 export interface Options {
   /** Seeds the price process and the fault plan. Default 1. */
   readonly seed?: number
@@ -116,7 +151,11 @@ export interface Options {
   readonly firstTradeId?: number
 }
 
-/** The options with every default filled in. */
+/**
+ * The options with every default filled in.
+ *
+ * @since 0.1.0
+ */
 export interface Resolved {
   readonly seed: number
   readonly users: ReadonlyArray<{
@@ -146,9 +185,29 @@ export interface Resolved {
   readonly firstTradeId: number
 }
 
+/**
+ * The default user's name.
+ *
+ * @since 0.1.0
+ */
 export const defaultUserName = "demo"
+/**
+ * The default user's API key.
+ *
+ * @since 0.1.0
+ */
 export const defaultApiKey = "demo-api-key"
+/**
+ * The default user's password (for `Auth/loginApp`).
+ *
+ * @since 0.1.0
+ */
 export const defaultPassword = "demo-password"
+/**
+ * The default app of `Auth/loginApp`.
+ *
+ * @since 0.1.0
+ */
 export const defaultApp: AppOptions = { appId: "tradeguard-sim", verifyKey: "demo-verify-key" }
 
 const contract = (
@@ -179,6 +238,8 @@ const contract = (
  * MNQ, MES, NQ and ES (December 2026) with their real tick sizes and values, plus an expired MNQ.
  * The ids use the gateway's symbols, as recorded on the live service: NQ is `CON.F.US.ENQ.Z26`
  * (`F.US.ENQ`) and ES `CON.F.US.EP.Z26` (`F.US.EP`); the micros keep their root (`CON.F.US.MNQ.Z26`).
+ *
+ * @since 0.1.0
  */
 export const defaultContracts: ReadonlyArray<ContractOptions> = [
   contract("MNQ", "MNQ", "NQ", "Z", 26, "Micro E-mini Nasdaq-100: December 2026", 0.5, 21_500, 0.37),
@@ -188,6 +249,11 @@ export const defaultContracts: ReadonlyArray<ContractOptions> = [
   contract("MNQ", "MNQ", "NQ", "U", 26, "Micro E-mini Nasdaq-100: September 2026", 0.5, 21_500, 0.37, false)
 ]
 
+/**
+ * The default user `demo`, with two accounts (50K and 150K).
+ *
+ * @since 0.1.0
+ */
 export const defaultUser: UserOptions = {
   userName: defaultUserName,
   apiKey: defaultApiKey,
@@ -198,7 +264,11 @@ export const defaultUser: UserOptions = {
   ]
 }
 
-/** Fills in every default. */
+/**
+ * Fills in every default.
+ *
+ * @since 0.1.0
+ */
 export const resolve = (options: Options = {}): Resolved => {
   const seed = options.seed ?? 1
   const extra = options.users ?? []

@@ -14,6 +14,11 @@ import * as Option from "effect/Option"
 import type { Resolved } from "./Options.js"
 import { admit as admitWith, retryAfterSeconds } from "./internal/SlidingWindow.js"
 
+/**
+ * The gateway's rate limits, per user and class, as the simulator enforces them.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   /** Counts a request of `user` in `rateClass`; `Some(seconds)` to wait when over the limit. */
   readonly admit: (user: string, rateClass: Endpoints.RateLimitClass) => Effect.Effect<Option.Option<number>>
@@ -21,8 +26,18 @@ export interface Service {
   readonly reset: Effect.Effect<void>
 }
 
+/**
+ * The simulator rate limiter's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class RateLimiter extends Context.Tag("@tradeguard/simulator/RateLimiter")<RateLimiter, Service>() {}
 
+/**
+ * A rate limiter with the given windows.
+ *
+ * @since 0.1.0
+ */
 export const make = (limits: Resolved["rateLimits"]): Effect.Effect<Service> =>
   Effect.sync(() => {
     const logs = new Map<string, ReadonlyArray<number>>()
@@ -38,5 +53,10 @@ export const make = (limits: Resolved["rateLimits"]): Effect.Effect<Service> =>
     return { admit, reset: Effect.sync(() => logs.clear()) } satisfies Service
   })
 
+/**
+ * The rate limiter as a layer.
+ *
+ * @since 0.1.0
+ */
 export const layer = (limits: Resolved["rateLimits"]): Layer.Layer<RateLimiter> =>
   Layer.effect(RateLimiter, make(limits))

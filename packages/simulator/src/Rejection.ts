@@ -9,6 +9,11 @@
 import { ErrorCodes } from "@tradeguard/gateway"
 import * as Schema from "effect/Schema"
 
+/**
+ * A request the exchange refuses: a reason and a message, as the reply's error.
+ *
+ * @since 0.1.0
+ */
 export class Rejection extends Schema.TaggedError<Rejection>()("Rejection", {
   reason: Schema.String,
   message: Schema.String
@@ -17,6 +22,8 @@ export class Rejection extends Schema.TaggedError<Rejection>()("Rejection", {
 /**
  * The code of `reason` in the endpoint's enum. A reason the enum lacks maps to
  * its `UnknownError` (or 1 when it has none), so a reply is never "success".
+ *
+ * @since 0.1.0
  */
 export const codeFor = (enumName: ErrorCodes.ErrorEnumName, reason: string): number => {
   const codes: ErrorCodes.ErrorEnum = ErrorCodes.all[enumName]

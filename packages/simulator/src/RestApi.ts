@@ -37,11 +37,20 @@ import { failure, nullPayload, problem, problemOf, success, withNulls } from "./
 import type { Service as RateLimiterService } from "./RateLimiter.js"
 import { codeFor } from "./Rejection.js"
 
-/** The fault plan dropped the reply of a request it applied. */
+/**
+ * The fault plan dropped the reply of a request it applied.
+ *
+ * @since 0.1.0
+ */
 export class ReplyDropped extends Schema.TaggedError<ReplyDropped>()("ReplyDropped", {
   endpoint: Schema.String
 }) {}
 
+/**
+ * What the REST routes serve from.
+ *
+ * @since 0.1.0
+ */
 export interface Services {
   readonly exchange: ExchangeService
   readonly auth: AuthService
@@ -60,13 +69,27 @@ interface Codec {
 
 const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
 
-/** `Authorization: Bearer <token>` → the token. */
+/**
+ * `Authorization: Bearer <token>` → the token.
+ *
+ * @since 0.1.0
+ */
 export const bearer = (header: string | undefined): string | undefined => {
   const m = header === undefined ? null : /^\s*Bearer\s+(\S+)\s*$/i.exec(header)
   return m === null ? undefined : m[1]
 }
 
+/**
+ * The 401 reply (with `www-authenticate: Bearer`).
+ *
+ * @since 0.1.0
+ */
 export const unauthorized = HttpServerResponse.empty({ status: 401, headers: { "www-authenticate": "Bearer" } })
+/**
+ * The 429 reply, with `retry-after` in seconds.
+ *
+ * @since 0.1.0
+ */
 export const tooManyRequests = (retryAfterSeconds: number) =>
   HttpServerResponse.text("Too Many Requests", { status: 429, headers: { "retry-after": String(retryAfterSeconds) } })
 const serverError = (status: number) => HttpServerResponse.text(`simulated fault: HTTP ${status}`, { status })
@@ -95,7 +118,11 @@ const hubRequest = (hubs: HubsService | undefined, request: HttpServerRequest.Ht
     )
   })
 
-/** The REST app. */
+/**
+ * The REST app.
+ *
+ * @since 0.1.0
+ */
 export const make = (services: Services): HttpApp.Default<ReplyDropped> => {
   const { auth, faults, rateLimiter } = services
   const handlers = Handlers.make(services.exchange, auth) as Record<string, Handlers.Handler<Endpoints.AnyEndpoint>>

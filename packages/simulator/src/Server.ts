@@ -21,6 +21,11 @@ import type { ReplyDropped } from "./RestApi.js"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as Simulator from "./Simulator.js"
 
+/**
+ * Where the server listens.
+ *
+ * @since 0.1.0
+ */
 export interface ServerOptions {
   /** Default 0: any free port. */
   readonly port?: number
@@ -28,7 +33,11 @@ export interface ServerOptions {
   readonly host?: string
 }
 
-/** The app for a socket: a dropped reply destroys the connection instead of answering. */
+/**
+ * The app for a socket: a dropped reply destroys the connection instead of answering.
+ *
+ * @since 0.1.0
+ */
 export const socketApp = (app: HttpApp.Default<ReplyDropped>): HttpApp.Default =>
   Effect.catchTag(app, "ReplyDropped", () =>
     Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
@@ -40,6 +49,8 @@ export const socketApp = (app: HttpApp.Default<ReplyDropped>): HttpApp.Default =
  * Serves the Simulator in context on a socket: the REST app on `request`, the
  * hubs (`HubServer`) on `upgrade`. Closing the layer breaks the open hub
  * connections first, so the HTTP server can close.
+ *
+ * @since 0.1.0
  */
 export const layer = (options: ServerOptions = {}): Layer.Layer<HttpServer.HttpServer, ServeError, Simulator.Simulator> =>
   Layer.unwrapEffect(Effect.map(Simulator.Simulator, (sim) => {
@@ -61,13 +72,21 @@ export const layer = (options: ServerOptions = {}): Layer.Layer<HttpServer.HttpS
     )
   }))
 
-/** A simulator for `options` served on a socket: the simulator's services and the HttpServer (for its address). */
+/**
+ * A simulator for `options` served on a socket: the simulator's services and the HttpServer (for its address).
+ *
+ * @since 0.1.0
+ */
 export const layerSimulator = (
   options: Options & ServerOptions = {}
 ): Layer.Layer<HttpServer.HttpServer | Simulator.Provided, ServeError> =>
   layer(options).pipe(Layer.provideMerge(Simulator.layer(options)))
 
-/** The port the server in context listens on. */
+/**
+ * The port the server in context listens on.
+ *
+ * @since 0.1.0
+ */
 export const port: Effect.Effect<number, never, HttpServer.HttpServer> = Effect.map(
   HttpServer.HttpServer,
   (server) => (server.address._tag === "TcpAddress" ? server.address.port : 0)

@@ -6,6 +6,10 @@
  *
  * @example
  * ```ts
+ * import { GatewayClient } from "@tradeguard/gateway"
+ * import { Simulator } from "@tradeguard/simulator"
+ * import { Effect } from "effect"
+ *
  * const program = Effect.gen(function*() {
  *   const client = yield* GatewayClient.GatewayClient
  *   const { token } = yield* client.authLoginKey({ userName: "demo", apiKey: "demo-api-key" })
@@ -38,9 +42,18 @@ import { type Options, type Resolved, resolve } from "./Options.js"
 import * as RateLimiter from "./RateLimiter.js"
 import * as RestApi from "./RestApi.js"
 
-/** The base URL to give GatewayClient for the in-process simulator (any URL works). */
+/**
+ * The base URL to give GatewayClient for the in-process simulator (any URL works).
+ *
+ * @since 0.1.0
+ */
 export const baseUrl = "http://simulator.local"
 
+/**
+ * The whole simulator: config, exchange, auth, rate limiter, fault injector, hubs and the REST app.
+ *
+ * @since 0.1.0
+ */
 export interface Service {
   readonly config: Resolved
   readonly exchange: Exchange.Service
@@ -55,9 +68,18 @@ export interface Service {
   readonly setFaults: (plan: FaultPlan) => Effect.Effect<void>
 }
 
+/**
+ * The simulator's tag (its shape is {@link Service}).
+ *
+ * @since 0.1.0
+ */
 export class Simulator extends Context.Tag("@tradeguard/simulator/Simulator")<Simulator, Service>() {}
 
-/** Starts a simulator; its price process runs as long as the scope. */
+/**
+ * Starts a simulator; its price process runs as long as the scope.
+ *
+ * @since 0.1.0
+ */
 export const make = (options: Options = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const config = resolve(options)
@@ -75,7 +97,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     return { config, exchange, auth, rateLimiter, faults, hubs, app, setFaults: faults.set } satisfies Service
   })
 
-/** Everything a simulator provides, each service also under its own tag. */
+/**
+ * Everything a simulator provides, each service also under its own tag.
+ *
+ * @since 0.1.0
+ */
 export type Provided =
   | Simulator
   | Exchange.Exchange
@@ -83,7 +109,11 @@ export type Provided =
   | RateLimiter.RateLimiter
   | FaultInjector.FaultInjector
 
-/** A simulator for `options`, its services under their own tags too. */
+/**
+ * A simulator for `options`, its services under their own tags too.
+ *
+ * @since 0.1.0
+ */
 export const layer = (options: Options = {}): Layer.Layer<Provided> =>
   Layer.scopedContext(
     Effect.map(make(options), (sim) =>
@@ -115,6 +145,8 @@ const webBody = (request: HttpClientRequest.HttpClientRequest): WebBody => {
  * An HttpClient whose requests call `app` directly, in the caller's fiber (so
  * the caller's Clock, e.g. TestClock, drives latency and token expiry). A
  * dropped reply fails as a transport error, like a reset connection.
+ *
+ * @since 0.1.0
  */
 export const inProcessClient = (app: HttpApp.Default<RestApi.ReplyDropped>): HttpClient.HttpClient =>
   HttpClient.make((request, url) =>
@@ -149,6 +181,8 @@ export const inProcessClient = (app: HttpApp.Default<RestApi.ReplyDropped>): Htt
 /**
  * The simulator in-process: its services plus an `HttpClient` that calls its
  * REST app without a socket. Pair with `GatewayClient.layer({ baseUrl })`.
+ *
+ * @since 0.1.0
  */
 export const layerInProcess = (options: Options = {}): Layer.Layer<Provided | HttpClient.HttpClient> =>
   Layer.effect(HttpClient.HttpClient, Effect.map(Simulator, (sim) => inProcessClient(sim.app))).pipe(
