@@ -98,6 +98,13 @@ describe("packed tarballs (pnpm -r pack)", { timeout: 120_000 }, () => {
       const absent = targets.filter((t) => !entries.includes(`package/${t.replace(/^\.\//, "")}`))
       expect(absent).toEqual([])
     })
+
+    it("every namespace of the index has its subpath export (`<package>/<Module>`)", () => {
+      const index = fs.readFileSync(path.join(root, dir, "src/index.ts"), "utf8")
+      const modules = [...index.matchAll(/^export \* as \w+ from "\.\/(\w+)\.js"/gm)].map((m) => `./${m[1]}`)
+      expect(modules.length).toBeGreaterThan(0)
+      expect(modules.filter((m) => !(m in tarball().manifest.exports))).toEqual([])
+    })
   })
 
   it("the simulator and the app ship their command (tradeguard-sim, tradeguard)", () => {
