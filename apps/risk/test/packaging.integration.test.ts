@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const root = path.resolve(app, "../..")
-const workspace = ["packages/gateway", "packages/resilience", "packages/realtime", "packages/simulator", "apps/risk"]
+const workspace = ["packages/gateway", "packages/resilience", "packages/realtime", "packages/runtime", "packages/simulator", "apps/risk"]
 
 interface Tarball {
   readonly dir: string
