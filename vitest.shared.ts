@@ -21,6 +21,7 @@ export const shared: ViteUserConfig = {
       ...alias("simulator", "packages/simulator"),
       ...alias("resilience", "packages/resilience"),
       ...alias("realtime", "packages/realtime"),
+      ...alias("runtime", "packages/runtime"),
       ...alias("risk", "apps/risk")
     ]
   },

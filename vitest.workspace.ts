@@ -9,5 +9,6 @@ export default defineWorkspace([
   project("packages/simulator"),
   project("packages/resilience"),
   project("packages/realtime"),
+  project("packages/runtime"),
   project("apps/risk")
 ])

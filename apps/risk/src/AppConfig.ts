@@ -9,7 +9,11 @@
  * different gateways, when `retries.backoffBase` is above `maxBackoffMs`, or
  * when the token store asks for `keySource: keyring` (not implemented).
  * {@link warnings} lists what is allowed but probably wrong (rate limits above
- * the gateway's).
+ * the gateway's). The hub URLs, when not given, are derived from
+ * `api.baseUrl` (`https://gateway-api-demo.s2f.projectx.com` ->
+ * `https://gateway-rtc-demo.s2f.projectx.com/hubs/user`). The sections, the
+ * hub derivation and the checks are `@tradeguard/runtime`'s StackConfig; the
+ * daemon keeps the seed's defaults (an encrypted token file).
  *
  * @since 0.1.0
  */
@@ -18,10 +22,10 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { Config as RealtimeConfig } from "@tradeguard/realtime"
 import { Config as ResilienceConfig } from "@tradeguard/resilience"
 import * as Effect from "effect/Effect"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { StackConfig } from "@tradeguard/runtime"
 import * as YAML from "yaml"
-import * as Checks from "./internal/configChecks.js"
 
 const { section, withDefault } = ResilienceConfig
 const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
@@ -85,18 +89,26 @@ export const Risk = Schema.Struct({
   }))
 })
 
-/** Every section, each key with its own schema (no checks across keys). */
-export const AppConfigFields = Schema.Struct({
-  ...ResilienceConfig.ResilienceConfigSchema.fields,
-  ...RealtimeConfig.RealtimeConfigSchema.fields,
+/** The daemon's own sections, beside the stack's (its `logging` adds `level` to the stack's `logging.resilience`). */
+export const AppSections = {
   orderManagement: section(OrderManagement),
   database: section(Database),
   logging: section(Logging),
   risk: section(Risk)
+}
+
+/** Every section, each key with its own schema (no checks across keys, both hub URLs required). */
+export const AppConfigFields = Schema.Struct({
+  ...ResilienceConfig.ResilienceConfigSchema.fields,
+  ...RealtimeConfig.RealtimeConfigSchema.fields,
+  ...AppSections
 })
 
-/** The whole file: {@link AppConfigFields} plus the checks across keys (each names its path). */
-export const AppConfigSchema = AppConfigFields.pipe(Schema.filter((c) => Checks.errors(c)))
+/**
+ * The whole file: the stack's sections (hub URLs derived from `api.baseUrl` when absent) plus the
+ * daemon's, and the checks across keys (each names its path).
+ */
+export const AppConfigSchema = StackConfig.extend(AppSections)
 /** A decoded `config.yaml`. */
 export type AppConfig = typeof AppConfigSchema.Type
 
@@ -111,13 +123,7 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
 }
 
 /** `a.b[2].c: message` for every issue of a ParseError. */
-export const formatProblems = (error: ParseResult.ParseError): Array<string> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
-    const path = issue.path
-      .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-      .join("")
-    return `${path || "<root>"}: ${issue.message}`
-  })
+export const formatProblems: (error: ParseResult.ParseError) => Array<string> = StackConfig.formatProblems
 
 /** Decodes a parsed YAML/JSON value. Unknown keys are errors (a typo must not silently fall back to a default). */
 export const decode = (file: string, input: unknown): Effect.Effect<AppConfig, ConfigError> =>
@@ -168,7 +174,7 @@ export const load = (file: string): Effect.Effect<AppConfig, ConfigError | Confi
  * rate limit that lets more requests through than the gateway's own limit
  * (history 50 / 30 s, general 200 / 60 s), which means 429s.
  */
-export const warnings = (config: AppConfig): Array<string> => Checks.warnings(config).map(Checks.format)
+export const warnings = (config: AppConfig): Array<string> => StackConfig.warnings(config)
 
 /** The seed's defaults. */
 export const defaults: AppConfig = Schema.decodeUnknownSync(AppConfigSchema)({})

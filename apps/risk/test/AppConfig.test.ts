@@ -130,10 +130,21 @@ describe("AppConfig: URLs", () => {
 
   it.effect("api.baseUrl changed while the hub URLs stay at TopstepX's is refused (was: accepted)", () =>
     Effect.gen(function*() {
-      const text = yield* problems("api:\n  baseUrl: https://gw.example.com\n")
+      const text = yield* problems(
+        "api:\n  baseUrl: https://gw.example.com\nsignalr:\n  hubs:\n" +
+          "    userHubUrl: https://rtc.topstepx.com/hubs/user\n    marketHubUrl: https://rtc.topstepx.com/hubs/market\n"
+      )
       assert.include(text, "signalr.hubs.userHubUrl: still the TopstepX hub while api.baseUrl is \"https://gw.example.com\"")
       assert.include(text, "signalr.hubs.marketHubUrl: still the TopstepX hub")
       yield* AppConfig.parse("c.yaml", ownGateway)
+    }))
+
+  it.effect("a file that sets only api.baseUrl to the demo gateway gets the demo gateway's hubs (was: TopstepX's, refused)", () =>
+    Effect.gen(function*() {
+      const c = yield* AppConfig.parse("c.yaml", "api:\n  baseUrl: https://gateway-api-demo.s2f.projectx.com\n")
+      assert.strictEqual(c.signalr.hubs.userHubUrl, "https://gateway-rtc-demo.s2f.projectx.com/hubs/user")
+      assert.strictEqual(c.signalr.hubs.marketHubUrl, "https://gateway-rtc-demo.s2f.projectx.com/hubs/market")
+      assert.strictEqual(c.authentication.storage.type, "encrypted", "the daemon keeps the seed's token file")
     }))
 
   it.effect("a hub moved away from TopstepX while api.baseUrl stays TopstepX's is refused", () =>

@@ -24,6 +24,7 @@ const readmes: ReadonlyArray<readonly [name: string, file: string]> = [
   ["gateway", "packages/gateway/README.md"],
   ["resilience", "packages/resilience/README.md"],
   ["realtime", "packages/realtime/README.md"],
+  ["runtime", "packages/runtime/README.md"],
   ["simulator", "packages/simulator/README.md"],
   ["risk", "apps/risk/README.md"]
 ]
@@ -33,6 +34,7 @@ const sources: ReadonlyArray<readonly [name: string, dir: string]> = [
   ["gateway", "packages/gateway"],
   ["resilience", "packages/resilience"],
   ["realtime", "packages/realtime"],
+  ["runtime", "packages/runtime"],
   ["simulator", "packages/simulator"],
   ["risk", "apps/risk"]
 ]

@@ -1,7 +1,9 @@
 /**
- * The checks of a decoded `config.yaml` that span several keys: errors (the
- * file is refused) and warnings (`config check` prints them and exits 0).
- * Each names the path it is about, like the schema's own errors.
+ * The checks of a decoded stack config that span several keys: errors (the
+ * config is refused: StackConfig's schema, and so apps/risk's `config.yaml`)
+ * and warnings (allowed but probably wrong: apps/risk's `config check` prints
+ * them and exits 0). Each names the path it is about, like the schema's own
+ * errors.
  *
  * @internal
  */
@@ -29,6 +31,7 @@ export interface Checked {
   readonly signalr: { readonly hubs: { readonly userHubUrl: string; readonly marketHubUrl: string } }
 }
 
+/** A sliding window of a rate limit. */
 export interface Window {
   readonly requests: number
   readonly windowSeconds: number
