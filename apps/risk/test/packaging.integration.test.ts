@@ -13,7 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const root = path.resolve(app, "../..")
-const workspace = ["packages/gateway", "packages/resilience", "packages/realtime", "packages/simulator", "apps/risk"]
+const workspace = [
+  "packages/gateway",
+  "packages/resilience",
+  "packages/realtime",
+  "packages/simulator",
+  "packages/testing",
+  "apps/risk"
+]
 
 interface Tarball {
   readonly dir: string

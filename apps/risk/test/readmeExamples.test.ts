@@ -25,6 +25,7 @@ const readmes: ReadonlyArray<readonly [name: string, file: string]> = [
   ["resilience", "packages/resilience/README.md"],
   ["realtime", "packages/realtime/README.md"],
   ["simulator", "packages/simulator/README.md"],
+  ["testing", "packages/testing/README.md"],
   ["risk", "apps/risk/README.md"]
 ]
 
@@ -34,6 +35,8 @@ const sources: ReadonlyArray<readonly [name: string, dir: string]> = [
   ["resilience", "packages/resilience"],
   ["realtime", "packages/realtime"],
   ["simulator", "packages/simulator"],
+  ["runtime", "packages/runtime"],
+  ["testing", "packages/testing"],
   ["risk", "apps/risk"]
 ]
 
