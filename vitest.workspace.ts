@@ -10,5 +10,6 @@ export default defineWorkspace([
   project("packages/resilience"),
   project("packages/realtime"),
   project("packages/runtime"),
+  project("packages/testing"),
   project("apps/risk")
 ])

@@ -13,31 +13,23 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import ts from "typescript"
 import { describe, expect, it } from "vitest"
+import { workspaceDirs } from "./utils/pack.js"
 
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const root = path.resolve(app, "../..")
 const out = path.join(app, "dist", "readme-examples")
 
+/** The workspace's packages (`packages/*`, `apps/*`), each by its short name: a new package is covered without a list to edit. */
+const packages: ReadonlyArray<readonly [name: string, dir: string]> = workspaceDirs().map((dir) => [path.basename(dir), dir])
+
 /** The READMEs whose examples are checked, with the short name used in file names. */
 const readmes: ReadonlyArray<readonly [name: string, file: string]> = [
   ["root", "README.md"],
-  ["gateway", "packages/gateway/README.md"],
-  ["resilience", "packages/resilience/README.md"],
-  ["realtime", "packages/realtime/README.md"],
-  ["runtime", "packages/runtime/README.md"],
-  ["simulator", "packages/simulator/README.md"],
-  ["risk", "apps/risk/README.md"]
+  ...packages.map(([name, dir]) => [name, `${dir}/README.md`] as const)
 ]
 
 /** Where each public module of the workspace lives (its source, as in vitest.shared.ts). */
-const sources: ReadonlyArray<readonly [name: string, dir: string]> = [
-  ["gateway", "packages/gateway"],
-  ["resilience", "packages/resilience"],
-  ["realtime", "packages/realtime"],
-  ["runtime", "packages/runtime"],
-  ["simulator", "packages/simulator"],
-  ["risk", "apps/risk"]
-]
+const sources: ReadonlyArray<readonly [name: string, dir: string]> = packages
 
 /** One fenced code block of a README. */
 interface Block {
