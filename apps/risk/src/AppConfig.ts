@@ -31,7 +31,11 @@ const { section, withDefault } = ResilienceConfig
 const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
 const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
 
-/** The seed's `orderManagement` section (verification, partial fills, idempotency). */
+/**
+ * The seed's `orderManagement` section (verification, partial fills, idempotency).
+ *
+ * @since 0.1.0
+ */
 export const OrderManagement = Schema.Struct({
   verification: section(Schema.Struct({
     enabled: withDefault(Schema.Boolean, () => true),
@@ -48,7 +52,11 @@ export const OrderManagement = Schema.Struct({
   }))
 })
 
-/** The seed's `database` section (SQLite schema v2, retention in days). */
+/**
+ * The seed's `database` section (SQLite schema v2, retention in days).
+ *
+ * @since 0.1.0
+ */
 export const Database = Schema.Struct({
   schemaVersion: withDefault(Schema.Literal(2), () => 2 as const),
   path: withDefault(Schema.String, () => ".tradeguard/tradeguard.db"),
@@ -59,13 +67,21 @@ export const Database = Schema.Struct({
   }))
 })
 
-/** The seed's `logging` section: a level and the resilience toggles. */
+/**
+ * The seed's `logging` section: a level and the resilience toggles.
+ *
+ * @since 0.1.0
+ */
 export const Logging = Schema.Struct({
   level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const),
   resilience: section(ResilienceConfig.LoggingResilience)
 })
 
-/** Risk rules the daemon enforces, per account. */
+/**
+ * Risk rules the daemon enforces, per account.
+ *
+ * @since 0.1.0
+ */
 export const Risk = Schema.Struct({
   /** Which accounts to guard: `all`, or a list of account ids. */
   accounts: withDefault(Schema.Union(Schema.Literal("all"), Schema.Array(PositiveInt)), () => "all" as const),
@@ -89,7 +105,11 @@ export const Risk = Schema.Struct({
   }))
 })
 
-/** The daemon's own sections, beside the stack's (its `logging` adds `level` to the stack's `logging.resilience`). */
+/**
+ * The daemon's own sections, beside the stack's (its `logging` adds `level` to the stack's `logging.resilience`).
+ *
+ * @since 0.2.0
+ */
 export const AppSections = {
   orderManagement: section(OrderManagement),
   database: section(Database),
@@ -97,7 +117,11 @@ export const AppSections = {
   risk: section(Risk)
 }
 
-/** Every section, each key with its own schema (no checks across keys, both hub URLs required). */
+/**
+ * Every section, each key with its own schema (no checks across keys, both hub URLs required).
+ *
+ * @since 0.1.0
+ */
 export const AppConfigFields = Schema.Struct({
   ...ResilienceConfig.ResilienceConfigSchema.fields,
   ...RealtimeConfig.RealtimeConfigSchema.fields,
@@ -107,12 +131,22 @@ export const AppConfigFields = Schema.Struct({
 /**
  * The whole file: the stack's sections (hub URLs derived from `api.baseUrl` when absent) plus the
  * daemon's, and the checks across keys (each names its path).
- */
+  *
+  * @since 0.1.0
+  */
 export const AppConfigSchema = StackConfig.extend(AppSections)
-/** A decoded `config.yaml`. */
+/**
+ * A decoded `config.yaml`.
+ *
+ * @since 0.1.0
+ */
 export type AppConfig = typeof AppConfigSchema.Type
 
-/** The file is not a valid configuration (not YAML, or bad keys): one problem per line, each naming its path. */
+/**
+ * The file is not a valid configuration (not YAML, or bad keys): one problem per line, each naming its path.
+ *
+ * @since 0.1.0
+ */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
   file: Schema.String,
   problems: Schema.Array(Schema.String)
@@ -122,23 +156,39 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
   }
 }
 
-/** `a.b[2].c: message` for every issue of a ParseError. */
+/**
+ * `a.b[2].c: message` for every issue of a ParseError.
+ *
+ * @since 0.1.0
+ */
 export const formatProblems: (error: ParseResult.ParseError) => Array<string> = StackConfig.formatProblems
 
-/** Decodes a parsed YAML/JSON value. Unknown keys are errors (a typo must not silently fall back to a default). */
+/**
+ * Decodes a parsed YAML/JSON value. Unknown keys are errors (a typo must not silently fall back to a default).
+ *
+ * @since 0.1.0
+ */
 export const decode = (file: string, input: unknown): Effect.Effect<AppConfig, ConfigError> =>
   Schema.decodeUnknown(AppConfigSchema, { onExcessProperty: "error", errors: "all" })(input ?? {}).pipe(
     Effect.mapError((e) => new ConfigError({ file, problems: formatProblems(e) }))
   )
 
-/** Parses YAML text and decodes it. */
+/**
+ * Parses YAML text and decodes it.
+ *
+ * @since 0.1.0
+ */
 export const parse = (file: string, text: string): Effect.Effect<AppConfig, ConfigError> =>
   Effect.try({
     try: () => YAML.parse(text) as unknown,
     catch: (e) => new ConfigError({ file, problems: [`not valid YAML: ${(e as Error).message}`] })
   }).pipe(Effect.flatMap((input) => decode(file, input)))
 
-/** The file could not be read at all: missing, a directory, no permission. */
+/**
+ * The file could not be read at all: missing, a directory, no permission.
+ *
+ * @since 0.1.0
+ */
 export class ConfigUnreadable extends Schema.TaggedError<ConfigUnreadable>()("ConfigUnreadable", {
   file: Schema.String,
   reason: Schema.String
@@ -154,7 +204,11 @@ const unreadable = (file: string) => (e: PlatformError): ConfigUnreadable =>
     reason: e._tag === "SystemError" && e.reason === "NotFound" ? "no such file" : e.message
   })
 
-/** Reads and decodes `file`. */
+/**
+ * Reads and decodes `file`.
+ *
+ * @since 0.1.0
+ */
 export const load = (file: string): Effect.Effect<AppConfig, ConfigError | ConfigUnreadable, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -173,8 +227,14 @@ export const load = (file: string): Effect.Effect<AppConfig, ConfigError | Confi
  * What `config check` warns about but accepts, as `path: message` lines: a
  * rate limit that lets more requests through than the gateway's own limit
  * (history 50 / 30 s, general 200 / 60 s), which means 429s.
- */
+  *
+  * @since 0.1.0
+  */
 export const warnings = (config: AppConfig): Array<string> => StackConfig.warnings(config)
 
-/** The seed's defaults. */
+/**
+ * The seed's defaults.
+ *
+ * @since 0.1.0
+ */
 export const defaults: AppConfig = Schema.decodeUnknownSync(AppConfigSchema)({})

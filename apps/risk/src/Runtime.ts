@@ -17,22 +17,40 @@ import { Stack, StackConfig } from "@tradeguard/runtime"
 import type * as Layer from "effect/Layer"
 import type { AppConfig } from "./AppConfig.js"
 
-/** What the runtime provides to programs. */
+/**
+ * What the runtime provides to programs.
+ *
+ * @since 0.1.0
+ */
 export type Services = Stack.Services
 
-/** The two config tags, from the one decoded file. */
+/**
+ * The two config tags, from the one decoded file.
+ *
+ * @since 0.1.0
+ */
 export const configLayer = (config: AppConfig) => StackConfig.layerDecoded(config)
 
-/** REST side: GatewayClient, TokenManager (store per `authentication.storage`), RateLimiter, CircuitBreaker, ResilientGateway. */
+/**
+ * REST side: GatewayClient, TokenManager (store per `authentication.storage`), RateLimiter, CircuitBreaker, ResilientGateway.
+ *
+ * @since 0.1.0
+ */
 export const restLayer = Stack.restLayer
 
-/** Event side: both hubs, AccountState fed from them, and the reconciler (start-up and every reconnect). */
+/**
+ * Event side: both hubs, AccountState fed from them, and the reconciler (start-up and every reconnect).
+ *
+ * @since 0.1.0
+ */
 export const realtimeLayer = Stack.realtimeLayer()
 
 /**
  * Everything, from the config. Needs an HttpClient, a HubTransport and the
  * Credentials (`TokenManager.Credentials.fromEnv` in production). Building it logs in.
- */
+  *
+  * @since 0.1.0
+  */
 export const layer = (
   config: AppConfig
 ): Layer.Layer<

@@ -248,12 +248,17 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
 
 /**
  * Starts the current trading day now, then the next one at each boundary of `config`, for as long
- * as the scope lives. It naps a minute at most, so a host that slept through a boundary (timers
- * do not count suspended time) rolls within a minute of waking.
+ * as the scope lives. It naps `maxNapMillis` at most (`tradingDay.checkIntervalMs`, default a
+ * minute), so a host that slept through a boundary (timers do not count suspended time) rolls
+ * within that long of waking; under TestClock every nap costs a little real time.
  *
  * @since 0.1.0
  */
-export const rollDays = (state: Service, config: TradingDay.Config): Effect.Effect<void, never, Scope.Scope> =>
+export const rollDays = (
+  state: Service,
+  config: TradingDay.Config,
+  maxNapMillis = 60_000
+): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
     yield* state.startDay(TradingDay.startOf(start, config))
@@ -262,7 +267,7 @@ export const rollDays = (state: Service, config: TradingDay.Config): Effect.Effe
       while (true) {
         const now = yield* Clock.currentTimeMillis
         if (now < boundary) {
-          yield* Effect.sleep(Duration.millis(Math.min(boundary - now, 60_000)))
+          yield* Effect.sleep(Duration.millis(Math.min(boundary - now, Math.max(1, maxNapMillis))))
           continue
         }
         const dayStart = TradingDay.startOf(now, config)
@@ -282,7 +287,8 @@ const fedBy = <R>(hubs: ReadonlyArray<Effect.Effect<Hub, never, R>>): Layer.Laye
     AccountState,
     Effect.gen(function*() {
       const state = yield* make
-      yield* rollDays(state, (yield* RealtimeConfig).tradingDay)
+      const { tradingDay } = yield* RealtimeConfig
+      yield* rollDays(state, tradingDay, tradingDay.checkIntervalMs)
       for (const hub of hubs) yield* state.follow(yield* hub)
       return state
     })

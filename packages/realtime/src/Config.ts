@@ -16,7 +16,7 @@
  * stateReconciliation:
  *   { enabled: true, onReconnect: true, minInterval: 5000, comparePositions: true, compareOrders: true, compareAccount: true,
  *     periodicIntervalMs: 300000 }                                      # periodicIntervalMs: tradeguard addition
- * tradingDay: { timeZone: America/Chicago, startsAt: "17:00" }   # tradeguard addition
+ * tradingDay: { timeZone: America/Chicago, startsAt: "17:00", checkIntervalMs: 60000 }   # tradeguard addition
  * ```
  *
  * When to use: apps/risk decodes the whole `config.yaml` and provides
@@ -176,7 +176,13 @@ export const TradingDay = Schema.Struct({
   /** IANA time zone of `startsAt`. */
   timeZone: withDefault(TimeZone, () => TradingDayFns.defaults.timeZone),
   /** Local time at which a trading day starts (CME Globex / TopstepX: 17:00 Chicago). */
-  startsAt: withDefault(LocalTime, () => TradingDayFns.defaults.startsAt)
+  startsAt: withDefault(LocalTime, () => TradingDayFns.defaults.startsAt),
+  /**
+   * The longest the day-roll watcher sleeps, ms: a host that slept through a boundary (timers do
+   * not count suspended time) starts the new day within this long of waking. A test kit under
+   * TestClock raises it (each nap costs real time there).
+   */
+  checkIntervalMs: withDefault(PositiveMillis, () => 60000)
 })
 /**
  * The decoded type of {@link TradingDay}.

@@ -45,7 +45,12 @@ describe("TradingDay", () => {
   it("the config rejects an unknown zone and a bad time, naming them", () => {
     assert.throws(() => Config.RealtimeConfig.make({ tradingDay: { timeZone: "Mars/Olympus" } }), /unknown time zone "Mars\/Olympus"/)
     assert.throws(() => Config.RealtimeConfig.make({ tradingDay: { startsAt: "5pm" } }), /expected HH:MM/)
-    assert.deepStrictEqual(Config.RealtimeConfig.make({}).tradingDay, { timeZone: "America/Chicago", startsAt: "17:00" })
+    assert.deepStrictEqual(Config.RealtimeConfig.make({}).tradingDay, {
+      timeZone: "America/Chicago",
+      startsAt: "17:00",
+      checkIntervalMs: 60000
+    })
+    assert.throws(() => Config.RealtimeConfig.make({ tradingDay: { checkIntervalMs: 0 } }), /checkIntervalMs/)
   })
 })
 
@@ -87,6 +92,19 @@ describe("AccountState across trading days", () => {
       assert.strictEqual(s.dayStartedAt, at("2026-11-23T23:00:00Z"))
       assert.strictEqual(HashMap.size(s.trades), 0)
       // And the day after (the boundary is recomputed after each roll).
+      yield* TestClock.adjust("24 hours")
+      assert.strictEqual((yield* state.get).dayStartedAt, at("2026-11-24T23:00:00Z"))
+    }))
+
+  it.scoped("rollDays with a long nap cap (tradingDay.checkIntervalMs) still rolls exactly at the boundary", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(at("2026-11-23T22:00:00Z")) // 16:00 CST
+      const state = yield* AccountState.make
+      yield* AccountState.rollDays(state, cme, 6 * 3_600_000)
+      yield* TestClock.adjust("59 minutes")
+      assert.strictEqual((yield* state.get).dayStartedAt, at("2026-11-22T23:00:00Z"))
+      yield* TestClock.adjust("1 minute") // 17:00 CST
+      assert.strictEqual((yield* state.get).dayStartedAt, at("2026-11-23T23:00:00Z"))
       yield* TestClock.adjust("24 hours")
       assert.strictEqual((yield* state.get).dayStartedAt, at("2026-11-24T23:00:00Z"))
     }))

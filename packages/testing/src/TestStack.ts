@@ -64,6 +64,9 @@ import * as PictureFns from "./internal/picture.js"
  *   min): the safety-net reconciliation of every account runs once a
  *   simulated hour, so an event lost on a live connection (a fault plan) is
  *   caught up to an hour later; reconnects still reconcile at once.
+ * - `tradingDay.checkIntervalMs: 600000` (10 minutes, default 1 min): the
+ *   day-roll watcher naps up to 10 simulated minutes (it still wakes exactly
+ *   at the 17:00 boundary; the nap cap only matters to a host that slept).
  * - `logging.resilience.*: false`: no info log per token refresh, retry or
  *   breaker transition (warnings and errors still log).
  *
@@ -72,6 +75,7 @@ import * as PictureFns from "./internal/picture.js"
 export const fastConfig: StackConfig.StackConfigInput = {
   signalr: { health: { pingInterval: 600_000, staleThreshold: 1_500_000 } },
   stateReconciliation: { periodicIntervalMs: 3_600_000 },
+  tradingDay: { checkIntervalMs: 600_000 },
   logging: { resilience: { tokenRefresh: false, errorRetries: false, circuitBreaker: false } }
 }
 
