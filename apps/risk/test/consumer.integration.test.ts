@@ -31,6 +31,10 @@ const lockfileVersion = (name: string): string => {
   return found[0]!
 }
 
+/** The version of `name` the workspace root installed (the lockfile may hold others, for tools). */
+const workspaceVersion = (name: string): string =>
+  (JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")) as { version: string }).version
+
 /**
  * `names` and the `@effect/*` peers they need, transitively, each at its lockfile version
  * (`@effect/platform-node` needs `@effect/cluster`, `@effect/rpc`, ...): npm would otherwise
@@ -138,7 +142,7 @@ const prepareConsumer = (packed: ReadonlyArray<Packed>, effect: string): string 
   const dependencies = {
     ...effects,
     ...Object.fromEntries(declared.filter((n) => !n.startsWith("@effect/") && n !== "effect").map((n) => {
-      if (n === "@types/node") return [n, lockfileVersion("@types/node")]
+      if (n === "@types/node") return [n, workspaceVersion("@types/node")]
       const tarball = tarballs[n]
       if (tarball === undefined) throw new Error(`examples/consumer depends on ${n}: no workspace tarball for it`)
       return [n, tarball]

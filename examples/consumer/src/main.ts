@@ -9,22 +9,16 @@
  * prints ONE JSON line with what it saw and exits 0. Any failure: one
  * `consumer failed: ...` line on stderr, exit 1.
  *
- * Environment: `TRADEGUARD_BASE_URL` (the gateway's REST root; the hubs are
- * `<base>/hubs/user` and `<base>/hubs/market`, as on `tradeguard-sim`),
- * `PROJECTX_USERNAME`, `PROJECTX_API_KEY`.
+ * Environment: `TRADEGUARD_BASE_URL` (the gateway's REST root; the hub URLs
+ * are derived from it: `<base>/hubs/user` and `/hubs/market` on
+ * `tradeguard-sim`, `rtc.` for an `api.` host), `PROJECTX_USERNAME`,
+ * `PROJECTX_API_KEY`, optional `TRADEGUARD_WAIT_SECONDS`, `TRADEGUARD_ALLOW_INSECURE`.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Enums } from "@tradeguard/gateway"
-import {
-  AccountState,
-  Config as RealtimeConfig,
-  HubConnection,
-  SignalRTransport,
-  StateReconciler,
-  Subscription
-} from "@tradeguard/realtime"
-import { Config as ResilienceConfig, ResilientGateway } from "@tradeguard/resilience"
+import { AccountState, HubConnection, Subscription } from "@tradeguard/realtime"
+import { ResilientGateway } from "@tradeguard/resilience"
+import { Stack } from "@tradeguard/runtime"
 import { Cause, Config, Console, Duration, Effect, HashMap, Layer, Logger, LogLevel, Option, Random, Stream } from "effect"
 
 /** What the program reads from the environment. */
@@ -32,37 +26,22 @@ const settings = Config.all({
   baseUrl: Config.string("TRADEGUARD_BASE_URL"),
   userName: Config.string("PROJECTX_USERNAME"),
   apiKey: Config.redacted("PROJECTX_API_KEY"),
-  waitSeconds: Config.integer("TRADEGUARD_WAIT_SECONDS").pipe(Config.withDefault(20))
+  waitSeconds: Config.integer("TRADEGUARD_WAIT_SECONDS").pipe(Config.withDefault(20)),
+  /** Plaintext http:// to a host that is not loopback (never needed for tradeguard-sim on 127.0.0.1). */
+  allowInsecure: Config.boolean("TRADEGUARD_ALLOW_INSECURE").pipe(Config.withDefault(false))
 })
 
 type Settings = Config.Config.Success<typeof settings>
 
 /**
- * The whole stack from the public entry points: config, REST (ResilientGateway, one TokenManager
- * shared with the hubs), both hubs over SignalR, AccountState fed from them, the reconciler.
- * Building it logs in. (One function on purpose: a later `@tradeguard/runtime` replaces it.)
+ * The whole stack, composed by `@tradeguard/runtime`: one config (hub URLs derived from the base
+ * URL, the token kept in memory), REST + both hubs over SignalR + AccountState + the reconciler
+ * sharing one TokenManager, the credentials given as a value. Building it logs in.
  */
-export const stack = (s: Settings) => {
-  const config = Layer.merge(
-    ResilienceConfig.ResilienceConfig.layer({
-      api: { baseUrl: s.baseUrl, timeout: 10_000 },
-      authentication: { storage: { type: "memory" } }
-    }),
-    RealtimeConfig.RealtimeConfig.layer({
-      signalr: { hubs: { userHubUrl: `${s.baseUrl}/hubs/user`, marketHubUrl: `${s.baseUrl}/hubs/market` } }
-    })
+export const stack = (s: Settings) =>
+  Stack.layer({ api: { baseUrl: s.baseUrl, timeout: 10_000, allowInsecure: s.allowInsecure } }).pipe(
+    Layer.provide(Stack.credentials({ userName: s.userName, apiKey: s.apiKey }))
   )
-  const rest = ResilientGateway.layerWithCredentials({ userName: s.userName, apiKey: s.apiKey })
-  const realtime = StateReconciler.layer().pipe(
-    Layer.provideMerge(AccountState.layer),
-    Layer.provideMerge(Layer.merge(HubConnection.layerUser, HubConnection.layerMarket))
-  )
-  return realtime.pipe(
-    Layer.provideMerge(rest),
-    Layer.provideMerge(config),
-    Layer.provide(Layer.merge(NodeHttpClient.layerUndici, SignalRTransport.layer()))
-  )
-}
 
 /** A customTag no earlier run used: the time and a random suffix. */
 const uniqueTag = Effect.gen(function*() {
