@@ -16,15 +16,17 @@
  *
  * @example
  * ```ts
- * import { it } from "@effect/vitest"
  * import { TestStack } from "@tradeguard/testing"
  * import * as Effect from "effect/Effect"
+ * import * as TestContext from "effect/TestContext"
  *
- * it.effect("a day passes", () =>
- *   Effect.gen(function*() {
- *     yield* TestStack.advance("1 hour")
- *     yield* TestStack.expectInSync(TestStack.demoAccountId)
- *   }).pipe(Effect.provide(TestStack.layer({ simulator: { seed: 7 } }))))
+ * // In a test file: it.effect("an hour passes", () => anHour) (@effect/vitest provides the TestClock).
+ * const anHour = Effect.gen(function*() {
+ *   yield* TestStack.advance("1 hour")
+ *   yield* TestStack.expectInSync(TestStack.demoAccountId)
+ * }).pipe(Effect.provide(TestStack.layer({ simulator: { seed: 7 } })))
+ *
+ * Effect.runPromise(anHour.pipe(Effect.provide(TestContext.TestContext)))
  * ```
  *
  * @since 0.2.0
