@@ -13,6 +13,12 @@
  */
 export * as AccountState from "./AccountState.js"
 /**
+ * One account in a plain, comparable shape (the cached picture against a REST snapshot or a ground truth) and the differences.
+ *
+ * @since 0.2.0
+ */
+export * as AccountPicture from "./AccountPicture.js"
+/**
  * The realtime config sections (`signalr`, `stateReconciliation`, `tradingDay`) as Schemas with the seed's defaults.
  *
  * @since 0.1.0

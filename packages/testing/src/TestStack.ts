@@ -32,6 +32,7 @@
  * @since 0.2.0
  */
 import {
+  AccountPicture,
   AccountState,
   HubConnection,
   type HubTransport,
@@ -43,13 +44,10 @@ import { Stack, StackConfig } from "@tradeguard/runtime"
 import { Options as SimulatorOptions, Simulator } from "@tradeguard/simulator"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import { deepMerge } from "./internal/merge.js"
-import * as PictureFns from "./internal/picture.js"
 
 // ------------------------------------------------------------------ settings
 
@@ -262,20 +260,14 @@ export const advance = (
  *
  * @since 0.2.0
  */
-export type Picture = PictureFns.Picture
+export type Picture = AccountPicture.Picture
 
 /**
  * The picture of an AccountState snapshot's account `accountId`.
  *
  * @since 0.2.0
  */
-export const pictureOf = (snapshot: AccountState.Snapshot, accountId: number): Picture =>
-  PictureFns.picture(
-    Option.getOrUndefined(HashMap.get(snapshot.accounts, accountId)),
-    AccountState.workingOrders(snapshot, accountId),
-    AccountState.openPositions(snapshot, accountId),
-    AccountState.tradesOf(snapshot, accountId)
-  )
+export const pictureOf: (snapshot: AccountState.Snapshot, accountId: number) => Picture = AccountPicture.ofSnapshot
 
 /**
  * AccountState's picture of `accountId`, after letting pending events settle.
@@ -300,7 +292,7 @@ export const groundTruth = (accountId: number): Effect.Effect<Picture, never, Si
   Effect.gen(function*() {
     const sim = yield* Simulator.Simulator
     const t = yield* Effect.orDie(sim.exchange.peek(accountId))
-    return PictureFns.picture(t.account, t.openOrders, t.positions, t.trades)
+    return AccountPicture.of(t.account, t.openOrders, t.positions, t.trades)
   })
 
 /**
@@ -326,7 +318,7 @@ export const compare = (
   Effect.gen(function*() {
     const cached = yield* cachedPicture(accountId)
     const truth = yield* groundTruth(accountId)
-    return { cached, truth, differences: PictureFns.differences(cached, truth) }
+    return { cached, truth, differences: AccountPicture.differences(cached, truth) }
   })
 
 /**

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as TestContext from "effect/TestContext"
-import { differences } from "../src/internal/picture.js"
+import { AccountPicture } from "@tradeguard/realtime"
 import * as TestStack from "../src/TestStack.js"
 
 const ACCOUNT = TestStack.demoAccountId
@@ -118,7 +118,7 @@ describe("TestStack", () => {
       const fast = yield* session({ simulator: { seed: 5 } })
       const slow = yield* session({ fast: false, simulator: { seed: 5 } })
       assert.isAbove(fast.trades.length, 0)
-      assert.deepStrictEqual(differences(fast, slow), [])
+      assert.deepStrictEqual(AccountPicture.differences(fast, slow), [])
     }))
 
   it.effect("expectInSync names what differs: a balance change the client was never sent", () =>

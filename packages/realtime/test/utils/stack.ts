@@ -16,7 +16,7 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { GatewayClient, Models } from "@tradeguard/gateway"
+import { GatewayClient } from "@tradeguard/gateway"
 import {
   CircuitBreaker,
   Config as ResilienceConfig,
@@ -27,9 +27,8 @@ import {
 } from "@tradeguard/resilience"
 import { type Options as SimOptions, Server, Simulator } from "@tradeguard/simulator"
 import * as Effect from "effect/Effect"
-import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
-import { AccountState, Config, HubConnection, HubTransport, StateReconciler } from "../../src/index.js"
+import { AccountPicture, AccountState, Config, HubConnection, HubTransport, StateReconciler } from "../../src/index.js"
 import * as InProcessTransport from "../../src/InProcessTransport.js"
 import * as SignalRTransport from "../../src/SignalRTransport.js"
 
@@ -108,53 +107,11 @@ export type Services =
 
 // ------------------------------------------------------------------ pictures
 
-/** Fields only the user hub sends (as on the live service): REST, the ground truth, lacks them. */
-const hubOnly = new Set(["commissions", "contractDisplayName", "trailPrice", "trailDistance"])
-
-/**
- * Defined fields only, in key order: a hub payload leaves absent fields out, REST writes them as
- * null. And -0 as 0: JSON has no -0, so no wire carries the simulator's in-memory -0 (a PnL of -0.0).
- * Timestamps as their millisecond (REST and the hub write them with different precisions), and
- * without the hub-only fields.
- */
-const plain = (x: object): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(x)) {
-    if (v === undefined || hubOnly.has(k)) continue
-    out[k] = v === 0 ? 0 : k.endsWith("Timestamp") && typeof v === "string" ? Models.timestampToMillis(v) : v
-  }
-  return out
-}
-const byId = (a: { readonly id: number }, b: { readonly id: number }) => a.id - b.id
-
-/** One account as the acceptance tests compare it: the account, working orders, open positions, today's trades. */
-export interface Picture {
-  readonly account: Record<string, unknown> | undefined
-  readonly openOrders: ReadonlyArray<Record<string, unknown>>
-  readonly positions: ReadonlyArray<Record<string, unknown>>
-  readonly trades: ReadonlyArray<Record<string, unknown>>
-}
-
-const picture = (
-  account: Models.Account | undefined,
-  orders: ReadonlyArray<Models.Order>,
-  positions: ReadonlyArray<Models.Position>,
-  trades: ReadonlyArray<Models.Trade>
-): Picture => ({
-  account: account === undefined ? undefined : plain(account),
-  openOrders: [...orders].sort(byId).map(plain),
-  positions: [...positions].sort(byId).map(plain),
-  trades: [...trades].sort(byId).map(plain)
-})
+/** One account as the acceptance tests compare it (the public AccountPicture). */
+export type Picture = AccountPicture.Picture
 
 /** AccountState's picture of `accountId`. */
-export const cachedPicture = (s: AccountState.Snapshot, accountId: number): Picture =>
-  picture(
-    HashMap.get(s.accounts, accountId).pipe((o) => (o._tag === "Some" ? o.value : undefined)),
-    AccountState.workingOrders(s, accountId),
-    AccountState.openPositions(s, accountId),
-    AccountState.tradesOf(s, accountId)
-  )
+export const cachedPicture = AccountPicture.ofSnapshot
 
 /**
  * The simulator's ground truth of `accountId` (openOrders, positions, every trade, the account) as of
@@ -164,5 +121,5 @@ export const cachedPicture = (s: AccountState.Snapshot, accountId: number): Pict
 export const truePicture = (sim: Simulator.Service, accountId: number): Effect.Effect<Picture> =>
   Effect.map(
     Effect.orDie(sim.exchange.peek(accountId)),
-    (t) => picture(t.account, t.openOrders, t.positions, t.trades)
+    (t) => AccountPicture.of(t.account, t.openOrders, t.positions, t.trades)
   )

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { differences, picture, plain } from "../../src/internal/picture.js"
+import { differences, of as picture, ofSnapshot, plain } from "../src/AccountPicture.js"
+import * as AccountState from "../src/AccountState.js"
 
 describe("picture", () => {
   it("plain: drops undefined and hub-only fields, -0 as 0, timestamps as milliseconds", () => {
@@ -24,5 +25,9 @@ describe("picture", () => {
     ])
     assert.deepStrictEqual(differences(1, "1"), ["<root>: 1 <> \"1\""])
     assert.deepStrictEqual(differences([1], { 0: 1 }), ["<root>: [1] <> {\"0\":1}"])
+  })
+
+  it("ofSnapshot: an account AccountState does not know is an empty picture", () => {
+    assert.deepStrictEqual(ofSnapshot(AccountState.empty, 100001), { account: undefined, openOrders: [], positions: [], trades: [] })
   })
 })
