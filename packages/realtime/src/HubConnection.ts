@@ -45,6 +45,7 @@ import { makeDriver } from "./internal/connectionDriver.js"
 import type { Health } from "./internal/health.js"
 import { droppedEventsTotal } from "./internal/slidingHub.js"
 import type { Subscription } from "./internal/subscriptions.js"
+import type { MarketSubscription, UserSubscription } from "./Subscription.js"
 
 export type {
   /**
@@ -136,8 +137,8 @@ export interface Options {
  *
  * @since 0.2.0
  */
-export interface SubscribeFn {
-  (subscription: Subscription): Effect.Effect<void, HubInvokeError>
+export interface SubscribeFn<S extends Subscription = Subscription> {
+  (subscription: S): Effect.Effect<void, HubInvokeError>
   (method: string, ...args: ReadonlyArray<unknown>): Effect.Effect<void, HubInvokeError>
 }
 
@@ -147,10 +148,14 @@ const toSubscription = (first: string | Subscription, rest: ReadonlyArray<unknow
 
 /**
  * A self-healing hub connection: its state, typed events, lifecycle, health and subscriptions.
+ * `S` is the kind of typed subscription it takes: {@link UserHub} takes only
+ * `Subscription.UserSubscription` values (`Subscription.orders(id)`), {@link MarketHub} only
+ * `Subscription.MarketSubscription` values (`Subscription.contractQuotes(id)`), so a market
+ * subscription on the user hub is a type error; the string form is not checked.
  *
  * @since 0.1.0
  */
-export interface Service {
+export interface Service<S extends Subscription = Subscription> {
   readonly hub: Hub
   readonly url: string
   /** The connection state (a SubscriptionRef, read-only here): `get`, and `changes` starting with the current value. */
@@ -179,12 +184,14 @@ export interface Service {
    * twice is a no-op. Fails only when the invocation on the live connection fails: the declaration
    * stays, and it is retried with backoff (`health.failingSubscriptions` names it meanwhile).
    */
-  readonly subscribe: SubscribeFn
+  subscribe(subscription: S): Effect.Effect<void, HubInvokeError>
+  subscribe(method: string, ...args: ReadonlyArray<unknown>): Effect.Effect<void, HubInvokeError>
   /**
    * Forgets a subscription and, if connected, invokes its `Unsubscribe...` twin; the string form
    * or a value (`unsubscribe(Subscription.orders(accountId))`), whichever form declared it.
    */
-  readonly unsubscribe: SubscribeFn
+  unsubscribe(subscription: S): Effect.Effect<void, HubInvokeError>
+  unsubscribe(method: string, ...args: ReadonlyArray<unknown>): Effect.Effect<void, HubInvokeError>
   readonly subscriptions: Effect.Effect<ReadonlyArray<Subscription>>
   /** Invokes a hub method on the live connection; fails with reason `Closed` when there is none. */
   readonly invoke: (method: string, ...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, HubInvokeError>
@@ -278,14 +285,14 @@ export const make = (
  *
  * @since 0.1.0
  */
-export class UserHub extends Context.Tag("@tradeguard/realtime/UserHub")<UserHub, Service>() {}
+export class UserHub extends Context.Tag("@tradeguard/realtime/UserHub")<UserHub, Service<UserSubscription>>() {}
 
 /**
  * The market hub connection (quotes, market trades, depth).
  *
  * @since 0.1.0
  */
-export class MarketHub extends Context.Tag("@tradeguard/realtime/MarketHub")<MarketHub, Service>() {}
+export class MarketHub extends Context.Tag("@tradeguard/realtime/MarketHub")<MarketHub, Service<MarketSubscription>>() {}
 
 /**
  * The user hub at `signalr.hubs.userHubUrl`. Needs HubTransport, TokenManager, RealtimeConfig.

@@ -1,11 +1,26 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
+import type * as HubConnection from "../src/HubConnection.js"
 import * as Subscription from "../src/Subscription.js"
 import { flush, setup } from "./utils/harness.js"
 
 const invoked = (s: { readonly invocations: ReadonlyArray<{ method: string; args: ReadonlyArray<unknown> }> }) =>
   s.invocations.map((i) => [i.method, ...i.args])
+
+/**
+ * Type-level: the user hub takes user subscriptions, the market hub market ones (`tsc -b` checks
+ * the `@ts-expect-error` lines: one that stops being an error fails the build). Never run.
+ */
+export const typedPerHub = (user: HubConnection.UserHub["Type"], market: HubConnection.MarketHub["Type"]) => [
+  user.subscribe(Subscription.orders(465)),
+  market.subscribe(Subscription.contractQuotes("CON.F.US.MNQ.U26")),
+  // @ts-expect-error a market subscription on the user hub
+  user.subscribe(Subscription.contractQuotes("CON.F.US.MNQ.U26")),
+  // @ts-expect-error a user subscription on the market hub
+  market.unsubscribe(Subscription.trades(465)),
+  user.subscribe("SubscribeOrders", 465) // the string form stays unchecked
+]
 
 describe("Subscription constructors", () => {
   it("name the hub methods of the reference with their arguments", () => {
