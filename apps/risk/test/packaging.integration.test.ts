@@ -110,10 +110,10 @@ describe("packed tarballs (pnpm -r pack)", { timeout: 120_000 }, () => {
   it("the simulator and the app ship their command (tradeguard-sim, tradeguard)", () => {
     const sim = tarballs.get("packages/simulator")!
     const risk = tarballs.get("apps/risk")!
-    expect(sim.manifest.bin).toEqual({ "tradeguard-sim": "./dist/src/bin.js" })
-    expect(risk.manifest.bin).toEqual({ tradeguard: "./dist/src/bin.js" })
-    expect(sim.entries).toContain("package/dist/src/bin.js")
-    expect(risk.entries).toContain("package/dist/src/bin.js")
+    expect(sim.manifest.bin).toEqual({ "tradeguard-sim": "./bin/tradeguard-sim.js" })
+    expect(risk.manifest.bin).toEqual({ tradeguard: "./bin/tradeguard.js" })
+    expect(sim.entries).toEqual(expect.arrayContaining(["package/bin/tradeguard-sim.js", "package/dist/src/bin.js"]))
+    expect(risk.entries).toEqual(expect.arrayContaining(["package/bin/tradeguard.js", "package/dist/src/bin.js"]))
   })
 })
 
