@@ -180,8 +180,8 @@ const effectCopies = (dir: string): Array<{ readonly at: string; readonly versio
 let packed: ReadonlyArray<Packed> = []
 let installs = 0
 
-beforeAll(() => {
-  const result = packWorkspace()
+beforeAll(async () => {
+  const result = await packWorkspace()
   tarballsDir = result.destination
   packed = result.packages
 }, 300_000)

@@ -31,8 +31,8 @@ interface Tarball {
 const tarballs = new Map<string, Tarball>()
 let destination = ""
 
-beforeAll(() => {
-  const packed = packWorkspace()
+beforeAll(async () => {
+  const packed = await packWorkspace()
   destination = packed.destination
   for (const { dir, file } of packed.packages) {
     const entries = execFileSync("tar", ["-tzf", file], { encoding: "utf8" }).split("\n").filter((l) => l !== "")
