@@ -4,7 +4,8 @@
  * version is refused and left byte-identical), then switches on WAL,
  * `synchronous` and the busy timeout and runs the migrations up to
  * `database.schemaVersion`. Provides `SqlClient` (what the repositories
- * use) and the SQLite client.
+ * use) and the SQLite client. Column names are snake_case in SQL and
+ * camelCase in rows and in `sql.insert` / `sql.update` values.
  *
  * A corrupt, locked or read-only file fails the layer with
  * {@link DatabaseUnavailable} naming the path and the cause: there is no
@@ -33,6 +34,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as Str from "effect/String"
 import * as fs from "node:fs"
 import * as nodePath from "node:path"
 import * as Classify from "./internal/classify.js"
@@ -113,8 +115,15 @@ const guarded = <A, E, R>(path: string, effect: Effect.Effect<A, E, R>): Effect.
     Effect.mapError(unavailable(path))
   )
 
+/** Columns are snake_case in SQL, camelCase in the rows and in `sql.insert` / `sql.update` values. */
 const open = (filename: string, readonly: boolean) =>
-  SqliteClient.make({ filename, readonly, disableWAL: true }).pipe(Effect.provide(Reactivity.layer))
+  SqliteClient.make({
+    filename,
+    readonly,
+    disableWAL: true,
+    transformQueryNames: Str.camelToSnake,
+    transformResultNames: Str.snakeToCamel
+  }).pipe(Effect.provide(Reactivity.layer))
 
 const appliedVersion = (sql: SqlClient.SqlClient) =>
   Effect.map(

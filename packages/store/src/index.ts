@@ -17,3 +17,9 @@ export * as StoreConfig from "./StoreConfig.js"
  * @since 0.2.0
  */
 export * as Database from "./Database.js"
+/**
+ * Order intents, their attempts and fills.
+ *
+ * @since 0.2.0
+ */
+export * as OrderIntents from "./OrderIntents.js"

@@ -89,7 +89,7 @@ describe("Database", () => {
       )
       assert.deepStrictEqual(names2, v2Tables)
       assert.strictEqual(v, 2)
-      assert.deepStrictEqual(kept, [{ account_id: 7 }])
+      assert.deepStrictEqual(kept, [{ accountId: 7 }])
     }))
 
   it.scoped("reopening a version 2 database runs no migration again", () =>
@@ -101,7 +101,7 @@ describe("Database", () => {
         { path: file },
         Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT migration_id FROM effect_sql_migrations ORDER BY 1`)
       )
-      assert.deepStrictEqual(rows, [{ migration_id: 1 }, { migration_id: 2 }])
+      assert.deepStrictEqual(rows, [{ migrationId: 1 }, { migrationId: 2 }])
     }))
 
   it.scoped("a database of a newer version is refused, naming both versions, and the file is byte-identical after", () =>
