@@ -23,3 +23,39 @@ export * as Database from "./Database.js"
  * @since 0.2.0
  */
 export * as OrderIntents from "./OrderIntents.js"
+/**
+ * The enforcement log: every action a rule took.
+ *
+ * @since 0.2.0
+ */
+export * as EnforcementLog from "./EnforcementLog.js"
+/**
+ * Account locks that survive a restart.
+ *
+ * @since 0.2.0
+ */
+export * as AccountLocks from "./AccountLocks.js"
+/**
+ * Per-account rule state (JSON per account and rule).
+ *
+ * @since 0.2.0
+ */
+export * as RuleState from "./RuleState.js"
+/**
+ * Daily unrealized PnL snapshots.
+ *
+ * @since 0.2.0
+ */
+export * as PnlSnapshots from "./PnlSnapshots.js"
+/**
+ * Reconciliation reports.
+ *
+ * @since 0.2.0
+ */
+export * as ReconciliationReports from "./ReconciliationReports.js"
+/**
+ * Retention per `database.retention`, run daily.
+ *
+ * @since 0.2.0
+ */
+export * as Retention from "./Retention.js"
