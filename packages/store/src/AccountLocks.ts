@@ -26,6 +26,8 @@ export const Lock = Schema.Struct({
 })
 
 /**
+ * A lock (the type of {@link Lock}).
+ *
  * @since 0.2.0
  */
 export type Lock = typeof Lock.Type

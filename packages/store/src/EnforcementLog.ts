@@ -26,6 +26,8 @@ export const Entry = Schema.Struct({
 })
 
 /**
+ * One log entry (the type of {@link Entry}).
+ *
  * @since 0.2.0
  */
 export type Entry = typeof Entry.Type

@@ -43,6 +43,8 @@ import { decodeFirst, decodeRows, now } from "./internal/rows.js"
 export const IntentStatus = Schema.Literal("Pending", "Working", "Filled", "Cancelled", "Rejected", "Expired", "Failed")
 
 /**
+ * An intent's status (the type of {@link IntentStatus}).
+ *
  * @since 0.2.0
  */
 export type IntentStatus = typeof IntentStatus.Type
@@ -117,6 +119,8 @@ export const Intent = Schema.Struct({
 })
 
 /**
+ * An order intent as stored (the type of {@link Intent}).
+ *
  * @since 0.2.0
  */
 export type Intent = typeof Intent.Type
@@ -161,6 +165,8 @@ export const Attempt = Schema.Struct({
 })
 
 /**
+ * One attempt as stored (the type of {@link Attempt}).
+ *
  * @since 0.2.0
  */
 export type Attempt = typeof Attempt.Type
@@ -197,6 +203,8 @@ export const Fill = Schema.Struct({
 })
 
 /**
+ * A fill as stored (the type of {@link Fill}).
+ *
  * @since 0.2.0
  */
 export type Fill = typeof Fill.Type
@@ -267,16 +275,14 @@ export class OrderIntents extends Effect.Service<OrderIntents>()("@tradeguard/st
         updatedAt: at,
         expiresAt: nullable(intent.expiresAt)
       }
-      const inserted = yield* sql`INSERT INTO order_intents ${sql.insert(row)}
-        ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key`
-      if (inserted.length === 0) {
-        const existing = yield* find(intent.idempotencyKey)
-        return yield* new DuplicateIdempotencyKey({
-          idempotencyKey: intent.idempotencyKey,
-          sameRequest: Option.exists(existing, (e) => e.fingerprint === intent.fingerprint)
-        })
-      }
-      return Option.getOrThrow(yield* find(intent.idempotencyKey))
+      const inserted = yield* decodeFirst(Intent)(sql`INSERT INTO order_intents ${sql.insert(row)}
+        ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`)
+      if (Option.isSome(inserted)) return inserted.value
+      const existing = yield* find(intent.idempotencyKey)
+      return yield* new DuplicateIdempotencyKey({
+        idempotencyKey: intent.idempotencyKey,
+        sameRequest: Option.exists(existing, (e) => e.fingerprint === intent.fingerprint)
+      })
     })
 
     const setStatus = Effect.fn("OrderIntents.setStatus")(
@@ -295,38 +301,26 @@ export class OrderIntents extends Effect.Service<OrderIntents>()("@tradeguard/st
 
     const addAttempt = Effect.fn("OrderIntents.addAttempt")(function*(idempotencyKey: string, customTag: string) {
       const at = yield* now
-      return yield* sql.withTransaction(Effect.gen(function*() {
-        if (Option.isNone(yield* find(idempotencyKey))) {
-          return yield* new NotFound({ entity: "Intent", key: idempotencyKey })
-        }
-        const counted = yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM order_attempts
-          WHERE idempotency_key = ${idempotencyKey}`
-        const n = counted[0]?.n ?? 0
-        const row = {
-          customTag,
-          idempotencyKey,
-          attemptNo: n + 1,
-          gatewayOrderId: null,
-          status: "Sent",
-          fillVolume: 0,
-          averageFillPrice: null,
-          outcome: null,
-          createdAt: at,
-          updatedAt: at
-        }
-        const inserted = yield* sql`INSERT INTO order_attempts ${sql.insert(row)}
-          ON CONFLICT (custom_tag) DO NOTHING RETURNING custom_tag`
-        if (inserted.length === 0) return yield* new DuplicateCustomTag({ customTag })
-        return Option.getOrThrow(yield* findAttempt(customTag))
-      }))
+      // one statement (atomic without a transaction): numbered after the intent's attempts, nothing when the
+      // intent is missing or the tag is taken
+      const inserted = yield* decodeFirst(Attempt)(sql`INSERT INTO order_attempts
+        (custom_tag, idempotency_key, attempt_no, status, fill_volume, created_at, updated_at)
+        SELECT ${customTag}, idempotency_key,
+          (SELECT COUNT(*) FROM order_attempts WHERE idempotency_key = ${idempotencyKey}) + 1,
+          'Sent', 0, ${at}, ${at}
+        FROM order_intents WHERE idempotency_key = ${idempotencyKey}
+        ON CONFLICT (custom_tag) DO NOTHING RETURNING *`)
+      if (Option.isSome(inserted)) return inserted.value
+      if (Option.isNone(yield* find(idempotencyKey))) return yield* new NotFound({ entity: "Intent", key: idempotencyKey })
+      return yield* new DuplicateCustomTag({ customTag })
     })
 
     const updateAttempt = Effect.fn("OrderIntents.updateAttempt")(function*(customTag: string, update: AttemptUpdate) {
       const updatedAt = yield* now
-      const rows = yield* sql`UPDATE order_attempts SET ${sql.update({ ...update, updatedAt })}
-        WHERE custom_tag = ${customTag} RETURNING custom_tag`
-      if (rows.length === 0) return yield* new NotFound({ entity: "Attempt", key: customTag })
-      return Option.getOrThrow(yield* findAttempt(customTag))
+      const updated = yield* decodeFirst(Attempt)(sql`UPDATE order_attempts SET ${sql.update({ ...update, updatedAt })}
+        WHERE custom_tag = ${customTag} RETURNING *`)
+      if (Option.isNone(updated)) return yield* new NotFound({ entity: "Attempt", key: customTag })
+      return updated.value
     })
 
     const findAttemptByOrderId = Effect.fn("OrderIntents.findAttemptByOrderId")(function*(gatewayOrderId: number) {

@@ -23,6 +23,8 @@ export const Snapshot = Schema.Struct({
 })
 
 /**
+ * One snapshot (the type of {@link Snapshot}).
+ *
  * @since 0.2.0
  */
 export type Snapshot = typeof Snapshot.Type

@@ -24,6 +24,8 @@ export const Report = Schema.Struct({
 })
 
 /**
+ * One report (the type of {@link Report}).
+ *
  * @since 0.2.0
  */
 export type Report = typeof Report.Type
