@@ -30,6 +30,12 @@ export * as OrderIntents from "./OrderIntents.js"
  */
 export * as EnforcementLog from "./EnforcementLog.js"
 /**
+ * Pending enforcement actions, kept until done.
+ *
+ * @since 0.2.0
+ */
+export * as PendingActions from "./PendingActions.js"
+/**
  * Account locks that survive a restart.
  *
  * @since 0.2.0

@@ -8,6 +8,7 @@ import {
   Database,
   EnforcementLog,
   OrderIntents,
+  PendingActions,
   PnlSnapshots,
   ReconciliationReports,
   Retention,
@@ -17,6 +18,7 @@ import {
 const repositories = Layer.mergeAll(
   OrderIntents.layer,
   EnforcementLog.layer,
+  PendingActions.layer,
   AccountLocks.layer,
   PnlSnapshots.layer,
   ReconciliationReports.layer
@@ -66,6 +68,7 @@ const seed = Effect.gen(function*() {
   yield* (yield* EnforcementLog.EnforcementLog).append({ accountId: 1, rule: "r", action: "flatten", detail: "" })
   yield* (yield* PnlSnapshots.PnlSnapshots).record({ accountId: 1, tradingDay: "d", unrealized: 1 })
   yield* (yield* ReconciliationReports.ReconciliationReports).append(1, {})
+  yield* (yield* PendingActions.PendingActions).enqueue({ id: "p", accountId: 1, action: "flatten", payload: {} })
   const locks = yield* AccountLocks.AccountLocks
   yield* locks.lock(1, "active forever")
   yield* locks.lock(2, "released")
@@ -84,17 +87,18 @@ const counts = Effect.gen(function*() {
     log: yield* n("enforcement_log"),
     pnl: yield* n("pnl_snapshots"),
     locks: yield* n("account_locks"),
-    reports: yield* n("reconciliation_reports")
+    reports: yield* n("reconciliation_reports"),
+    pending: yield* n("pending_enforcement_actions")
   }
 })
 
 const days = (d: number) => `${d} days` as const
 
 describe("Retention", () => {
-  it.scoped("the daily run deletes each history after its retention; open intents and active locks stay", () =>
+  it.scoped("the daily run deletes each history after its retention; open intents, active locks, pending actions stay", () =>
     Effect.gen(function*() {
       yield* seed
-      const all = { intents: 2, attempts: 2, fills: 3, log: 1, pnl: 1, locks: 3, reports: 1 }
+      const all = { intents: 2, attempts: 2, fills: 3, log: 1, pnl: 1, locks: 3, reports: 1, pending: 1 }
       assert.deepStrictEqual(yield* counts, all)
       yield* TestClock.adjust(days(7))
       assert.deepStrictEqual(yield* counts, all) // exactly 7 days old: kept
@@ -103,7 +107,7 @@ describe("Retention", () => {
       yield* TestClock.adjust(days(23))
       assert.deepStrictEqual(yield* counts, { ...all, pnl: 0, log: 0 })
       yield* TestClock.adjust(days(60))
-      assert.deepStrictEqual(yield* counts, { intents: 1, attempts: 1, fills: 1, log: 0, pnl: 0, locks: 1, reports: 0 })
+      assert.deepStrictEqual(yield* counts, { intents: 1, attempts: 1, fills: 1, log: 0, pnl: 0, locks: 1, reports: 0, pending: 1 })
       const intents = yield* OrderIntents.OrderIntents
       assert.deepStrictEqual((yield* intents.nonTerminal).map((i) => i.idempotencyKey), ["open"])
       assert.deepStrictEqual((yield* intents.fills(2)).map((f) => f.tradeId), [2])

@@ -3,11 +3,20 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import { AccountLocks, Database, EnforcementLog, PnlSnapshots, ReconciliationReports, RuleState } from "../src/index.js"
+import {
+  AccountLocks,
+  Database,
+  EnforcementLog,
+  PendingActions,
+  PnlSnapshots,
+  ReconciliationReports,
+  RuleState
+} from "../src/index.js"
 
 const layer = Layer.mergeAll(
   EnforcementLog.layer,
   AccountLocks.layer,
+  PendingActions.layer,
   RuleState.layer,
   PnlSnapshots.layer,
   ReconciliationReports.layer
@@ -70,5 +79,21 @@ describe("small repositories", () => {
         [1, { missing: [] }]
       ])
       assert.strictEqual((yield* reports.list(1)).length, 1)
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("PendingActions: enqueued once per id, tried, listed oldest first until done", () =>
+    Effect.gen(function*() {
+      const pending = yield* PendingActions.PendingActions
+      assert.isTrue(yield* pending.enqueue({ id: "flatten-1", accountId: 1, action: "flatten", payload: { contractId: "X" } }))
+      assert.isFalse(yield* pending.enqueue({ id: "flatten-1", accountId: 1, action: "flatten", payload: {} }))
+      yield* TestClock.adjust(1)
+      yield* pending.enqueue({ id: "cancel-2", accountId: 2, action: "cancel", payload: [7] })
+      yield* pending.attempted("flatten-1")
+      assert.deepStrictEqual((yield* pending.list).map((a) => [a.id, a.attempts, a.payload]), [
+        ["flatten-1", 1, { contractId: "X" }],
+        ["cancel-2", 0, [7]]
+      ])
+      yield* pending.done("flatten-1")
+      assert.deepStrictEqual((yield* pending.list).map((a) => a.id), ["cancel-2"])
     }).pipe(Effect.provide(layer)))
 })
