@@ -23,6 +23,7 @@ export const shared: ViteUserConfig = {
       ...alias("realtime", "packages/realtime"),
       ...alias("runtime", "packages/runtime"),
       ...alias("testing", "packages/testing"),
+      ...alias("store", "packages/store"),
       ...alias("risk", "apps/risk")
     ]
   },

@@ -11,5 +11,6 @@ export default defineWorkspace([
   project("packages/realtime"),
   project("packages/runtime"),
   project("packages/testing"),
+  project("packages/store"),
   project("apps/risk")
 ])
