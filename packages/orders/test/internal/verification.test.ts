@@ -196,6 +196,8 @@ describe("Order Verification", () => {
     assert.deepStrictEqual(V.transition(searching, sent), [searching, []])
     const unverified = run([sent, ambiguous], V.start(KEY, { ...config, enabled: false })).state
     assert.deepStrictEqual(V.transition(unverified, absent), [unverified, []])
+    const verifying = run([sent, ambiguous, searchFailed, searchFailed, searchFailed, searchFailed]).state
+    assert.deepStrictEqual(V.transition(verifying, absent), [verifying, []])
     const placed = run([sent, { _tag: "Replied", orderId: 1 }]).state
     assert.deepStrictEqual(V.transition(placed, { _tag: "HubSaw", order: order({ id: 1, customTag: `${KEY}.1` }) }), [placed, []])
   })
