@@ -168,6 +168,10 @@ export const transition = (s: State, e: Event): Step => {
     if (e._tag === "SearchFound" && p._tag !== "Searching") return unchanged(s)
     return adopt(s, own.value)
   }
+  // A reply that arrives late (the stalled request answered after all) names the order of the current tag.
+  if (e._tag === "Replied" && (p._tag === "Searching" || p._tag === "Verifying")) {
+    return adopt(s, { orderId: e.orderId, customTag: tag(s) })
+  }
   switch (p._tag) {
     case "Ready":
     case "AwaitingReply": {

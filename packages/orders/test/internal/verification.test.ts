@@ -158,6 +158,16 @@ describe("Order Verification", () => {
     assert.deepStrictEqual(completes(actions), [{ _tag: "Placed", orderId: 9001, customTag: `${KEY}.1` }])
   })
 
+  it("a late reply during verification (the stalled request answered after all) is adopted: no resend", () => {
+    const searching = run([sent, ambiguous, { _tag: "Replied", orderId: 9001 }, absent])
+    assert.deepStrictEqual(sends(searching.actions), [`${KEY}.1`])
+    assert.deepStrictEqual(completes(searching.actions), [{ _tag: "Placed", orderId: 9001, customTag: `${KEY}.1` }])
+    const unknown = [sent, ambiguous, searchFailed, searchFailed, searchFailed, searchFailed]
+    const verifying = run([...unknown, { _tag: "Replied", orderId: 9001 }, { _tag: "Timer" }])
+    assert.deepStrictEqual(completes(verifying.actions).map((o) => o._tag), ["Verifying", "Placed"])
+    assert.strictEqual(verifying.actions.filter((a) => a._tag === "Search").length, 4)
+  })
+
   it("an order that appears on the hub after the intent was closed as Rejected is adopted with an alert, never lost", () => {
     const { actions } = run([sent, ambiguous, absent, sent, refused, absent, { _tag: "HubSaw", order: order({ id: 9001, customTag: `${KEY}.1` }) }])
     assert.deepStrictEqual(completes(actions).map((o) => o._tag), ["Rejected", "Placed"])
