@@ -22,6 +22,7 @@ export const shared: ViteUserConfig = {
       ...alias("resilience", "packages/resilience"),
       ...alias("realtime", "packages/realtime"),
       ...alias("runtime", "packages/runtime"),
+      ...alias("orders", "packages/orders"),
       ...alias("testing", "packages/testing"),
       ...alias("store", "packages/store"),
       ...alias("risk", "apps/risk")

@@ -10,6 +10,7 @@ export default defineWorkspace([
   project("packages/resilience"),
   project("packages/realtime"),
   project("packages/runtime"),
+  project("packages/orders"),
   project("packages/testing"),
   project("packages/store"),
   project("apps/risk")
