@@ -19,6 +19,7 @@
  */
 import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
+import { OrderConfig } from "@tradeguard/orders"
 import { Config as RealtimeConfig } from "@tradeguard/realtime"
 import { Config as ResilienceConfig } from "@tradeguard/resilience"
 import * as Effect from "effect/Effect"
@@ -29,28 +30,14 @@ import * as YAML from "yaml"
 
 const { section, withDefault } = ResilienceConfig
 const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
-const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
 
 /**
- * The seed's `orderManagement` section (verification, partial fills, idempotency).
+ * The seed's `orderManagement` section (verification, partial fills, idempotency): `@tradeguard/orders`'
+ * schema, so the daemon's file and the library decode it alike.
  *
  * @since 0.1.0
  */
-export const OrderManagement = Schema.Struct({
-  verification: section(Schema.Struct({
-    enabled: withDefault(Schema.Boolean, () => true),
-    timeout: withDefault(PositiveInt, () => 5000),
-    maxRetries: withDefault(NonNegativeInt, () => 3)
-  })),
-  partialFills: section(Schema.Struct({
-    trackingEnabled: withDefault(Schema.Boolean, () => true),
-    completeTimeout: withDefault(PositiveInt, () => 60000)
-  })),
-  idempotency: section(Schema.Struct({
-    enabled: withDefault(Schema.Boolean, () => true),
-    cacheTTL: withDefault(PositiveInt, () => 3600)
-  }))
-})
+export const OrderManagement = OrderConfig.OrderManagement
 
 /**
  * The seed's `database` section (SQLite schema v2, retention in days).

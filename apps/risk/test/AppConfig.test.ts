@@ -78,6 +78,16 @@ describe("AppConfig", () => {
       assert.include(e.problems[0]!, "not valid YAML")
     }))
 
+  it.effect("orderManagement is the orders package's section: partialFills.onTimeout defaults to keep, a bad value names its path", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(AppConfig.defaults.orderManagement.partialFills.onTimeout, "keep")
+      const c = yield* AppConfig.parse("c.yaml", "orderManagement: { partialFills: { onTimeout: cancelRest } }")
+      assert.strictEqual(c.orderManagement.partialFills.onTimeout, "cancelRest")
+      assert.strictEqual(c.orderManagement.partialFills.completeTimeout, 60000)
+      const text = yield* problems("orderManagement: { partialFills: { onTimeout: sometimes } }")
+      assert.include(text, "orderManagement.partialFills.onTimeout")
+    }))
+
   it.effect("the shipped config.example.yaml decodes", () =>
     AppConfig.parse("config.example.yaml", fs.readFileSync(path.join(root, "config.example.yaml"), "utf8")))
 })
