@@ -342,6 +342,49 @@ export class OrderIntents extends Effect.Service<OrderIntents>()("@tradeguard/st
       return yield* decodeRows(Fill)(sql`SELECT * FROM fills WHERE gateway_order_id = ${gatewayOrderId} ORDER BY at, trade_id`)
     })
 
+    const begin = Effect.fn("OrderIntents.begin")(function*(intent: NewIntent, customTag: string) {
+      return yield* sql.withTransaction(Effect.gen(function*() {
+        const inserted = yield* insert(intent)
+        const attempt = yield* addAttempt(intent.idempotencyKey, customTag)
+        return { intent: inserted, attempt } as const
+      }))
+    })
+
+    const reopen = Effect.fn("OrderIntents.reopen")(function*(intent: NewIntent, customTag: string) {
+      return yield* sql.withTransaction(Effect.gen(function*() {
+        const at = yield* now
+        const changes = {
+          fingerprint: intent.fingerprint,
+          accountId: intent.accountId,
+          contractId: intent.contractId,
+          side: intent.side,
+          orderType: intent.type,
+          size: intent.size,
+          limitPrice: nullable(intent.limitPrice),
+          stopPrice: nullable(intent.stopPrice),
+          trailPrice: nullable(intent.trailPrice),
+          brackets: intent.brackets === undefined ? null : JSON.stringify(intent.brackets),
+          status: "Pending",
+          outcome: null,
+          createdAt: at,
+          updatedAt: at,
+          expiresAt: nullable(intent.expiresAt)
+        }
+        const updated = yield* decodeFirst(Intent)(sql`UPDATE order_intents SET ${sql.update(changes)}
+          WHERE idempotency_key = ${intent.idempotencyKey} RETURNING *`)
+        if (Option.isNone(updated)) return yield* new NotFound({ entity: "Intent", key: intent.idempotencyKey })
+        const attempt = yield* addAttempt(intent.idempotencyKey, customTag)
+        return { intent: updated.value, attempt } as const
+      }))
+    })
+
+    const setExpiry = Effect.fn("OrderIntents.setExpiry")(function*(idempotencyKey: string, expiresAt: number | null) {
+      const updatedAt = yield* now
+      const rows = yield* sql`UPDATE order_intents SET ${sql.update({ expiresAt, updatedAt })}
+        WHERE idempotency_key = ${idempotencyKey} RETURNING idempotency_key`
+      if (rows.length === 0) return yield* new NotFound({ entity: "Intent", key: idempotencyKey })
+    })
+
     const nonTerminal = decodeRows(Intent)(sql`SELECT * FROM order_intents
       WHERE status NOT IN ${sql.in(terminal)} ORDER BY created_at, idempotency_key`).pipe(
       Effect.withSpan("OrderIntents.nonTerminal")
@@ -350,6 +393,19 @@ export class OrderIntents extends Effect.Service<OrderIntents>()("@tradeguard/st
     return {
       /** Inserts a `Pending` intent; fails with DuplicateIdempotencyKey when the key exists. */
       insert,
+      /**
+       * The write-ahead row: inserts a `Pending` intent AND its first attempt (`customTag`) in one
+       * transaction, so a crash leaves either both or neither.
+       */
+      begin,
+      /**
+       * Reuses an existing key for a new request (its previous outcome is past the idempotency TTL): the
+       * intent's request, fingerprint and times are replaced, it is `Pending` again, and the next attempt
+       * (`customTag`) is added, in one transaction. Earlier attempts stay as history.
+       */
+      reopen,
+      /** Sets (or clears, `null`) when the intent's order expires (its time in force), epoch ms. */
+      setExpiry,
       /** The intent with this idempotency key. */
       find,
       /** Sets an intent's status (and outcome). */

@@ -131,4 +131,45 @@ describe("OrderIntents", () => {
       const missing = yield* Effect.flip(repo.setStatus("zz", "Failed"))
       assert.deepInclude(missing, { _tag: "NotFound", entity: "Intent", key: "zz" })
     }).pipe(Effect.provide(layer)))
+
+  it.effect("begin writes the intent and its first attempt together; a taken tag leaves neither", () =>
+    Effect.gen(function*() {
+      const repo = yield* OrderIntents.OrderIntents
+      const { attempt, intent: written } = yield* repo.begin(intent("w1"), "w1.1")
+      assert.deepInclude(written, { idempotencyKey: "w1", status: "Pending" })
+      assert.deepInclude(attempt, { customTag: "w1.1", attemptNo: 1, status: "Sent" })
+      // the tag is taken: the transaction is rolled back, no intent "w2" without an attempt is left behind
+      const failed = yield* Effect.flip(repo.begin(intent("w2"), "w1.1"))
+      assert.deepInclude(failed, { _tag: "DuplicateCustomTag", customTag: "w1.1" })
+      assert.isTrue(Option.isNone(yield* repo.find("w2")))
+      const again = yield* Effect.flip(repo.begin(intent("w1"), "w1.9"))
+      assert.deepInclude(again, { _tag: "DuplicateIdempotencyKey", sameRequest: true })
+      assert.isTrue(Option.isNone(yield* repo.findAttempt("w1.9")))
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("reopen gives an old key a new request and the next attempt, keeping the earlier attempts", () =>
+    Effect.gen(function*() {
+      const repo = yield* OrderIntents.OrderIntents
+      yield* repo.begin(intent("r1"), "r1.1")
+      yield* repo.setStatus("r1", "Filled", "done")
+      yield* TestClock.adjust(5000)
+      const { attempt, intent: reopened } = yield* repo.reopen(intent("r1", { fingerprint: "fp-new", size: 5 }), "r1.2")
+      assert.deepInclude(reopened, { fingerprint: "fp-new", size: 5, status: "Pending", outcome: null, createdAt: 5000 })
+      assert.strictEqual(attempt.attemptNo, 2)
+      assert.deepStrictEqual((yield* repo.attempts("r1")).map((a) => a.customTag), ["r1.1", "r1.2"])
+      const missing = yield* Effect.flip(repo.reopen(intent("nope"), "nope.1"))
+      assert.deepInclude(missing, { _tag: "NotFound", entity: "Intent", key: "nope" })
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("setExpiry sets and clears an intent's expiry", () =>
+    Effect.gen(function*() {
+      const repo = yield* OrderIntents.OrderIntents
+      yield* repo.insert(intent("e1"))
+      yield* repo.setExpiry("e1", 12_000)
+      assert.strictEqual(Option.getOrThrow(yield* repo.find("e1")).expiresAt, 12_000)
+      yield* repo.setExpiry("e1", null)
+      assert.isNull(Option.getOrThrow(yield* repo.find("e1")).expiresAt)
+      const missing = yield* Effect.flip(repo.setExpiry("zz", 1))
+      assert.deepInclude(missing, { _tag: "NotFound", entity: "Intent", key: "zz" })
+    }).pipe(Effect.provide(layer)))
 })

@@ -51,6 +51,11 @@ export interface State {
   readonly key: string
   /** The current attempt number (its tag is `tagOf(key, n)`). */
   readonly n: number
+  /**
+   * The intent's first attempt number (1 unless the key was reused past its TTL: the attempts before belong
+   * to an earlier intent of the same key, and their orders are not this intent's).
+   */
+  readonly first?: number
   readonly phase: Phase
   readonly config: VerificationConfig
 }
@@ -91,7 +96,10 @@ export type Step = readonly [State, ReadonlyArray<Action>]
 const tag = (s: State) => tagOf(s.key, s.n)
 
 /** Every tag the intent has used, oldest first. */
-export const tagsOf = (s: State): ReadonlyArray<string> => Array.from({ length: s.n }, (_, i) => tagOf(s.key, i + 1))
+export const tagsOf = (s: State): ReadonlyArray<string> => {
+  const first = s.first ?? 1
+  return Array.from({ length: s.n - first + 1 }, (_, i) => tagOf(s.key, first + i))
+}
 
 const send = (s: State, resend: boolean): Step => [
   { ...s, phase: { _tag: "Ready", resend } },
@@ -99,21 +107,27 @@ const send = (s: State, resend: boolean): Step => [
 ]
 
 /** A new intent: attempt 1 is written and sent. */
-export const start = (key: string, config: VerificationConfig): Step => send({ key, n: 1, phase: { _tag: "Ready", resend: false }, config }, false)
+export const start = (key: string, config: VerificationConfig): Step => startAt(key, 1, config)
+
+/** A new intent of a key whose attempts `1..n-1` belong to earlier intents: attempt `n` is written and sent. */
+export const startAt = (key: string, n: number, config: VerificationConfig): Step =>
+  send({ key, n, first: n, phase: { _tag: "Ready", resend: false }, config }, false)
 
 /**
  * An intent found not terminal at start-up (attempt `n` written, outcome unknown): verified before anything
  * is sent.
  */
-export const resume = (key: string, n: number, config: VerificationConfig): Step => {
-  const s: State = { key, n, phase: { _tag: "Searching", round: 0, after: "ambiguous", recheck: false }, config }
+export const resume = (key: string, n: number, config: VerificationConfig, first = 1): Step => {
+  const s: State = { key, n, first, phase: { _tag: "Searching", round: 0, after: "ambiguous", recheck: false }, config }
   return [s, [{ _tag: "Search", tags: tagsOf(s) }]]
 }
 
 /** The order id an order of ours stands for (a bracket leg stands for its parent entry), if it is ours. */
 const ownOrder = (s: State, order: Models.Order): Option.Option<{ orderId: number; customTag: string }> => {
   const parsed = order.customTag === undefined || order.customTag === null ? Option.none() : parseTag(order.customTag)
-  if (Option.isNone(parsed) || parsed.value.key !== s.key || parsed.value.n > s.n) return Option.none()
+  if (Option.isNone(parsed) || parsed.value.key !== s.key || parsed.value.n > s.n || parsed.value.n < (s.first ?? 1)) {
+    return Option.none()
+  }
   const { n, leg } = parsed.value
   if (leg === undefined) return Option.some({ orderId: order.id, customTag: tagOf(s.key, n) })
   const parent = order.parentOrderId
@@ -217,7 +231,9 @@ export const transition = (s: State, e: Event): Step => {
       return search(s, base)
     }
     case "Done":
-      if (e._tag === "RetryRequested" && p.outcome._tag === "Rejected") return send({ ...s, n: s.n + 1 }, false)
+      if (e._tag === "RetryRequested" && (p.outcome._tag === "Rejected" || p.outcome._tag === "Failed")) {
+        return send({ ...s, n: s.n + 1 }, false)
+      }
       return unchanged(s)
     case "Unverified":
       return unchanged(s)

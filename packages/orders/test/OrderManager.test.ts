@@ -1,0 +1,35 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Simulator } from "@tradeguard/simulator"
+import { OrderIntents } from "@tradeguard/store"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as OrderManager from "../src/OrderManager.js"
+import { layer, marketBuy, ordersTagged } from "./utils/stack.js"
+
+describe("OrderManager", () => {
+  it.effect("submit places the intent with the tag <key>.1 and the store says Working with the order id", () =>
+    Effect.gen(function*() {
+      const orders = yield* OrderManager.OrderManager
+      const outcome = yield* orders.submit({ key: "k-1", request: marketBuy() })
+      assert.strictEqual(outcome._tag, "Placed")
+      const placed = yield* ordersTagged("k-1")
+      assert.deepStrictEqual(placed.map((o) => o.customTag), ["k-1.1"])
+      const repo = yield* OrderIntents.OrderIntents
+      const attempt = Option.getOrThrow(yield* repo.findAttempt("k-1.1"))
+      assert.strictEqual(attempt.gatewayOrderId, placed[0]!.id)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("integration test 5: the reply is dropped after the order is placed; verification adopts it, no duplicate", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      yield* sim.setFaults({ dropReply: { probability: 1, endpoints: ["orderPlace"], count: 1 } })
+      const orders = yield* OrderManager.OrderManager
+      const outcome = yield* orders.submit({ key: "k-5", request: marketBuy() })
+      const placed = yield* ordersTagged("k-5")
+      assert.strictEqual(placed.length, 1)
+      assert.deepStrictEqual(outcome, { _tag: "Placed", orderId: placed[0]!.id, customTag: "k-5.1" })
+      const again = yield* orders.submit({ key: "k-5", request: marketBuy() })
+      assert.deepStrictEqual<unknown>(again, { _tag: "Duplicate", existing: outcome })
+      assert.strictEqual((yield* ordersTagged("k-5")).length, 1)
+    }).pipe(Effect.provide(layer())))
+})
