@@ -107,6 +107,12 @@ describe("Order Verification", () => {
     assert.strictEqual(state.n, 2)
   })
 
+  it("a failure before sending (circuit open) is Failed; a retry asked for sends <key>.2", () => {
+    const { actions } = run([sent, { _tag: "FailedPermanently", reason: "circuit open" }, { _tag: "RetryRequested" }])
+    assert.deepStrictEqual(completes(actions), [{ _tag: "Failed", reason: "circuit open" }])
+    assert.deepStrictEqual(sends(actions), [`${KEY}.1`, `${KEY}.2`])
+  })
+
   it("a retry asked for after Placed or while verifying sends nothing", () => {
     const placed = run([sent, { _tag: "Replied", orderId: 1 }, { _tag: "RetryRequested" }])
     assert.deepStrictEqual(sends(placed.actions), [`${KEY}.1`])
@@ -225,7 +231,7 @@ describe("Order Verification", () => {
     fc.constant<V.Event>({ _tag: "Timer" })
   )
 
-  it("property: for any interleaving, a Send with a new tag only ever follows a business rejection, and nothing is sent after Placed", () => {
+  it("property: for any interleaving, a Send with a new tag only ever follows a business rejection or a failure before sending, and nothing is sent after Placed", () => {
     fc.assert(fc.property(fc.array(event, { maxLength: 60 }), (events) => {
       let [state, actions] = V.start(KEY, config)
       let lastTag = sends(actions)[0]
@@ -234,7 +240,7 @@ describe("Order Verification", () => {
       for (const e of events) {
         ;[state, actions] = V.transition(state, e)
         for (const a of actions) {
-          if (a._tag === "Complete" && a.outcome._tag === "Rejected") rejectedSince = true
+          if (a._tag === "Complete" && (a.outcome._tag === "Rejected" || a.outcome._tag === "Failed")) rejectedSince = true
           if (a._tag === "Complete" && a.outcome._tag === "Placed") placed = true
           if (a._tag === "Send") {
             if (placed) return false
