@@ -19,7 +19,7 @@
  *
  * @example
  * ```ts
- * import { OrderIntent, OrderManager } from "@tradeguard/orders"
+ * import { OrderManager } from "@tradeguard/orders"
  * import * as Effect from "effect/Effect"
  *
  * const buyOne = Effect.gen(function*() {
@@ -29,7 +29,6 @@
  *     request: { accountId: 7, contractId: "CON.F.US.MNQ.Z26", type: 2, side: 0, size: 1 }
  *   })
  *   if (outcome._tag === "Placed") yield* Effect.log(`order ${outcome.orderId} (${outcome.customTag})`)
- *   void OrderIntent.tagOf
  * })
  * ```
  *
