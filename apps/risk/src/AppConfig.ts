@@ -22,6 +22,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { OrderConfig } from "@tradeguard/orders"
 import { Config as RealtimeConfig } from "@tradeguard/realtime"
 import { Config as ResilienceConfig } from "@tradeguard/resilience"
+import * as StoreConfig from "@tradeguard/store/StoreConfig"
 import * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -40,19 +41,12 @@ const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
 export const OrderManagement = OrderConfig.OrderManagement
 
 /**
- * The seed's `database` section (SQLite schema v2, retention in days).
+ * The seed's `database` section (SQLite schema v2, retention in days, plus `synchronous` and
+ * `busyTimeoutMs`): `@tradeguard/store`'s schema, so the daemon's file and the store decode it alike.
  *
  * @since 0.1.0
  */
-export const Database = Schema.Struct({
-  schemaVersion: withDefault(Schema.Literal(2), () => 2 as const),
-  path: withDefault(Schema.String, () => ".tradeguard/tradeguard.db"),
-  retention: section(Schema.Struct({
-    dailyUnrealizedPnl: withDefault(PositiveInt, () => 7),
-    enforcementLogs: withDefault(PositiveInt, () => 30),
-    orderHistory: withDefault(PositiveInt, () => 90)
-  }))
-})
+export const Database = StoreConfig.StoreConfigSchema
 
 /**
  * The seed's `logging` section: a level and the resilience toggles.
