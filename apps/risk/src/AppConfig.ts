@@ -28,6 +28,8 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { StackConfig } from "@tradeguard/runtime"
 import * as YAML from "yaml"
+import { mergeAlternatives } from "./internal/problems.js"
+import { reasonOf } from "./internal/unreadable.js"
 
 const { section, withDefault } = ResilienceConfig
 const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
@@ -138,11 +140,13 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
 }
 
 /**
- * `a.b[2].c: message` for every issue of a ParseError.
+ * `a.b[2].c: message` for every issue of a ParseError; a value that is none of a key's allowed
+ * values is one line naming them all (`database.synchronous: Expected "normal" | "full", actual "off"`).
  *
  * @since 0.1.0
  */
-export const formatProblems: (error: ParseResult.ParseError) => Array<string> = StackConfig.formatProblems
+export const formatProblems = (error: ParseResult.ParseError): Array<string> =>
+  mergeAlternatives(StackConfig.formatProblems(error))
 
 /**
  * Decodes a parsed YAML/JSON value. Unknown keys are errors (a typo must not silently fall back to a default).
@@ -179,11 +183,7 @@ export class ConfigUnreadable extends Schema.TaggedError<ConfigUnreadable>()("Co
   }
 }
 
-const unreadable = (file: string) => (e: PlatformError): ConfigUnreadable =>
-  new ConfigUnreadable({
-    file,
-    reason: e._tag === "SystemError" && e.reason === "NotFound" ? "no such file" : e.message
-  })
+const unreadable = (file: string) => (e: PlatformError): ConfigUnreadable => new ConfigUnreadable({ file, reason: reasonOf(e) })
 
 /**
  * Reads and decodes `file`.
