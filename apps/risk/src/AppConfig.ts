@@ -22,11 +22,14 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { OrderConfig } from "@tradeguard/orders"
 import { Config as RealtimeConfig } from "@tradeguard/realtime"
 import { Config as ResilienceConfig } from "@tradeguard/resilience"
+import * as StoreConfig from "@tradeguard/store/StoreConfig"
 import * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { StackConfig } from "@tradeguard/runtime"
 import * as YAML from "yaml"
+import { mergeAlternatives } from "./internal/problems.js"
+import { reasonOf } from "./internal/unreadable.js"
 
 const { section, withDefault } = ResilienceConfig
 const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
@@ -40,19 +43,12 @@ const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
 export const OrderManagement = OrderConfig.OrderManagement
 
 /**
- * The seed's `database` section (SQLite schema v2, retention in days).
+ * The seed's `database` section (SQLite schema v2, retention in days, plus `synchronous` and
+ * `busyTimeoutMs`): `@tradeguard/store`'s schema, so the daemon's file and the store decode it alike.
  *
  * @since 0.1.0
  */
-export const Database = Schema.Struct({
-  schemaVersion: withDefault(Schema.Literal(2), () => 2 as const),
-  path: withDefault(Schema.String, () => ".tradeguard/tradeguard.db"),
-  retention: section(Schema.Struct({
-    dailyUnrealizedPnl: withDefault(PositiveInt, () => 7),
-    enforcementLogs: withDefault(PositiveInt, () => 30),
-    orderHistory: withDefault(PositiveInt, () => 90)
-  }))
-})
+export const Database = StoreConfig.StoreConfigSchema
 
 /**
  * The seed's `logging` section: a level and the resilience toggles.
@@ -144,11 +140,13 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
 }
 
 /**
- * `a.b[2].c: message` for every issue of a ParseError.
+ * `a.b[2].c: message` for every issue of a ParseError; a value that is none of a key's allowed
+ * values is one line naming them all (`database.synchronous: Expected "normal" | "full", actual "off"`).
  *
  * @since 0.1.0
  */
-export const formatProblems: (error: ParseResult.ParseError) => Array<string> = StackConfig.formatProblems
+export const formatProblems = (error: ParseResult.ParseError): Array<string> =>
+  mergeAlternatives(StackConfig.formatProblems(error))
 
 /**
  * Decodes a parsed YAML/JSON value. Unknown keys are errors (a typo must not silently fall back to a default).
@@ -185,11 +183,7 @@ export class ConfigUnreadable extends Schema.TaggedError<ConfigUnreadable>()("Co
   }
 }
 
-const unreadable = (file: string) => (e: PlatformError): ConfigUnreadable =>
-  new ConfigUnreadable({
-    file,
-    reason: e._tag === "SystemError" && e.reason === "NotFound" ? "no such file" : e.message
-  })
+const unreadable = (file: string) => (e: PlatformError): ConfigUnreadable => new ConfigUnreadable({ file, reason: reasonOf(e) })
 
 /**
  * Reads and decodes `file`.

@@ -92,6 +92,64 @@ describe("AppConfig", () => {
     AppConfig.parse("config.example.yaml", fs.readFileSync(path.join(root, "config.example.yaml"), "utf8")))
 })
 
+describe("AppConfig: database (the store's section)", () => {
+  it.effect("database.synchronous: full and busyTimeoutMs: 250 are accepted (was: refused as unknown keys)", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(AppConfig.defaults.database.synchronous, "normal")
+      assert.strictEqual(AppConfig.defaults.database.busyTimeoutMs, 5000)
+      const c = yield* AppConfig.parse("c.yaml", "database:\n  synchronous: full\n  busyTimeoutMs: 250\n")
+      assert.strictEqual(c.database.synchronous, "full")
+      assert.strictEqual(c.database.busyTimeoutMs, 250)
+      assert.strictEqual(c.database.path, ".tradeguard/tradeguard.db")
+      assert.strictEqual(c.database.retention.orderHistory, 90)
+      const never = yield* AppConfig.parse("c.yaml", "database: { busyTimeoutMs: 0 }")
+      assert.strictEqual(never.database.busyTimeoutMs, 0, "0: fail at once on a lock")
+    }))
+
+  it.effect("a bad database.synchronous is one line naming both allowed values (was: one line per allowed value)", () =>
+    Effect.gen(function*() {
+      const e = yield* Effect.flip(AppConfig.parse("c.yaml", "database:\n  synchronous: off\n"))
+      assert.deepStrictEqual(e.problems, ["database.synchronous: Expected \"normal\" | \"full\", actual \"off\""])
+      assert.include(yield* problems("database: { synchronous: FULL }"), "Expected \"normal\" | \"full\", actual \"FULL\"")
+    }))
+
+  it.effect("database.busyTimeoutMs must be whole milliseconds, 0 or more: -1, 2.5 and \"5000\" are refused by path", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* problems("database: { busyTimeoutMs: -1 }"), "database.busyTimeoutMs: Expected a non-negative number, actual -1")
+      assert.strictEqual(yield* problems("database: { busyTimeoutMs: 2.5 }"), "database.busyTimeoutMs: Expected an integer, actual 2.5")
+      assert.strictEqual(yield* problems("database: { busyTimeoutMs: \"5000\" }"), "database.busyTimeoutMs: Expected number, actual \"5000\"")
+    }))
+
+  it.effect("a misspelt database key is refused by name, with the keys the section has", () =>
+    Effect.gen(function*() {
+      const text = yield* problems("database:\n  busyTimeout: 100\n")
+      assert.include(text, "database.busyTimeout: is unexpected")
+      assert.include(text, "\"synchronous\" | \"busyTimeoutMs\"")
+    }))
+
+  it.effect("a schemaVersion newer than this build migrates to, or an empty path, is refused", () =>
+    Effect.gen(function*() {
+      assert.include(yield* problems("database: { schemaVersion: 3 }"), "database.schemaVersion: Expected a number between 1 and 2, actual 3")
+      assert.include(yield* problems("database: { path: \"\" }"), "database.path: Expected a non empty string")
+      const memory = yield* AppConfig.parse("c.yaml", "database: { path: \":memory:\" }")
+      assert.strictEqual(memory.database.path, ":memory:")
+    }))
+})
+
+describe("AppConfig: the shape of the file", () => {
+  it.effect("an empty config.yaml, or one with only comments, is the seed's values", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* AppConfig.parse("c.yaml", ""), AppConfig.defaults)
+      assert.deepStrictEqual(yield* AppConfig.parse("c.yaml", "# everything at its default\n"), AppConfig.defaults)
+    }))
+
+  it.effect("a section that is not a mapping says \"a mapping of keys\" (was: \"Expected Struct (Encoded side)\")", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* problems("database: 5\n"), "database: Expected a mapping of keys, actual 5")
+      assert.strictEqual(yield* problems("- api\n- database\n"), "<root>: Expected a mapping of keys, actual [\"api\",\"database\"]")
+    }))
+})
+
 describe("AppConfig: partial blocks", () => {
   it.effect("errorHandling.rateLimit.history: {requests: 30} keeps windowSeconds 30 (was: windowSeconds is missing)", () =>
     Effect.gen(function*() {
@@ -245,6 +303,24 @@ describe("AppConfig.load", () => {
     Effect.gen(function*() {
       const e = yield* load("/dev/null")
       assert.strictEqual(e.message, "/dev/null: cannot read the configuration: not a regular file (CharacterDevice), not a YAML file")
+    }))
+
+  it.effect("a path through a regular file is one clear ConfigUnreadable (was: the platform's message, the path three times)", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-config-"))
+      fs.writeFileSync(path.join(dir, "config"), "")
+      const file = path.join(dir, "config", "config.yaml")
+      const e = yield* load(file)
+      assert.strictEqual(e.message, `${file}: cannot read the configuration: a part of the path is a file, not a directory`)
+    }))
+
+  it.effect("a symbolic link to itself: the system's reason, once", () =>
+    Effect.gen(function*() {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-config-")), "config.yaml")
+      fs.symlinkSync(file, file)
+      const e = yield* load(file)
+      assert.match(e.message, /: cannot read the configuration: too many (levels of )?symbolic links/)
+      assert.strictEqual(e.message.split(file).length, 2, "the path once")
     }))
 
   it.effect("a readable file is decoded", () =>

@@ -50,6 +50,34 @@ describe("Cli", () => {
       assert.include(r.err, "  - risk.tradingHours.timezone: unknown time zone \"Mars/Olympus\"")
     }))
 
+  it.effect("config check accepts the store's database keys: synchronous full, busyTimeoutMs 250, exit 0", () =>
+    Effect.gen(function*() {
+      const r = yield* tradeguard("config", "check", file("c.yaml", "database:\n  synchronous: full\n  busyTimeoutMs: 250\n"))
+      assert.strictEqual(r.code, 0)
+      assert.include(r.out, "valid.")
+      assert.strictEqual(r.err, "")
+    }))
+
+  it.effect("config check of bad database keys: one line per key, naming normal | full, exit 1", () =>
+    Effect.gen(function*() {
+      const bad = file("c.yaml", "database:\n  synchronous: off\n  busyTimeoutMs: -5\n")
+      const r = yield* tradeguard("config", "check", bad)
+      assert.strictEqual(r.code, 1)
+      assert.strictEqual(
+        r.err,
+        `${bad}: invalid configuration\n` +
+          "  - database.synchronous: Expected \"normal\" | \"full\", actual \"off\"\n" +
+          "  - database.busyTimeoutMs: Expected a non-negative number, actual -5"
+      )
+    }))
+
+  it.effect("config check of an empty file: valid (every key at its default), exit 0", () =>
+    Effect.gen(function*() {
+      const r = yield* tradeguard("config", "check", file("config.yaml", ""))
+      assert.strictEqual(r.code, 0)
+      assert.include(r.out, "valid. gateway https://api.topstepx.com, token storage encrypted")
+    }))
+
   it.effect("config check of a missing file is one clear line, exit 1 (was: a raw JSON cause line)", () =>
     Effect.gen(function*() {
       const r = yield* tradeguard("config", "check", "missing/config.yaml")
