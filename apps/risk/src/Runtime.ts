@@ -11,10 +11,12 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import type { HubTransport } from "@tradeguard/realtime"
-import type { Errors, TokenManager, TokenStore } from "@tradeguard/resilience"
+import { OrderConfig, type OrderErrors, OrderManager } from "@tradeguard/orders"
+import type { HubConnection, HubTransport } from "@tradeguard/realtime"
+import type { Errors, ResilientGateway, TokenManager, TokenStore } from "@tradeguard/resilience"
 import { Stack, StackConfig } from "@tradeguard/runtime"
-import type * as Layer from "effect/Layer"
+import { Database, OrderIntents } from "@tradeguard/store"
+import * as Layer from "effect/Layer"
 import type { AppConfig } from "./AppConfig.js"
 
 /**
@@ -58,3 +60,37 @@ export const layer = (
   Errors.AuthenticationFailed | TokenStore.TokenStoreConfigError,
   HttpClient.HttpClient | HubTransport.HubTransport | TokenManager.Credentials
 > => Stack.layerWithoutTransports(config)
+
+/**
+ * The orders step of the start-up sequence: the store (`database` section: the file, WAL, migrations) and the
+ * OrderManager (`orderManagement` section) over the stack's ResilientGateway and user hub. Building it verifies
+ * every order intent a previous run left unfinished before anything new is sent (and before rules start):
+ * a `Pending` intent is searched for and adopted or resent with its own tag, a `Working` one is tracked again.
+ *
+ * @since 0.2.0
+ */
+export const ordersLayer = (
+  config: AppConfig
+): Layer.Layer<
+  OrderManager.OrderManager | OrderIntents.OrderIntents,
+  OrderErrors.StoreUnavailable | Database.DatabaseError,
+  ResilientGateway.ResilientGateway | HubConnection.UserHub
+> =>
+  OrderManager.layer.pipe(
+    Layer.provideMerge(OrderIntents.layer),
+    Layer.provide(Layer.succeed(OrderConfig.OrderConfig, config.orderManagement)),
+    Layer.provide(Database.layer(config.database))
+  )
+
+/**
+ * The runtime with its orders step: {@link layer}, then {@link ordersLayer} (start-up recovery of order intents).
+ *
+ * @since 0.2.0
+ */
+export const layerWithOrders = (
+  config: AppConfig
+): Layer.Layer<
+  Services | OrderManager.OrderManager | OrderIntents.OrderIntents,
+  Errors.AuthenticationFailed | TokenStore.TokenStoreConfigError | OrderErrors.StoreUnavailable | Database.DatabaseError,
+  HttpClient.HttpClient | HubTransport.HubTransport | TokenManager.Credentials
+> => ordersLayer(config).pipe(Layer.provideMerge(layer(config)))

@@ -2,7 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Enums } from "@tradeguard/gateway"
 import { AccountState, HubConnection, InProcessTransport } from "@tradeguard/realtime"
 import { ResilientGateway, TokenManager } from "@tradeguard/resilience"
+import { OrderIntent, OrderManager } from "@tradeguard/orders"
 import { Simulator } from "@tradeguard/simulator"
+import { Database, OrderIntents } from "@tradeguard/store"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
@@ -14,6 +19,12 @@ const config = Effect.runSync(AppConfig.decode("test", {
   authentication: { storage: { type: "memory" } },
   signalr: { hubs: { userHubUrl: `${Simulator.baseUrl}/hubs/user`, marketHubUrl: `${Simulator.baseUrl}/hubs/market` } }
 }))
+
+/** The in-process transports and the demo credentials. */
+const transports = Layer.merge(
+  InProcessTransport.layerEffect(Effect.map(Simulator.Simulator, (sim) => sim.hubs)),
+  TokenManager.Credentials.layer("demo", "demo-api-key")
+)
 
 /** The daemon's runtime over the in-process simulator; one session per user, as a strict gateway would allow. */
 const stack = Runtime.layer(config).pipe(
@@ -71,4 +82,43 @@ describe("Runtime", () => {
       assert.strictEqual(truth.positions.length, 1)
       assert.deepStrictEqual(compareWithTruth(yield* state.get, truth, account.id), [])
     }).pipe(Effect.provide(stack)))
+
+  it.scoped("the orders step recovers an intent a crash left right after its write-ahead row: one order, then Duplicate", () =>
+    Effect.gen(function*() {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-runtime-")), "orders.db")
+      const withOrders = { ...config, database: { ...config.database, path: file } }
+      const request = { accountId: 0, contractId: "", type: Enums.OrderType.Market, side: Enums.OrderSide.Bid, size: 2 } as const
+      // the previous run: the intent and its first attempt committed, then the process died before sending
+      const setUp = Effect.gen(function*() {
+        const sim = yield* Simulator.Simulator
+        const accounts = yield* sim.exchange.accounts(1, true)
+        const contracts = yield* sim.exchange.availableContracts
+        return { ...request, accountId: accounts[0]!.id, contractId: contracts[0]!.id }
+      })
+      const sim = yield* Simulator.Simulator
+      const real = yield* setUp
+      yield* Effect.gen(function*() {
+        const repo = yield* OrderIntents.OrderIntents
+        yield* repo.begin({
+          idempotencyKey: "crash-1",
+          fingerprint: OrderIntent.fingerprint(real),
+          accountId: real.accountId,
+          contractId: real.contractId,
+          side: real.side,
+          type: real.type,
+          size: real.size
+        }, OrderIntent.tagOf("crash-1", 1))
+      }).pipe(Effect.provide(OrderIntents.layer.pipe(Layer.provide(Database.layer(withOrders.database)))))
+      // this run: the runtime's start-up verifies it before anything else is sent
+      yield* Effect.gen(function*() {
+        const orders = yield* OrderManager.OrderManager
+        const outcome = yield* orders.outcome("crash-1")
+        assert.strictEqual(outcome._tag === "Some" && outcome.value._tag, "Placed")
+        const tagged = (yield* sim.exchange.peek(real.accountId)).orders.filter((o) => o.customTag === "crash-1.1")
+        assert.strictEqual(tagged.length, 1, "exactly one order for the intent")
+        const again = yield* orders.submit({ key: "crash-1", request: real })
+        assert.strictEqual(again._tag, "Duplicate")
+        assert.strictEqual((yield* sim.exchange.peek(real.accountId)).orders.filter((o) => o.customTag?.startsWith("crash-1")).length, 1)
+      }).pipe(Effect.provide(Runtime.ordersLayer(withOrders).pipe(Layer.provideMerge(Runtime.layer(withOrders)), Layer.provide(transports))))
+    }).pipe(Effect.provide(Simulator.layerInProcess({ seed: 3, wakeInterval: "1 minute" }))))
 })
