@@ -242,6 +242,25 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
 
 const nullable = <A>(value: A | undefined): A | null => value ?? null
 
+/** The columns of a new (or reopened) intent besides its key: the request, `Pending`, no outcome, stamped `at`. */
+const requestColumns = (intent: NewIntent, at: number) => ({
+  fingerprint: intent.fingerprint,
+  accountId: intent.accountId,
+  contractId: intent.contractId,
+  side: intent.side,
+  orderType: intent.type,
+  size: intent.size,
+  limitPrice: nullable(intent.limitPrice),
+  stopPrice: nullable(intent.stopPrice),
+  trailPrice: nullable(intent.trailPrice),
+  brackets: intent.brackets === undefined ? null : JSON.stringify(intent.brackets),
+  status: "Pending",
+  outcome: null,
+  createdAt: at,
+  updatedAt: at,
+  expiresAt: nullable(intent.expiresAt)
+})
+
 /**
  * The repository of intents, attempts and fills (over `SqlClient`).
  *
@@ -257,24 +276,7 @@ export class OrderIntents extends Effect.Service<OrderIntents>()("@tradeguard/st
 
     const insert = Effect.fn("OrderIntents.insert")(function*(intent: NewIntent) {
       const at = yield* now
-      const row = {
-        idempotencyKey: intent.idempotencyKey,
-        fingerprint: intent.fingerprint,
-        accountId: intent.accountId,
-        contractId: intent.contractId,
-        side: intent.side,
-        orderType: intent.type,
-        size: intent.size,
-        limitPrice: nullable(intent.limitPrice),
-        stopPrice: nullable(intent.stopPrice),
-        trailPrice: nullable(intent.trailPrice),
-        brackets: intent.brackets === undefined ? null : JSON.stringify(intent.brackets),
-        status: "Pending",
-        outcome: null,
-        createdAt: at,
-        updatedAt: at,
-        expiresAt: nullable(intent.expiresAt)
-      }
+      const row = { idempotencyKey: intent.idempotencyKey, ...requestColumns(intent, at) }
       const inserted = yield* decodeFirst(Intent)(sql`INSERT INTO order_intents ${sql.insert(row)}
         ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`)
       if (Option.isSome(inserted)) return inserted.value
@@ -353,23 +355,7 @@ export class OrderIntents extends Effect.Service<OrderIntents>()("@tradeguard/st
     const reopen = Effect.fn("OrderIntents.reopen")(function*(intent: NewIntent, customTag: string) {
       return yield* sql.withTransaction(Effect.gen(function*() {
         const at = yield* now
-        const changes = {
-          fingerprint: intent.fingerprint,
-          accountId: intent.accountId,
-          contractId: intent.contractId,
-          side: intent.side,
-          orderType: intent.type,
-          size: intent.size,
-          limitPrice: nullable(intent.limitPrice),
-          stopPrice: nullable(intent.stopPrice),
-          trailPrice: nullable(intent.trailPrice),
-          brackets: intent.brackets === undefined ? null : JSON.stringify(intent.brackets),
-          status: "Pending",
-          outcome: null,
-          createdAt: at,
-          updatedAt: at,
-          expiresAt: nullable(intent.expiresAt)
-        }
+        const changes = requestColumns(intent, at)
         const updated = yield* decodeFirst(Intent)(sql`UPDATE order_intents SET ${sql.update(changes)}
           WHERE idempotency_key = ${intent.idempotencyKey} RETURNING *`)
         if (Option.isNone(updated)) return yield* new NotFound({ entity: "Intent", key: intent.idempotencyKey })

@@ -92,6 +92,20 @@ export const make = (deps: Deps) => {
     return deps.schedule(deps.config.partialFills.completeTimeout, { _tag: "CheckTimeouts" })
   }
 
+  /** Applies a change of the tracker for one order: its fill events, and the completeTimeout timer at its first fill. */
+  const update = (
+    orderId: number,
+    f: (t: Fills.Tracker, now: number) => readonly [Fills.Tracker, ReadonlyArray<Fills.FillEvent>]
+  ) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const before = tracker.get(orderId)
+      const [next, events] = f(tracker, now)
+      tracker = next
+      yield* announce(events)
+      yield* afterChange(before, orderId)
+    })
+
   const applyTrade = (trade: Models.Trade) =>
     Effect.gen(function*() {
       if (!trade.voided) {
@@ -108,26 +122,13 @@ export const make = (deps: Deps) => {
           at: Date.parse(trade.creationTimestamp)
         }))
       }
-      if (!deps.config.partialFills.trackingEnabled) return
-      const now = yield* Clock.currentTimeMillis
-      const before = tracker.get(trade.orderId)
-      const [next, events] = Fills.applyTrade(tracker, trade, now)
-      tracker = next
-      yield* announce(events)
-      yield* afterChange(before, trade.orderId)
+      if (deps.config.partialFills.trackingEnabled) yield* update(trade.orderId, (t, now) => Fills.applyTrade(t, trade, now))
     })
 
   const applyOwnedOrder = (order: Models.Order, own: Owned) =>
     Effect.gen(function*() {
       status.set(order.id, order.status)
-      if (deps.config.partialFills.trackingEnabled) {
-        const now = yield* Clock.currentTimeMillis
-        const before = tracker.get(order.id)
-        const [next, events] = Fills.applyOrder(tracker, order, now)
-        tracker = next
-        yield* announce(events)
-        yield* afterChange(before, order.id)
-      }
+      if (deps.config.partialFills.trackingEnabled) yield* update(order.id, (t, now) => Fills.applyOrder(t, order, now))
       const terminal = terminalStatusOf(order.status)
       if (terminal !== undefined) yield* quietly("recording the order's end", deps.store.setStatus(own.key, terminal))
     })
