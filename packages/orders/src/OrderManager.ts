@@ -226,7 +226,9 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
       }, config.verification, { alert, background: fork })
   }
 
+  const lock = yield* Effect.makeSemaphore(1)
   const tracking = Tracking.make({
+    lock,
     config,
     store,
     emit,
@@ -273,7 +275,7 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
       }
     }))
 
-  const driverDeps: Driver.Deps = { gateway, config, store, seen: tracking.seen, emit, placed, fork }
+  const driverDeps: Driver.Deps = { gateway, config, store, seen: tracking.seen, emit, recordPlaced: tracking.recordPlaced, placed, fork }
 
   /** Starts driving `r` from `step` in the background; it leaves `active` when done. */
   const launch = (r: Driver.Running, step: V.Step) =>

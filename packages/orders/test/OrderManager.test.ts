@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Simulator } from "@tradeguard/simulator"
 import { OrderIntents } from "@tradeguard/store"
+import { TestStack } from "@tradeguard/testing"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as OrderManager from "../src/OrderManager.js"
@@ -31,5 +32,18 @@ describe("OrderManager", () => {
       const again = yield* orders.submit({ key: "k-5", request: marketBuy() })
       assert.deepStrictEqual<unknown>(again, { _tag: "Duplicate", existing: outcome })
       assert.strictEqual((yield* ordersTagged("k-5")).length, 1)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("a market order the hub reports filled before the reply arrives ends Filled in the store, not Working", () =>
+    Effect.gen(function*() {
+      const orders = yield* OrderManager.OrderManager
+      const outcome = yield* orders.submit({ key: "k-fill", request: marketBuy(2) })
+      assert.strictEqual(outcome._tag, "Placed")
+      yield* TestStack.advance("10 seconds")
+      const repo = yield* OrderIntents.OrderIntents
+      assert.strictEqual(Option.getOrThrow(yield* repo.find("k-fill")).status, "Filled")
+      const attempt = Option.getOrThrow(yield* repo.findAttempt("k-fill.1"))
+      assert.deepInclude(attempt, { status: "Filled", fillVolume: 2 })
+      assert.isFalse((yield* repo.nonTerminal).some((i) => i.idempotencyKey === "k-fill"), "nothing left to recover")
     }).pipe(Effect.provide(layer())))
 })

@@ -32,6 +32,8 @@ export interface Deps {
   /** An order of one of these tags already seen on the user hub, if any. */
   readonly seen: (key: string, tags: ReadonlySet<string>) => Option.Option<Models.Order>
   readonly emit: (event: OrderEvent) => Effect.Effect<void>
+  /** Records the placement (intent Working or the end the hub reported, the attempt's order id and fills). */
+  readonly recordPlaced: (key: string, orderId: number, customTag: string, outcome: RecordedOutcome) => Effect.Effect<void>
   /** The intent's order is known: track it (fills, status, time in force). */
   readonly placed: (key: string, orderId: number, customTag: string) => Effect.Effect<void>
   /** Runs an effect in the background, for as long as the manager lives. */
@@ -140,13 +142,11 @@ export const drive = (deps: Deps, r: Running, step: V.Step): Effect.Effect<void>
 
     const complete = (outcome: RecordedOutcome) =>
       Effect.gen(function*() {
-        yield* quietly("recording the outcome", deps.store.setStatus(r.key, statusOf(outcome), outcome))
         if (outcome._tag === "Placed") {
-          yield* quietly(
-            "recording the order id",
-            deps.store.updateAttempt(outcome.customTag, { gatewayOrderId: outcome.orderId, status: "Working" })
-          )
+          yield* deps.recordPlaced(r.key, outcome.orderId, outcome.customTag, outcome)
           yield* deps.placed(r.key, outcome.orderId, outcome.customTag)
+        } else {
+          yield* quietly("recording the outcome", deps.store.setStatus(r.key, statusOf(outcome), outcome))
         }
         yield* Deferred.succeed(r.first, outcome)
         if (outcome._tag !== "Verifying") yield* Deferred.succeed(r.settled, outcome)

@@ -37,7 +37,7 @@ export const statusOf = (outcome: RecordedOutcome): OrderIntents.IntentStatus =>
 }
 
 /** The terminal intent status a gateway order status stands for, if it is terminal. */
-export const terminalStatusOf = (status: Enums.OrderStatus): OrderIntents.IntentStatus | undefined => {
+export const terminalStatusOf = (status: Enums.OrderStatus): "Filled" | "Cancelled" | "Expired" | "Rejected" | undefined => {
   switch (status) {
     case Enums.OrderStatus.Filled:
       return "Filled"

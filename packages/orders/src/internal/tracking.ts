@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { OrderManagement } from "../OrderConfig.js"
 import type { OrderEvent } from "../OrderEvent.js"
+import type { RecordedOutcome } from "../OrderIntent.js"
 import { parseTag, tagOf } from "../OrderIntent.js"
 import * as Fills from "./fills.js"
 import type { Persistence } from "./persist.js"
@@ -41,6 +42,11 @@ export interface Deps {
   readonly toDriver: (key: string, order: Models.Order) => Effect.Effect<boolean>
   readonly schedule: (delayMillis: number, command: Command) => Effect.Effect<void>
   readonly cancelRest: (accountId: number, orderId: number) => Effect.Effect<void>
+  /**
+   * Held while the tracking changes an order's state and while the driver records a placement, so the driver's
+   * "Working" never overwrites an end (Filled) the hub reported first.
+   */
+  readonly lock: Effect.Semaphore
 }
 
 /** Trades seen before their order became ours, kept for a while (the hub may send a fill before the order). */
@@ -194,7 +200,25 @@ export const make = (deps: Deps) => {
     return Effect.void
   }
 
-  const handle = (c: Command): Effect.Effect<void> => {
+  /** Records an intent's placement: its order id, and the state the hub already reported for that order. */
+  const recordPlaced = (key: string, orderId: number, customTag: string, outcome: RecordedOutcome) =>
+    deps.lock.withPermits(1)(Effect.gen(function*() {
+      const s = status.get(orderId)
+      const terminal = s === undefined ? undefined : terminalStatusOf(s)
+      const p = tracker.get(orderId)
+      const { avgPrice, fillVolume } = p === undefined ? { fillVolume: 0, avgPrice: undefined } : Fills.progress(p)
+      yield* quietly("recording the outcome", deps.store.setStatus(key, terminal ?? "Working", outcome))
+      yield* quietly("recording the order id", deps.store.updateAttempt(customTag, {
+        gatewayOrderId: orderId,
+        status: terminal ?? (fillVolume > 0 ? "PartiallyFilled" : "Working"),
+        ...(fillVolume > 0 ? { fillVolume } : {}),
+        ...(avgPrice === undefined ? {} : { averageFillPrice: avgPrice })
+      }))
+    }))
+
+  const handle = (c: Command): Effect.Effect<void> => deps.lock.withPermits(1)(handleUnlocked(c))
+
+  const handleUnlocked = (c: Command): Effect.Effect<void> => {
     switch (c._tag) {
       case "Hub":
         return Effect.forEach(c.events, (e) => {
@@ -228,6 +252,7 @@ export const make = (deps: Deps) => {
 
   return {
     handle,
+    recordPlaced,
     /** Starts keeping the hub orders of an active intent's tags. */
     watch: (key: string) => void seenByKey.set(key, seenByKey.get(key) ?? new Map()),
     /** Stops keeping them (the intent is done). */
