@@ -8,7 +8,7 @@ import * as OrderManager from "../src/OrderManager.js"
 import { layer, marketBuy, ordersTagged } from "./utils/stack.js"
 
 describe("OrderManager", () => {
-  it.effect("submit places the intent with the tag <key>.1 and the store says Working with the order id", () =>
+  it.effect("submit places the intent with the tag <key>.1 and the store records its gateway order id", () =>
     Effect.gen(function*() {
       const orders = yield* OrderManager.OrderManager
       const outcome = yield* orders.submit({ key: "k-1", request: marketBuy() })
