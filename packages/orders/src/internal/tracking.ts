@@ -132,6 +132,17 @@ export const make = (deps: Deps) => {
       if (terminal !== undefined) yield* quietly("recording the order's end", deps.store.setStatus(own.key, terminal))
     })
 
+  /** The order ended before its placement was recorded (Working): write its end again, after that. */
+  const restate = (orderId: number, o: Owned) => {
+    const seen = status.get(orderId)
+    const terminal = seen === undefined ? undefined : terminalStatusOf(seen)
+    if (terminal === undefined) return Effect.void
+    return Effect.zipRight(
+      quietly("recording the order's end", deps.store.setStatus(o.key, terminal)),
+      terminal === "Filled" ? quietly("recording the fill volume", deps.store.updateAttempt(o.customTag, { status: terminal })) : Effect.void
+    )
+  }
+
   const own = (orderId: number, o: Owned) =>
     Effect.gen(function*() {
       if (owned.has(orderId)) return
@@ -209,7 +220,7 @@ export const make = (deps: Deps) => {
       case "Own":
         return Effect.zipRight(
           own(c.orderId, c.owned),
-          c.order === undefined ? Effect.void : applyOwnedOrder(c.order, c.owned)
+          c.order === undefined ? restate(c.orderId, c.owned) : applyOwnedOrder(c.order, c.owned)
         )
       case "Order": {
         const o = owned.get(c.order.id)
