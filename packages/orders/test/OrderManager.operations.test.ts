@@ -163,6 +163,19 @@ describe("OrderManager modify", () => {
       assert.strictEqual(yield* Spy.count("orderModify"), 2)
     }).pipe(Effect.provide(stack())))
 
+  it.effect("a modify of a stop order's size and stop price whose reply is dropped is Done once the order shows both", () =>
+    Effect.gen(function*() {
+      const orders = yield* OrderManager.OrderManager
+      const stop = { ...limitBuy(1), type: Enums.OrderType.Stop, limitPrice: undefined, stopPrice: BID + 10 }
+      const id = yield* place("m-4", stop)
+      yield* faults({ dropReply: { probability: 1, endpoints: ["orderModify"], count: 1 } })
+      const outcome = yield* orders.modify({ accountId: ACCOUNT, orderId: id, size: 2, stopPrice: BID + 12 })
+      assert.deepStrictEqual(outcome, { _tag: "Done", already: false })
+      const o = yield* simOrder(id)
+      assert.deepStrictEqual({ size: o.size, stopPrice: o.stopPrice }, { size: 2, stopPrice: BID + 12 })
+      assert.strictEqual(yield* Spy.count("orderModify"), 1)
+    }).pipe(Effect.provide(stack())))
+
   it.effect("a modify of an order already cancelled is OrderClosed", () =>
     Effect.gen(function*() {
       const orders = yield* OrderManager.OrderManager
@@ -213,6 +226,8 @@ describe("OrderManager closeContract", () => {
     Effect.gen(function*() {
       const orders = yield* OrderManager.OrderManager
       yield* place("p-4", marketBuy(2))
+      // a resting order on the contract is not mistaken for the close in progress
+      yield* place("p-4-rest", limitBuy(1))
       yield* faults({ serverErrors: { probability: 1, endpoints: ["positionCloseContract"], count: 1 } })
       assert.deepStrictEqual(yield* orders.closeContract(ACCOUNT, MNQ), { _tag: "Done", already: false })
       assert.isUndefined(yield* position)
