@@ -3,11 +3,14 @@ import { Enums } from "@tradeguard/gateway"
 import { type Options as SimulatorOptions, Simulator } from "@tradeguard/simulator"
 import { OrderIntents } from "@tradeguard/store"
 import { TestStack } from "@tradeguard/testing"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
 import * as OrderConfig from "../src/OrderConfig.js"
 import type { OrderEvent } from "../src/OrderEvent.js"
 import type { Outcome } from "../src/OrderIntent.js"
@@ -25,6 +28,14 @@ const stack = (options: {
     Layer.provideMerge(OrderConfig.layer(options.config ?? {})),
     Layer.provideMerge(storeLayer),
     Layer.provideMerge(TestStack.layer({ simulator: { seed: 7, ...options.simulator } }))
+  )
+
+/** Everything but the manager (a test builds it, again after a "restart"). */
+const parts = () =>
+  Spy.layer.pipe(
+    Layer.provideMerge(OrderConfig.layer({})),
+    Layer.provideMerge(storeLayer),
+    Layer.provideMerge(TestStack.layer({ simulator: { seed: 7 } }))
   )
 
 const TICK = 0.25
@@ -340,6 +351,19 @@ describe("OrderManager fills", () => {
       assert.deepStrictEqual({ status: attempt.status, fillVolume: attempt.fillVolume }, { status: "Filled", fillVolume: 1 })
     }).pipe(Effect.provide(stack())))
 
+  it.effect("a fill the hub delivers before its order's first event is recorded once the order is known to be ours", () =>
+    Effect.gen(function*() {
+      const orders = yield* OrderManager.OrderManager
+      // the order's Pending event is lost: its trade arrives before anything says the order is ours
+      yield* faults({ hub: { hubs: ["user"], loseEvents: { probability: 1, count: 1 } } })
+      const id = yield* place("f-5", marketBuy(1))
+      yield* TestStack.advance("1 minute")
+      const trades = (yield* truth).trades.filter((t) => t.orderId === id)
+      const repo = yield* OrderIntents.OrderIntents
+      assert.deepStrictEqual((yield* repo.fills(id)).map((f) => f.tradeId), trades.map((t) => t.id))
+      assert.deepStrictEqual(yield* orders.fills(id), Option.some({ fillVolume: 1, avgPrice: trades[0]!.price }))
+    }).pipe(Effect.provide(stack())))
+
   it.scoped("completeTimeout counts from the FIRST fill; with onTimeout keep the order is reported Incomplete and stays working", () =>
     Effect.gen(function*() {
       const orders = yield* OrderManager.OrderManager
@@ -408,6 +432,26 @@ describe("OrderManager time in force and lookups", () => {
       const repo = yield* OrderIntents.OrderIntents
       assert.strictEqual(Option.getOrThrow(yield* repo.find("t-1")).status, "Expired")
     }).pipe(Effect.provide(stack())))
+
+  it.scoped("an order's time in force outlives a restart: the manager built again cancels it when cancelAfter runs out", () =>
+    Effect.gen(function*() {
+      const before = yield* Scope.make()
+      const first = Context.get(yield* Layer.buildWithScope(OrderManager.layer, before), OrderManager.OrderManager)
+      yield* pin(BID)
+      const id = orderIdOf(yield* first.submit({ key: "t-3", request: limitBuy(1), cancelAfter: 30_000 }))
+      yield* TestStack.advance("10 seconds")
+      yield* Scope.close(before, Exit.void)
+      const orders = Context.get(yield* Layer.build(OrderManager.layer), OrderManager.OrderManager)
+      const events = yield* orders.subscribe
+      yield* TestStack.advance("15 seconds")
+      assert.strictEqual((yield* simOrder(id)).status, Enums.OrderStatus.Open)
+      yield* TestStack.advance("10 seconds")
+      assert.strictEqual((yield* simOrder(id)).status, Enums.OrderStatus.Cancelled)
+      assert.deepStrictEqual((yield* drain(events)).filter((e) => e._tag === "Expired"), [{ _tag: "Expired", key: "t-3", orderId: id }])
+      yield* TestStack.advance("1 minute")
+      const repo = yield* OrderIntents.OrderIntents
+      assert.strictEqual(Option.getOrThrow(yield* repo.find("t-3")).status, "Expired")
+    }).pipe(Effect.provide(parts())))
 
   it.scoped("an order filled before its cancelAfter is not touched", () =>
     Effect.gen(function*() {
