@@ -8,6 +8,7 @@
  */
 import { Enums, type Models } from "@tradeguard/gateway"
 import type { HubEvent } from "@tradeguard/realtime"
+import { OrderIntents } from "@tradeguard/store"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -129,8 +130,13 @@ export const make = (deps: Deps) => {
         yield* afterChange(before, order.id)
       }
       const terminal = terminalStatusOf(order.status)
-      if (terminal !== undefined) yield* quietly("recording the order's end", deps.store.setStatus(own.key, terminal))
+      if (terminal !== undefined) yield* quietly("recording the order's end", end(own.key, terminal))
     })
+
+  /** Records the intent's end, unless it already has one (Expired, written when its time in force ran out). */
+  const end = (key: string, terminal: OrderIntents.IntentStatus) =>
+    Effect.flatMap(deps.store.find(key), (row) =>
+      Option.isSome(row) && OrderIntents.terminal.includes(row.value.status) ? Effect.void : deps.store.setStatus(key, terminal))
 
   /** The order ended before its placement was recorded (Working): write its end again, after that. */
   const restate = (orderId: number, o: Owned) => {
