@@ -433,6 +433,16 @@ describe("OrderManager time in force and lookups", () => {
       assert.strictEqual(Option.getOrThrow(yield* repo.find("t-1")).status, "Expired")
     }).pipe(Effect.provide(stack())))
 
+  it.effect("an expired order stays Expired in the store when the hub reports its cancellation after the cancel's reply", () =>
+    Effect.gen(function*() {
+      const id = yield* place("t-4", limitBuy(1), 30_000)
+      yield* faults({ hub: { hubs: ["user"], delayEvents: { probability: 1, minMillis: 3000 } } })
+      yield* TestStack.advance("1 minute", "1 second")
+      assert.strictEqual((yield* simOrder(id)).status, Enums.OrderStatus.Cancelled)
+      const repo = yield* OrderIntents.OrderIntents
+      assert.strictEqual(Option.getOrThrow(yield* repo.find("t-4")).status, "Expired")
+    }).pipe(Effect.provide(stack())))
+
   it.scoped("an order's time in force outlives a restart: the manager built again cancels it when cancelAfter runs out", () =>
     Effect.gen(function*() {
       const before = yield* Scope.make()
