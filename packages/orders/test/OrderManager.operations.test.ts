@@ -123,6 +123,14 @@ describe("OrderManager cancel", () => {
       assert.strictEqual(outcome._tag, "Rejected")
     }).pipe(Effect.provide(stack())))
 
+  it.effect("a cancel the client cannot send (an order id that is not an integer) is Failed, never looked up", () =>
+    Effect.gen(function*() {
+      const orders = yield* OrderManager.OrderManager
+      const outcome = yield* orders.cancel(ACCOUNT, 1.5)
+      assert.strictEqual(outcome._tag, "Failed")
+      assert.strictEqual(yield* Spy.count("orderSearchOpen"), 0)
+    }).pipe(Effect.provide(stack())))
+
   it.scoped("a cancel whose lookups fail every round is Verifying with an alert; once healed the background loop cancels the order", () =>
     Effect.gen(function*() {
       const orders = yield* OrderManager.OrderManager
@@ -282,6 +290,19 @@ describe("OrderManager reduce", () => {
       assert.isTrue(Option.isNone(yield* orders.reduce({ key: "r-3", accountId: ACCOUNT, contractId: MNQ, size: 1 })))
       assert.strictEqual(yield* Spy.count("orderPlace"), 0)
       assert.deepStrictEqual((yield* truth).orders, [])
+    }).pipe(Effect.provide(stack())))
+
+  it.effect("a reduction whose position lookup fails is Failed (nothing sent), not None as if there were no position", () =>
+    Effect.gen(function*() {
+      const orders = yield* OrderManager.OrderManager
+      yield* place("r-open", marketBuy(3))
+      yield* faults({ serverErrors: { probability: 1, endpoints: ["positionSearchOpen"] } })
+      const fiber = yield* Effect.fork(orders.reduce({ key: "r-5", accountId: ACCOUNT, contractId: MNQ, size: 1 }))
+      yield* TestStack.advance("2 minutes", "1 second")
+      const outcome = yield* Fiber.join(fiber)
+      assert.strictEqual(Option.getOrThrow(outcome)._tag, "Failed")
+      assert.strictEqual(yield* Spy.count("orderPlace"), 1)
+      assert.strictEqual((yield* position)?.size, 3)
     }).pipe(Effect.provide(stack())))
 
   it.effect("the same reduction key again is a Duplicate and no second order is sent", () =>
