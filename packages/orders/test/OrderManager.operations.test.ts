@@ -116,6 +116,14 @@ describe("OrderManager cancel", () => {
       assert.deepStrictEqual(yield* orders.cancel(ACCOUNT, id), { _tag: "OrderClosed", status: Enums.OrderStatus.Filled })
     }).pipe(Effect.provide(stack())))
 
+  it.effect("a second cancel of an order already cancelled is Done with already: true", () =>
+    Effect.gen(function*() {
+      const orders = yield* OrderManager.OrderManager
+      const id = yield* place("c-8", limitBuy(1))
+      yield* orders.cancel(ACCOUNT, id)
+      assert.deepStrictEqual(yield* orders.cancel(ACCOUNT, id), { _tag: "Done", already: true })
+    }).pipe(Effect.provide(stack())))
+
   it.effect("a cancel of an unknown order id is Rejected", () =>
     Effect.gen(function*() {
       const orders = yield* OrderManager.OrderManager
@@ -405,6 +413,18 @@ describe("OrderManager fills", () => {
         action: "keep"
       }])
       assert.strictEqual((yield* simOrder(id)).status, Enums.OrderStatus.Open)
+    }).pipe(Effect.provide(stack({ simulator: slowFills }))))
+
+  it.scoped("an order completed within completeTimeout of its first fill is never reported Incomplete", () =>
+    Effect.gen(function*() {
+      const orders = yield* OrderManager.OrderManager
+      const events = yield* orders.subscribe
+      yield* place("f-6", limitBuy(2))
+      yield* touch(REST)
+      yield* TestStack.advance("30 seconds")
+      yield* touch(REST)
+      yield* TestStack.advance("2 minutes")
+      assert.deepStrictEqual((yield* fillEvents(events)).map((e) => e._tag), ["PartiallyFilled", "Filled"])
     }).pipe(Effect.provide(stack({ simulator: slowFills }))))
 
   it.scoped("with onTimeout cancelRest an incomplete order is reported and its rest is cancelled on the gateway", () =>
