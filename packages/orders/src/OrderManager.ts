@@ -437,7 +437,16 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
         const orderId = last.gatewayOrderId!
         const found = yield* Effect.option(findOrder(gateway, row.accountId, orderId, config.verification.timeout))
         const order = Option.isSome(found) ? Option.getOrUndefined(found.value) : undefined
-        yield* Queue.offer(commands, { _tag: "Own", orderId, owned: { key, customTag: last.customTag, accountId: row.accountId }, ...(order === undefined ? {} : { order }) })
+        // the incomplete-order timeout counts from the first fill, which may be before the restart
+        const fills = yield* Effect.orElseSucceed(store.fills(orderId), () => [])
+        const firstFillAt = fills.length === 0 ? undefined : Math.min(...fills.map((f) => f.at))
+        yield* Queue.offer(commands, {
+          _tag: "Own",
+          orderId,
+          owned: { key, customTag: last.customTag, accountId: row.accountId },
+          ...(order === undefined ? {} : { order }),
+          ...(firstFillAt === undefined ? {} : { firstFillAt })
+        })
         if (row.expiresAt !== null) yield* armExpiry(key, row.accountId, orderId, row.expiresAt)
         return "working"
       }

@@ -29,7 +29,14 @@ export interface Owned {
 /** What the tracking fiber is asked to do. */
 export type Command =
   | { readonly _tag: "Hub"; readonly events: ReadonlyArray<HubEvent.HubEvent> }
-  | { readonly _tag: "Own"; readonly orderId: number; readonly owned: Owned; readonly order?: Models.Order }
+  /** `firstFillAt`: when the order was first filled, if before now (its stored fills, at start-up). */
+  | {
+    readonly _tag: "Own"
+    readonly orderId: number
+    readonly owned: Owned
+    readonly order?: Models.Order
+    readonly firstFillAt?: number
+  }
   | { readonly _tag: "Order"; readonly order: Models.Order }
   | { readonly _tag: "CheckTimeouts" }
 
@@ -87,10 +94,11 @@ export const make = (deps: Deps) => {
       }
     }, { discard: true })
 
-  const afterChange = (before: Fills.OrderFills | undefined, orderId: number) => {
+  const afterChange = (before: Fills.OrderFills | undefined, orderId: number, now: number) => {
     const after = tracker.get(orderId)
     if (before?.firstFillAt !== undefined || after?.firstFillAt === undefined) return Effect.void
-    return deps.schedule(deps.config.partialFills.completeTimeout, { _tag: "CheckTimeouts" })
+    // counted from the FIRST fill, which may be before now (an order recovered at start-up)
+    return deps.schedule(Math.max(0, after.firstFillAt + deps.config.partialFills.completeTimeout - now), { _tag: "CheckTimeouts" })
   }
 
   const applyTrade = (trade: Models.Trade) =>
@@ -115,19 +123,19 @@ export const make = (deps: Deps) => {
       const [next, events] = Fills.applyTrade(tracker, trade, now)
       tracker = next
       yield* announce(events)
-      yield* afterChange(before, trade.orderId)
+      yield* afterChange(before, trade.orderId, now)
     })
 
-  const applyOwnedOrder = (order: Models.Order, own: Owned) =>
+  const applyOwnedOrder = (order: Models.Order, own: Owned, firstFillAt?: number) =>
     Effect.gen(function*() {
       status.set(order.id, order.status)
       if (deps.config.partialFills.trackingEnabled) {
         const now = yield* Clock.currentTimeMillis
         const before = tracker.get(order.id)
-        const [next, events] = Fills.applyOrder(tracker, order, now)
+        const [next, events] = Fills.applyOrder(tracker, order, Math.min(firstFillAt ?? now, now))
         tracker = next
         yield* announce(events)
-        yield* afterChange(before, order.id)
+        yield* afterChange(before, order.id, now)
       }
       const terminal = terminalStatusOf(order.status)
       if (terminal !== undefined) yield* quietly("recording the order's end", end(own.key, terminal))
@@ -226,7 +234,7 @@ export const make = (deps: Deps) => {
       case "Own":
         return Effect.zipRight(
           own(c.orderId, c.owned),
-          c.order === undefined ? restate(c.orderId, c.owned) : applyOwnedOrder(c.order, c.owned)
+          c.order === undefined ? restate(c.orderId, c.owned) : applyOwnedOrder(c.order, c.owned, c.firstFillAt)
         )
       case "Order": {
         const o = owned.get(c.order.id)
