@@ -125,6 +125,21 @@ describe("OrderManager fills", () => {
       assert.deepStrictEqual((yield* fillEvents(events)).map((e) => e._tag), ["PartiallyFilled", "Filled"])
     }).pipe(Effect.provide(stack({ simulator: slowFills }))))
 
+  it.scoped("completeTimeout counts from the first fill across a restart, not from the start-up", () =>
+    Effect.gen(function*() {
+      const before = yield* Scope.make()
+      const first = Context.get(yield* Layer.buildWithScope(OrderManager.layer, before), OrderManager.OrderManager)
+      yield* pin(BID)
+      const id = orderIdOf(yield* first.submit({ key: "f-7", request: limitBuy(3) }))
+      yield* touch(REST)
+      yield* TestStack.advance("40 seconds")
+      yield* Scope.close(before, Exit.void)
+      const orders = Context.get(yield* Layer.build(OrderManager.layer), OrderManager.OrderManager)
+      const events = yield* orders.subscribe
+      yield* TestStack.advance("25 seconds", "1 second")
+      assert.deepStrictEqual((yield* fillEvents(events)).filter((e) => e._tag === "Incomplete").map((e) => e.orderId), [id])
+    }).pipe(Effect.provide(parts({ simulator: slowFills }))))
+
   it.scoped("with onTimeout cancelRest an incomplete order is reported and its rest is cancelled on the gateway", () =>
     Effect.gen(function*() {
       const orders = yield* OrderManager.OrderManager

@@ -26,11 +26,14 @@ export const stack = (options: {
   )
 
 /** Everything but the manager (a test builds it, again after a "restart"). */
-export const parts = () =>
+export const parts = (options: {
+  readonly config?: OrderConfig.OrderManagementInput
+  readonly simulator?: SimulatorOptions.Options
+} = {}) =>
   Spy.layer.pipe(
-    Layer.provideMerge(OrderConfig.layer({})),
+    Layer.provideMerge(OrderConfig.layer(options.config ?? {})),
     Layer.provideMerge(storeLayer),
-    Layer.provideMerge(TestStack.layer({ simulator: { seed: 7 } }))
+    Layer.provideMerge(TestStack.layer({ simulator: { seed: 7, ...options.simulator } }))
   )
 
 export const TICK = 0.25
