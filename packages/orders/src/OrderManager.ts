@@ -132,7 +132,7 @@ export interface Service {
   readonly modify: (request: typeof Endpoints.ModifyOrderRequest.Type) => Effect.Effect<Operation.OrderOutcome, GatewayErrors.OutcomeUnknown>
   /** Closes the position in a contract, verified through positions (an already flat position is done). */
   readonly closeContract: (accountId: number, contractId: string) => Effect.Effect<Operation.CloseOutcome, GatewayErrors.OutcomeUnknown>
-  /** Cuts a position with a tagged market order (a verifiable intent); `None` when there is no position. */
+  /** Cuts a position with a tagged market order (a verifiable intent); `None` when there is no position, Failed when it cannot be read. */
   readonly reduce: (reduction: Reduction) => Effect.Effect<Option.Option<Outcome>, SubmitError>
   /** The fill volume and average price of an order of an intent, if tracked. */
   readonly fills: (orderId: number) => Effect.Effect<Option.Option<{ readonly fillVolume: number; readonly avgPrice: number | undefined }>>
@@ -416,7 +416,9 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
       const existing = yield* store.find(x.key)
       if (Option.isSome(existing)) return Option.some(yield* submit({ key: x.key, request: requestOf(existing.value) }))
       const open = yield* Effect.either(gateway.positionSearchOpen({ accountId: x.accountId }))
-      const position = open._tag === "Right" ? open.right.positions.find((p) => p.contractId === x.contractId && p.size > 0) : undefined
+      // a position that cannot be read is not "no position": nothing is sent, the caller learns why
+      if (open._tag === "Left") return Option.some<Outcome>({ _tag: "Failed", reason: `the position could not be read: ${open.left.message}` })
+      const position = open.right.positions.find((p) => p.contractId === x.contractId && p.size > 0)
       if (position === undefined) return Option.none()
       const side = opposite(position.type === Enums.PositionType.Long ? Enums.OrderSide.Bid : Enums.OrderSide.Ask)
       const size = Math.min(x.size, position.size)
@@ -436,7 +438,16 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
         const orderId = last.gatewayOrderId!
         const found = yield* Effect.option(findOrder(gateway, row.accountId, orderId, config.verification.timeout))
         const order = Option.isSome(found) ? Option.getOrUndefined(found.value) : undefined
-        yield* Queue.offer(commands, { _tag: "Own", orderId, owned: { key, customTag: last.customTag, accountId: row.accountId }, ...(order === undefined ? {} : { order }) })
+        // the incomplete-order timeout counts from the first fill, which may be before the restart
+        const fills = yield* Effect.orElseSucceed(store.fills(orderId), () => [])
+        const firstFillAt = fills.length === 0 ? undefined : Math.min(...fills.map((f) => f.at))
+        yield* Queue.offer(commands, {
+          _tag: "Own",
+          orderId,
+          owned: { key, customTag: last.customTag, accountId: row.accountId },
+          ...(order === undefined ? {} : { order }),
+          ...(firstFillAt === undefined ? {} : { firstFillAt })
+        })
         if (row.expiresAt !== null) yield* armExpiry(key, row.accountId, orderId, row.expiresAt)
         return "working"
       }

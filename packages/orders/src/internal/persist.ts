@@ -123,6 +123,7 @@ export const persistence = (repo: Repo) => ({
     guard("update intent")(repo.setStatus(key, status, outcome === undefined ? undefined : JSON.stringify(outcome))),
   setExpiry: (key: string, expiresAt: number | null) => guard("update intent")(repo.setExpiry(key, expiresAt)),
   recordFill: (fill: OrderIntents.Fill) => guard("record fill")(repo.recordFill(fill)),
+  fills: (gatewayOrderId: number) => guard("read fills")(repo.fills(gatewayOrderId)),
   nonTerminal: guard("read pending intents")(repo.nonTerminal)
 })
 

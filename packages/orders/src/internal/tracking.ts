@@ -8,6 +8,7 @@
  */
 import { Enums, type Models } from "@tradeguard/gateway"
 import type { HubEvent } from "@tradeguard/realtime"
+import { OrderIntents } from "@tradeguard/store"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -29,7 +30,14 @@ export interface Owned {
 /** What the tracking fiber is asked to do. */
 export type Command =
   | { readonly _tag: "Hub"; readonly events: ReadonlyArray<HubEvent.HubEvent> }
-  | { readonly _tag: "Own"; readonly orderId: number; readonly owned: Owned; readonly order?: Models.Order }
+  /** `firstFillAt`: when the order was first filled, if before now (its stored fills, at start-up). */
+  | {
+    readonly _tag: "Own"
+    readonly orderId: number
+    readonly owned: Owned
+    readonly order?: Models.Order
+    readonly firstFillAt?: number
+  }
   | { readonly _tag: "Order"; readonly order: Models.Order }
   | { readonly _tag: "CheckTimeouts" }
 
@@ -92,10 +100,11 @@ export const make = (deps: Deps) => {
       }
     }, { discard: true })
 
-  const afterChange = (before: Fills.OrderFills | undefined, orderId: number) => {
+  const afterChange = (before: Fills.OrderFills | undefined, orderId: number, now: number) => {
     const after = tracker.get(orderId)
     if (before?.firstFillAt !== undefined || after?.firstFillAt === undefined) return Effect.void
-    return deps.schedule(deps.config.partialFills.completeTimeout, { _tag: "CheckTimeouts" })
+    // counted from the FIRST fill, which may be before now (an order recovered at start-up)
+    return deps.schedule(Math.max(0, after.firstFillAt + deps.config.partialFills.completeTimeout - now), { _tag: "CheckTimeouts" })
   }
 
   /** Applies a change of the tracker for one order: its fill events, and the completeTimeout timer at its first fill. */
@@ -109,7 +118,7 @@ export const make = (deps: Deps) => {
       const [next, events] = f(tracker, now)
       tracker = next
       yield* announce(events)
-      yield* afterChange(before, orderId)
+      yield* afterChange(before, orderId, now)
     })
 
   const applyTrade = (trade: Models.Trade) =>
@@ -131,13 +140,31 @@ export const make = (deps: Deps) => {
       if (deps.config.partialFills.trackingEnabled) yield* update(trade.orderId, (t, now) => Fills.applyTrade(t, trade, now))
     })
 
-  const applyOwnedOrder = (order: Models.Order, own: Owned) =>
+  const applyOwnedOrder = (order: Models.Order, own: Owned, firstFillAt?: number) =>
     Effect.gen(function*() {
       status.set(order.id, order.status)
-      if (deps.config.partialFills.trackingEnabled) yield* update(order.id, (t, now) => Fills.applyOrder(t, order, now))
+      if (deps.config.partialFills.trackingEnabled) {
+        yield* update(order.id, (t, now) => Fills.applyOrder(t, order, Math.min(firstFillAt ?? now, now)))
+      }
       const terminal = terminalStatusOf(order.status)
-      if (terminal !== undefined) yield* quietly("recording the order's end", deps.store.setStatus(own.key, terminal))
+      if (terminal !== undefined) yield* quietly("recording the order's end", end(own.key, terminal))
     })
+
+  /** Records the intent's end, unless it already has one (Expired, written when its time in force ran out). */
+  const end = (key: string, terminal: OrderIntents.IntentStatus) =>
+    Effect.flatMap(deps.store.find(key), (row) =>
+      Option.isSome(row) && OrderIntents.terminal.includes(row.value.status) ? Effect.void : deps.store.setStatus(key, terminal))
+
+  /** The order ended before its placement was recorded (Working): write its end again, after that. */
+  const restate = (orderId: number, o: Owned) => {
+    const seen = status.get(orderId)
+    const terminal = seen === undefined ? undefined : terminalStatusOf(seen)
+    if (terminal === undefined) return Effect.void
+    return Effect.zipRight(
+      quietly("recording the order's end", deps.store.setStatus(o.key, terminal)),
+      terminal === "Filled" ? quietly("recording the fill volume", deps.store.updateAttempt(o.customTag, { status: terminal })) : Effect.void
+    )
+  }
 
   const own = (orderId: number, o: Owned) =>
     Effect.gen(function*() {
@@ -234,7 +261,7 @@ export const make = (deps: Deps) => {
       case "Own":
         return Effect.zipRight(
           own(c.orderId, c.owned),
-          c.order === undefined ? Effect.void : applyOwnedOrder(c.order, c.owned)
+          c.order === undefined ? restate(c.orderId, c.owned) : applyOwnedOrder(c.order, c.owned, c.firstFillAt)
         )
       case "Order": {
         const o = owned.get(c.order.id)
