@@ -1,0 +1,262 @@
+/**
+ * OrderManager, part 1: submit (idempotency, verification of an ambiguous outcome, write-ahead), retry,
+ * start-up recovery and late landings, over the in-process simulator under TestClock.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as SqlError from "@effect/sql/SqlError"
+import { Enums } from "@tradeguard/gateway"
+import { ResilientGateway } from "@tradeguard/resilience"
+import { Simulator } from "@tradeguard/simulator"
+import { OrderIntents } from "@tradeguard/store"
+import { TestStack } from "@tradeguard/testing"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as OrderConfig from "../src/OrderConfig.js"
+import type { OrderEvent } from "../src/OrderEvent.js"
+import * as OrderIntent from "../src/OrderIntent.js"
+import * as OrderManager from "../src/OrderManager.js"
+import { ACCOUNT, layer, marketBuy, MNQ, ordersTagged, storeLayer } from "./utils/stack.js"
+
+/** Every order the simulator has for the demo account (filled ones included). */
+const orderCount = Effect.gen(function*() {
+  const sim = yield* Simulator.Simulator
+  return (yield* Effect.orDie(sim.exchange.peek(ACCOUNT))).orders.length
+})
+
+const manager = OrderManager.OrderManager
+const intents = OrderIntents.OrderIntents
+
+/** The events emitted so far on a subscription. */
+const drain = (q: Queue.Dequeue<OrderEvent>) => Effect.map(Queue.takeAll(q), (c) => [...c])
+const alerts = (events: ReadonlyArray<OrderEvent>) => events.filter((e) => e._tag === "Alert")
+
+/** A limit buy far below the market: it rests until the price is moved down to it. */
+const restingBuy = Effect.gen(function*() {
+  const sim = yield* Simulator.Simulator
+  const quote = yield* Effect.orDie(sim.exchange.quote(MNQ))
+  const limitPrice = Math.round(((quote.bestBid ?? quote.lastPrice ?? 20_000) - 50) * 4) / 4
+  return { ...marketBuy(), type: Enums.OrderType.Limit, limitPrice }
+})
+
+describe("OrderManager.submit: idempotency", () => {
+  it.effect("the same key and request within cacheTTL answers Duplicate(existing) and sends nothing", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      const first = yield* orders.submit({ key: "dup-1", request: marketBuy() })
+      assert.strictEqual(first._tag, "Placed")
+      const before = yield* orderCount
+      yield* TestStack.advance("30 minutes")
+      const again = yield* orders.submit({ key: "dup-1", request: marketBuy() })
+      assert.deepStrictEqual<unknown>(again, { _tag: "Duplicate", existing: first })
+      assert.strictEqual(yield* orderCount, before)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("the same key with another request is IdempotencyKeyReused and sends nothing", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      yield* orders.submit({ key: "reuse-1", request: marketBuy(1) })
+      const before = yield* orderCount
+      const error = yield* Effect.flip(orders.submit({ key: "reuse-1", request: marketBuy(2) }))
+      assert.strictEqual(error._tag, "IdempotencyKeyReused")
+      assert.strictEqual(yield* orderCount, before)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("an invalid key is InvalidIdempotencyKey: nothing is written and nothing sent", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      const repo = yield* intents
+      for (const key of ["", "has space", "dot.ted", "x".repeat(OrderIntent.maxKeyLength + 1)]) {
+        const error = yield* Effect.flip(orders.submit({ key, request: marketBuy() }))
+        assert.strictEqual(error._tag, "InvalidIdempotencyKey", key)
+        assert.isTrue(Option.isNone(yield* Effect.orDie(repo.find(key))), key)
+      }
+      assert.deepStrictEqual(yield* Effect.orDie(repo.nonTerminal), [])
+      assert.strictEqual(yield* orderCount, 0)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("past cacheTTL (seconds) the same key places a NEW order tagged <key>.2; the earlier attempt stays", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      const repo = yield* intents
+      const first = yield* orders.submit({ key: "ttl-1", request: marketBuy() })
+      assert.strictEqual(first._tag, "Placed")
+      // cacheTTL is 60 SECONDS: 59 s later it is still a duplicate
+      yield* TestStack.advance("59 seconds")
+      assert.strictEqual((yield* orders.submit({ key: "ttl-1", request: marketBuy() }))._tag, "Duplicate")
+      yield* TestStack.advance("2 seconds")
+      const second = yield* orders.submit({ key: "ttl-1", request: marketBuy() })
+      assert.strictEqual(second._tag, "Placed")
+      assert.deepStrictEqual((yield* ordersTagged("ttl-1")).map((o) => o.customTag).sort(), ["ttl-1.1", "ttl-1.2"])
+      if (second._tag === "Placed") assert.strictEqual(second.customTag, "ttl-1.2")
+      const attempts = yield* Effect.orDie(repo.attempts("ttl-1"))
+      assert.deepStrictEqual(attempts.map((a) => a.customTag), ["ttl-1.1", "ttl-1.2"])
+      if (first._tag === "Placed") assert.strictEqual(attempts[0]!.gatewayOrderId, first.orderId)
+    }).pipe(Effect.provide(layer({ config: { idempotency: { cacheTTL: 60 } } }))))
+
+  it.effect("with idempotency.enabled false a resubmission places another order", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      assert.strictEqual((yield* orders.submit({ key: "noidem-1", request: marketBuy() }))._tag, "Placed")
+      assert.strictEqual((yield* orders.submit({ key: "noidem-1", request: marketBuy() }))._tag, "Placed")
+      assert.strictEqual((yield* ordersTagged("noidem-1")).length, 2)
+    }).pipe(Effect.provide(layer({ config: { idempotency: { enabled: false } } }))))
+
+  it.effect("two concurrent submits of the same new key make one order; the second answers Duplicate", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      const [a, b] = yield* Effect.all([
+        orders.submit({ key: "race-1", request: marketBuy() }),
+        orders.submit({ key: "race-1", request: marketBuy() })
+      ], { concurrency: 2 })
+      const tags = [a._tag, b._tag].sort()
+      assert.deepStrictEqual(tags, ["Duplicate", "Placed"])
+      const placed = a._tag === "Placed" ? a : b
+      const duplicate = a._tag === "Duplicate" ? a : b
+      assert.deepStrictEqual<unknown>(duplicate, { _tag: "Duplicate", existing: placed })
+      assert.strictEqual((yield* ordersTagged("race-1")).length, 1)
+    }).pipe(Effect.provide(layer())))
+})
+
+describe("OrderManager.submit: verification of an ambiguous outcome", () => {
+  it.effect("a dropped reply: the order that landed is adopted (Placed with the simulator's order id), the store has it", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      yield* sim.setFaults({ dropReply: { probability: 1, endpoints: ["orderPlace"], count: 1 } })
+      const orders = yield* manager
+      const outcome = yield* orders.submit({ key: "drop-1", request: marketBuy() })
+      const placed = yield* ordersTagged("drop-1")
+      assert.strictEqual(placed.length, 1)
+      assert.deepStrictEqual(outcome, { _tag: "Placed", orderId: placed[0]!.id, customTag: "drop-1.1" })
+      const attempt = Option.getOrThrow(yield* Effect.orDie((yield* intents).findAttempt("drop-1.1")))
+      assert.strictEqual(attempt.gatewayOrderId, placed[0]!.id)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("a 5xx before the order is applied: found absent, the SAME tag is sent again, exactly one order", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      yield* sim.setFaults({ serverErrors: { probability: 1, endpoints: ["orderPlace"], count: 1 } })
+      const orders = yield* manager
+      const outcome = yield* orders.submit({ key: "5xx-1", request: marketBuy() })
+      const placed = yield* ordersTagged("5xx-1")
+      assert.deepStrictEqual(placed.map((o) => o.customTag), ["5xx-1.1"])
+      assert.deepStrictEqual(outcome, { _tag: "Placed", orderId: placed[0]!.id, customTag: "5xx-1.1" })
+      const attempts = yield* Effect.orDie((yield* intents).attempts("5xx-1"))
+      assert.deepStrictEqual(attempts.map((a) => a.customTag), ["5xx-1.1"])
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("a 5xx after the order is applied: the order is adopted, no second one", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      yield* sim.setFaults({ serverErrors: { probability: 1, afterApply: true, endpoints: ["orderPlace"], count: 1 } })
+      const orders = yield* manager
+      const outcome = yield* orders.submit({ key: "5xxa-1", request: marketBuy() })
+      const placed = yield* ordersTagged("5xxa-1")
+      assert.strictEqual(placed.length, 1)
+      assert.deepStrictEqual(outcome, { _tag: "Placed", orderId: placed[0]!.id, customTag: "5xxa-1.1" })
+      assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(layer())))
+
+  it.scoped("Order/search failing too: Verifying and an Alert; once healed the re-check places it, one order", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const orders = yield* manager
+      const events = yield* orders.subscribe
+      yield* sim.setFaults({ serverErrors: { probability: 1, endpoints: ["orderPlace", "orderSearch"] } })
+      const submitted = yield* Effect.fork(orders.submit({ key: "blind-1", request: marketBuy() }))
+      yield* TestStack.advance("2 minutes", "5 seconds")
+      const outcome = yield* Fiber.join(submitted)
+      assert.deepStrictEqual(outcome, { _tag: "Verifying", customTag: "blind-1.1" })
+      assert.isTrue(alerts(yield* drain(events)).some((e) => e.key === "blind-1"))
+      assert.deepStrictEqual(yield* orders.outcome("blind-1"), Option.some(outcome))
+      assert.strictEqual(yield* orderCount, 0)
+      yield* sim.setFaults({})
+      const settled = yield* Effect.fork(orders.settled("blind-1"))
+      yield* TestStack.advance("2 minutes", "5 seconds")
+      const final = yield* Fiber.join(settled)
+      const placed = yield* ordersTagged("blind-1")
+      assert.deepStrictEqual(placed.map((o) => o.customTag), ["blind-1.1"])
+      assert.deepStrictEqual(final, { _tag: "Placed", orderId: placed[0]!.id, customTag: "blind-1.1" })
+      assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(layer())))
+
+  it.scoped("a dropped reply while Order/search outlasts verification.timeout and the hub loses events: Verifying, then adopted", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const orders = yield* manager
+      const events = yield* orders.subscribe
+      yield* sim.setFaults({
+        dropReply: { probability: 1, endpoints: ["orderPlace"], count: 1 },
+        latency: { minMillis: 20_000, endpoints: ["orderSearch"] },
+        hub: { hubs: ["user"], loseEvents: { probability: 1 } }
+      })
+      const submitted = yield* Effect.fork(orders.submit({ key: "slow-1", request: marketBuy() }))
+      yield* TestStack.advance("1 minute", "5 seconds")
+      const outcome = yield* Fiber.join(submitted)
+      assert.deepStrictEqual(outcome, { _tag: "Verifying", customTag: "slow-1.1" })
+      assert.isTrue(alerts(yield* drain(events)).some((e) => e.key === "slow-1"))
+      yield* sim.setFaults({})
+      const settled = yield* Effect.fork(orders.settled("slow-1"))
+      yield* TestStack.advance("2 minutes", "5 seconds")
+      const final = yield* Fiber.join(settled)
+      const placed = yield* ordersTagged("slow-1")
+      assert.strictEqual(placed.length, 1)
+      assert.deepStrictEqual(final, { _tag: "Placed", orderId: placed[0]!.id, customTag: "slow-1.1" })
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("with verification.enabled false an ambiguous failure is OutcomeUnknown; the store keeps the attempt as Unknown", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      yield* sim.setFaults({ serverErrors: { probability: 1, endpoints: ["orderPlace"], count: 1 } })
+      const orders = yield* manager
+      const error = yield* Effect.flip(orders.submit({ key: "unver-1", request: marketBuy() }))
+      assert.strictEqual(error._tag, "OutcomeUnknown")
+      const repo = yield* intents
+      const attempt = Option.getOrThrow(yield* Effect.orDie(repo.findAttempt("unver-1.1")))
+      assert.strictEqual(attempt.status, "Unknown")
+      assert.strictEqual(Option.getOrThrow(yield* Effect.orDie(repo.find("unver-1"))).status, "Pending")
+      assert.strictEqual(yield* orderCount, 0)
+    }).pipe(Effect.provide(layer({ config: { verification: { enabled: false } } }))))
+
+  it.effect("an unknown contract is Rejected with the gateway's errorCode, nothing placed", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      const outcome = yield* orders.submit({ key: "nocon-1", request: { ...marketBuy(), contractId: "CON.F.US.NOPE.Z26" } })
+      assert.deepStrictEqual(
+        { ...outcome, message: undefined },
+        { _tag: "Rejected", errorCode: 8, customTag: "nocon-1.1", message: undefined }
+      )
+      assert.strictEqual(yield* orderCount, 0)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("InsufficientFunds is Rejected(3); once funded, retry sends <key>.2 and places it", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const orders = yield* manager
+      const account = (yield* Effect.orDie(sim.exchange.peek(ACCOUNT))).account
+      yield* Effect.orDie(sim.exchange.updateAccount(ACCOUNT, { balance: 0 }))
+      const outcome = yield* orders.submit({ key: "funds-1", request: marketBuy() })
+      assert.strictEqual(outcome._tag, "Rejected")
+      if (outcome._tag === "Rejected") assert.strictEqual(outcome.errorCode, 3)
+      assert.strictEqual(yield* orderCount, 0)
+      yield* Effect.orDie(sim.exchange.updateAccount(ACCOUNT, { balance: account.balance }))
+      const retried = yield* orders.retry("funds-1")
+      const placed = yield* ordersTagged("funds-1")
+      assert.deepStrictEqual(placed.map((o) => o.customTag), ["funds-1.2"])
+      assert.deepStrictEqual(retried, { _tag: "Placed", orderId: placed[0]!.id, customTag: "funds-1.2" })
+      const again = yield* orders.submit({ key: "funds-1", request: marketBuy() })
+      assert.deepStrictEqual<unknown>(again, { _tag: "Duplicate", existing: retried })
+      assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("retry of a Placed intent is NotRetryable and of an unknown key UnknownIntent; nothing is sent", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      yield* orders.submit({ key: "placed-1", request: marketBuy() })
+      assert.strictEqual((yield* Effect.flip(orders.retry("placed-1")))._tag, "NotRetryable")
+      assert.strictEqual((yield* Effect.flip(orders.retry("never-1")))._tag, "UnknownIntent")
+      assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(layer())))
+})
