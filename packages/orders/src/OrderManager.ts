@@ -433,6 +433,8 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
         const last = [...attempts].reverse().find((a) => a.gatewayOrderId !== null)
         if (last === undefined) return undefined
         const orderId = last.gatewayOrderId!
+        // its fills come on the user hub: a new process has not subscribed to the account yet
+        yield* subscribeAccount(row.accountId)
         const found = yield* Effect.option(findOrder(gateway, row.accountId, orderId, config.verification.timeout))
         const order = Option.isSome(found) ? Option.getOrUndefined(found.value) : undefined
         yield* Queue.offer(commands, { _tag: "Own", orderId, owned: { key, customTag: last.customTag, accountId: row.accountId }, ...(order === undefined ? {} : { order }) })

@@ -3,6 +3,7 @@
  * start-up recovery and late landings, over the in-process simulator under TestClock.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlError from "@effect/sql/SqlError"
 import { Enums } from "@tradeguard/gateway"
 import { ResilientGateway } from "@tradeguard/resilience"
@@ -258,5 +259,199 @@ describe("OrderManager.submit: verification of an ambiguous outcome", () => {
       assert.strictEqual((yield* Effect.flip(orders.retry("placed-1")))._tag, "NotRetryable")
       assert.strictEqual((yield* Effect.flip(orders.retry("never-1")))._tag, "UnknownIntent")
       assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(layer())))
+})
+
+/** An OrderIntents whose every call fails with a SqlError once `broken` is set (after the manager is built). */
+const breakable = (broken: { value: boolean }) =>
+  Layer.effect(
+    OrderIntents.OrderIntents,
+    Effect.map(OrderIntents.OrderIntents, (real) => {
+      const fail = Effect.suspend(() =>
+        broken.value ? Effect.fail(new SqlError.SqlError({ cause: "disk I/O error", message: "disk I/O error" })) : Effect.void
+      )
+      const wrapped: Record<string, unknown> = {}
+      for (const [name, value] of Object.entries(real)) {
+        wrapped[name] = Effect.isEffect(value)
+          ? Effect.zipRight(fail, value)
+          : typeof value === "function"
+          ? (...args: Array<unknown>) => Effect.zipRight(fail, (value as (...a: Array<unknown>) => Effect.Effect<unknown>)(...args))
+          : value
+      }
+      return OrderIntents.OrderIntents.make(wrapped as unknown as Omit<OrderIntents.OrderIntents, "_tag">)
+    })
+  ).pipe(Layer.provide(storeLayer))
+
+describe("OrderManager.submit: write-ahead", () => {
+  it.effect("the intent and its attempt are in the store (Pending, Sent) while the request is in flight", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const repo = yield* intents
+      yield* sim.setFaults({ latency: { minMillis: 3_000, endpoints: ["orderPlace"] } })
+      const orders = yield* manager
+      const submitted = yield* Effect.fork(orders.submit({ key: "wal-1", request: marketBuy() }))
+      yield* TestStack.advance("1 second", "100 millis")
+      assert.strictEqual(yield* orderCount, 0)
+      const row = Option.getOrThrow(yield* Effect.orDie(repo.find("wal-1")))
+      assert.strictEqual(row.status, "Pending")
+      const attempts = yield* Effect.orDie(repo.attempts("wal-1"))
+      assert.deepStrictEqual(attempts.map((a) => [a.customTag, a.status]), [["wal-1.1", "Sent"]])
+      yield* TestStack.advance("5 seconds", "1 second")
+      const outcome = yield* Fiber.join(submitted)
+      assert.strictEqual(outcome._tag, "Placed")
+      assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("a store that fails: submit is StoreUnavailable and NOTHING is sent", () => {
+    const broken = { value: false }
+    return Effect.gen(function*() {
+      const orders = yield* manager
+      broken.value = true
+      const error = yield* Effect.flip(orders.submit({ key: "nostore-1", request: marketBuy() }))
+      assert.strictEqual(error._tag, "StoreUnavailable")
+      assert.strictEqual(yield* orderCount, 0)
+      broken.value = false
+      assert.strictEqual((yield* orders.submit({ key: "nostore-1", request: marketBuy() }))._tag, "Placed")
+      assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(
+      OrderManager.layer.pipe(
+        Layer.provideMerge(OrderConfig.layer()),
+        Layer.provideMerge(breakable(broken)),
+        Layer.provideMerge(TestStack.layer({ simulator: { seed: 7 } }))
+      )
+    ))
+  })
+
+  it.effect("a corrupt store (the attempts table is gone): StoreUnavailable, the intent row is rolled back, nothing sent", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      const sql = yield* SqlClient.SqlClient
+      yield* Effect.orDie(sql`DROP TABLE order_attempts`)
+      const error = yield* Effect.flip(orders.submit({ key: "corrupt-1", request: marketBuy() }))
+      assert.strictEqual(error._tag, "StoreUnavailable")
+      assert.isTrue(Option.isNone(yield* Effect.orDie((yield* intents).find("corrupt-1"))))
+      assert.strictEqual(yield* orderCount, 0)
+    }).pipe(Effect.provide(layer())))
+})
+
+// ------------------------------------------------------------------ restarts
+
+/** The store, the config and the stack: kept across "restarts" (each `withManager` builds a new manager). */
+const base = (config: OrderConfig.OrderManagementInput = {}) =>
+  Layer.mergeAll(OrderConfig.layer(config), storeLayer, TestStack.layer({ simulator: { seed: 7 } }))
+
+/** Runs `f` with a manager built now (start-up recovery included) and shut down after. */
+const withManager = <A, E, R>(f: (orders: OrderManager.Service) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(manager, f).pipe(Effect.provide(OrderManager.layer))
+
+/** The rows of an intent written before a crash: the intent and (unless `tag` is undefined) its attempt. */
+const writeRows = (key: string, request: OrderIntent.IntentRequest, tag: string | undefined) =>
+  Effect.gen(function*() {
+    const repo = yield* intents
+    const row = {
+      idempotencyKey: key,
+      fingerprint: OrderIntent.fingerprint(request),
+      accountId: request.accountId,
+      contractId: request.contractId,
+      side: request.side,
+      type: request.type,
+      size: request.size,
+      limitPrice: request.limitPrice ?? undefined
+    }
+    if (tag === undefined) yield* Effect.orDie(repo.insert(row))
+    else yield* Effect.orDie(repo.begin(row, tag))
+  })
+
+/** Places an order with `customTag` straight through the gateway (as the process before the crash did). */
+const placeDirectly = (request: OrderIntent.IntentRequest, customTag: string) =>
+  Effect.gen(function*() {
+    const gateway = yield* ResilientGateway.ResilientGateway
+    return (yield* Effect.orDie(gateway.orderPlace({ ...request, customTag }))).orderId
+  })
+
+describe("OrderManager start-up recovery", () => {
+  it.effect("a Pending intent whose request never went out is sent again with the SAME tag: exactly one order", () =>
+    Effect.gen(function*() {
+      yield* writeRows("rec-1", marketBuy(), "rec-1.1")
+      const outcome = yield* withManager((orders) => orders.outcome("rec-1"))
+      const placed = yield* ordersTagged("rec-1")
+      assert.deepStrictEqual(placed.map((o) => o.customTag), ["rec-1.1"])
+      assert.deepStrictEqual(outcome, Option.some({ _tag: "Placed" as const, orderId: placed[0]!.id, customTag: "rec-1.1" }))
+      const again = yield* withManager((orders) => orders.submit({ key: "rec-1", request: marketBuy() }))
+      assert.strictEqual(again._tag, "Duplicate")
+      assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(base())))
+
+  it.effect("a Pending intent whose order DID land is adopted at start-up, no second order", () =>
+    Effect.gen(function*() {
+      const orderId = yield* placeDirectly(marketBuy(), "landed-1.1")
+      yield* writeRows("landed-1", marketBuy(), "landed-1.1")
+      const outcome = yield* withManager((orders) => orders.outcome("landed-1"))
+      assert.deepStrictEqual(outcome, Option.some({ _tag: "Placed" as const, orderId, customTag: "landed-1.1" }))
+      assert.strictEqual(yield* orderCount, 1)
+      const attempt = Option.getOrThrow(yield* Effect.orDie((yield* intents).findAttempt("landed-1.1")))
+      assert.strictEqual(attempt.gatewayOrderId, orderId)
+    }).pipe(Effect.provide(base())))
+
+  it.effect("a Working intent is tracked again after a restart (its account is subscribed on the user hub again): its fill updates the store", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const repo = yield* intents
+      const request = yield* restingBuy
+      // the process before the restart placed it and recorded it Working; this one never subscribed to anything
+      const orderId = yield* placeDirectly(request, "work-1.1")
+      yield* writeRows("work-1", request, "work-1.1")
+      yield* Effect.orDie(repo.updateAttempt("work-1.1", { gatewayOrderId: orderId, status: "Working" }))
+      yield* Effect.orDie(repo.setStatus("work-1", "Working", JSON.stringify({ _tag: "Placed", orderId, customTag: "work-1.1" })))
+      yield* withManager((orders) =>
+        Effect.gen(function*() {
+          yield* TestStack.advance("1 second")
+          yield* Effect.orDie(sim.exchange.setPrice(MNQ, request.limitPrice - 1))
+          yield* TestStack.advance("1 minute", "5 seconds")
+          const fills = Option.getOrThrow(yield* orders.fills(orderId))
+          assert.strictEqual(fills.fillVolume, 1)
+        })
+      )
+      const attempt = Option.getOrThrow(yield* Effect.orDie(repo.findAttempt("work-1.1")))
+      assert.deepStrictEqual([attempt.status, attempt.fillVolume], ["Filled", 1])
+      assert.strictEqual(Option.getOrThrow(yield* Effect.orDie(repo.find("work-1"))).status, "Filled")
+      assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(base())))
+
+  it.effect("an intent without an attempt (nothing was sent) is Failed at start-up, nothing is sent", () =>
+    Effect.gen(function*() {
+      yield* writeRows("noatt-1", marketBuy(), undefined)
+      const outcome = yield* withManager((orders) => orders.outcome("noatt-1"))
+      assert.strictEqual(Option.getOrThrow(outcome)._tag, "Failed")
+      assert.strictEqual(Option.getOrThrow(yield* Effect.orDie((yield* intents).find("noatt-1"))).status, "Failed")
+      assert.strictEqual(yield* orderCount, 0)
+    }).pipe(Effect.provide(base())))
+
+  it.effect("an intent placed before a restart is a Duplicate after it: no request", () =>
+    Effect.gen(function*() {
+      const first = yield* withManager((orders) => orders.submit({ key: "again-1", request: marketBuy() }))
+      assert.strictEqual(first._tag, "Placed")
+      const again = yield* withManager((orders) => orders.submit({ key: "again-1", request: marketBuy() }))
+      assert.deepStrictEqual<unknown>(again, { _tag: "Duplicate", existing: first })
+      assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(base())))
+})
+
+describe("OrderManager: late landing", () => {
+  it.scoped("an order with the tag of an intent closed as Rejected appears: it is adopted and an Alert raised", () =>
+    Effect.gen(function*() {
+      const repo = yield* intents
+      const orders = yield* manager
+      const events = yield* orders.subscribe
+      // the account is the manager's (an intent of it was placed)
+      yield* orders.submit({ key: "other-1", request: marketBuy() })
+      yield* writeRows("late-1", marketBuy(), "late-1.1")
+      yield* Effect.orDie(repo.updateAttempt("late-1.1", { status: "Rejected" }))
+      yield* Effect.orDie(repo.setStatus("late-1", "Rejected", JSON.stringify({ _tag: "Rejected", errorCode: 7, customTag: "late-1.1" })))
+      const orderId = yield* placeDirectly(marketBuy(), "late-1.1")
+      yield* TestStack.advance("5 seconds", "1 second")
+      assert.deepStrictEqual(yield* orders.outcome("late-1"), Option.some({ _tag: "Placed" as const, orderId, customTag: "late-1.1" }))
+      assert.isTrue(alerts(yield* drain(events)).some((e) => e.key === "late-1"))
+      assert.strictEqual(Option.getOrThrow(yield* Effect.orDie(repo.findAttempt("late-1.1"))).gatewayOrderId, orderId)
     }).pipe(Effect.provide(layer())))
 })
