@@ -121,6 +121,51 @@ describe("OrderManager.submit: idempotency", () => {
     }).pipe(Effect.provide(layer())))
 })
 
+describe("OrderManager.submit: while the first submission is in flight", () => {
+  /** orderPlace answers after 3 s: the first submission is still in flight when the second comes. */
+  const slowPlace = Effect.flatMap(Simulator.Simulator, (sim) => sim.setFaults({ latency: { minMillis: 3_000, endpoints: ["orderPlace"] } }))
+
+  it.effect("the same key with another request while the first is in flight is IdempotencyKeyReused, one order", () =>
+    Effect.gen(function*() {
+      yield* slowPlace
+      const orders = yield* manager
+      const first = yield* Effect.fork(orders.submit({ key: "flight-1", request: marketBuy(1) }))
+      yield* TestStack.advance("1 second", "100 millis")
+      const error = yield* Effect.flip(orders.submit({ key: "flight-1", request: marketBuy(2) }))
+      assert.strictEqual(error._tag, "IdempotencyKeyReused")
+      yield* TestStack.advance("5 seconds", "1 second")
+      assert.strictEqual((yield* Fiber.join(first))._tag, "Placed")
+      assert.strictEqual((yield* ordersTagged("flight-1")).length, 1)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("with idempotency.enabled false a resubmission while the first is in flight places a second order after it", () =>
+    Effect.gen(function*() {
+      yield* slowPlace
+      const orders = yield* manager
+      const first = yield* Effect.fork(orders.submit({ key: "flight-2", request: marketBuy() }))
+      yield* TestStack.advance("1 second", "100 millis")
+      const second = yield* Effect.fork(orders.submit({ key: "flight-2", request: marketBuy() }))
+      yield* TestStack.advance("10 seconds", "1 second")
+      const [a, b] = [yield* Fiber.join(first), yield* Fiber.join(second)]
+      assert.deepStrictEqual([a._tag, b._tag], ["Placed", "Placed"])
+      assert.deepStrictEqual((yield* ordersTagged("flight-2")).map((o) => o.customTag).sort(), ["flight-2.1", "flight-2.2"])
+    }).pipe(Effect.provide(layer({ config: { idempotency: { enabled: false } } }))))
+
+  it.effect("a placed order whose hub events are all lost is still recorded Filled: looked up after verification.timeout", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const repo = yield* intents
+      const orders = yield* manager
+      const request = yield* restingBuy
+      yield* sim.setFaults({ hub: { hubs: ["user"], loseEvents: { probability: 1 } } })
+      const outcome = yield* orders.submit({ key: "lost-1", request })
+      assert.strictEqual(outcome._tag, "Placed")
+      yield* Effect.orDie(sim.exchange.setPrice(MNQ, request.limitPrice - 1))
+      yield* TestStack.advance("10 seconds", "1 second")
+      assert.strictEqual(Option.getOrThrow(yield* Effect.orDie(repo.find("lost-1"))).status, "Filled")
+    }).pipe(Effect.provide(layer())))
+})
+
 describe("OrderManager.submit: verification of an ambiguous outcome", () => {
   it.effect("a dropped reply: the order that landed is adopted (Placed with the simulator's order id), the store has it", () =>
     Effect.gen(function*() {
@@ -218,6 +263,9 @@ describe("OrderManager.submit: verification of an ambiguous outcome", () => {
       const attempt = Option.getOrThrow(yield* Effect.orDie(repo.findAttempt("unver-1.1")))
       assert.strictEqual(attempt.status, "Unknown")
       assert.strictEqual(Option.getOrThrow(yield* Effect.orDie(repo.find("unver-1"))).status, "Pending")
+      assert.strictEqual((yield* Effect.flip(orders.settled("unver-1")))._tag, "OutcomeUnknown")
+      assert.strictEqual((yield* Effect.flip(orders.settled("never-1")))._tag, "UnknownIntent")
+      assert.deepStrictEqual(yield* orders.outcome("never-1"), Option.none())
       assert.strictEqual(yield* orderCount, 0)
     }).pipe(Effect.provide(layer({ config: { verification: { enabled: false } } }))))
 
@@ -434,6 +482,63 @@ describe("OrderManager start-up recovery", () => {
       const again = yield* withManager((orders) => orders.submit({ key: "again-1", request: marketBuy() }))
       assert.deepStrictEqual<unknown>(again, { _tag: "Duplicate", existing: first })
       assert.strictEqual(yield* orderCount, 1)
+    }).pipe(Effect.provide(base())))
+})
+
+describe("OrderManager.recover: what start-up recovery reports", () => {
+  it.scoped("each kind of unfinished intent ends as it should and is counted", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const repo = yield* intents
+      const gateway = yield* ResilientGateway.ResilientGateway
+      yield* writeRows("r-sent", marketBuy(), "r-sent.1")
+      yield* placeDirectly(marketBuy(), "r-landed.1")
+      yield* writeRows("r-landed", marketBuy(), "r-landed.1")
+      // r-burned.1 was refused by the gateway (no funds) before the crash: the tag is used up, nothing landed
+      const balance = (yield* Effect.orDie(sim.exchange.peek(ACCOUNT))).account.balance
+      yield* Effect.orDie(sim.exchange.updateAccount(ACCOUNT, { balance: 0 }))
+      assert.strictEqual((yield* Effect.either(gateway.orderPlace({ ...marketBuy(), customTag: "r-burned.1" })))._tag, "Left")
+      yield* Effect.orDie(sim.exchange.updateAccount(ACCOUNT, { balance }))
+      yield* writeRows("r-burned", marketBuy(), "r-burned.1")
+      yield* writeRows("r-none", marketBuy(), undefined)
+      const request = yield* restingBuy
+      const orderId = yield* placeDirectly(request, "r-work.1")
+      yield* writeRows("r-work", request, "r-work.1")
+      yield* Effect.orDie(repo.updateAttempt("r-work.1", { gatewayOrderId: orderId, status: "Working" }))
+      yield* Effect.orDie(repo.setStatus("r-work", "Working", JSON.stringify({ _tag: "Placed", orderId, customTag: "r-work.1" })))
+      const before = yield* orderCount
+
+      const orders = yield* OrderManager.make
+      const report = yield* orders.recover
+      assert.deepStrictEqual(
+        { placed: report.placed, rejected: report.rejected, failed: report.failed, verifying: report.verifying, working: report.working },
+        { placed: 2, rejected: 1, failed: 1, verifying: 0, working: 1 }
+      )
+      assert.strictEqual(yield* orderCount, before + 1)
+      assert.deepStrictEqual((yield* ordersTagged("r-sent")).map((o) => o.customTag), ["r-sent.1"])
+      const burned = Option.getOrThrow(yield* orders.outcome("r-burned"))
+      assert.deepStrictEqual([burned._tag, burned._tag === "Rejected" ? burned.customTag : undefined], ["Rejected", "r-burned.1"])
+      assert.strictEqual(Option.getOrThrow(yield* orders.outcome("r-none"))._tag, "Failed")
+    }).pipe(Effect.provide(base())))
+
+  it.scoped("Order/search down at start-up: the intent is left Verifying with an Alert, nothing sent; healed, it is placed once", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      yield* writeRows("r-blind", marketBuy(), "r-blind.1")
+      yield* sim.setFaults({ serverErrors: { probability: 1, endpoints: ["orderSearch"] } })
+      const orders = yield* OrderManager.make
+      const events = yield* orders.subscribe
+      const recovering = yield* Effect.fork(orders.recover)
+      yield* TestStack.advance("2 minutes", "5 seconds")
+      const report = yield* Fiber.join(recovering)
+      assert.strictEqual(report.verifying, 1)
+      assert.isTrue(alerts(yield* drain(events)).some((e) => e.key === "r-blind"))
+      assert.strictEqual(yield* orderCount, 0)
+      yield* sim.setFaults({})
+      const settled = yield* Effect.fork(orders.settled("r-blind"))
+      yield* TestStack.advance("2 minutes", "5 seconds")
+      assert.strictEqual((yield* Fiber.join(settled))._tag, "Placed")
+      assert.deepStrictEqual((yield* ordersTagged("r-blind")).map((o) => o.customTag), ["r-blind.1"])
     }).pipe(Effect.provide(base())))
 })
 
