@@ -121,6 +121,30 @@ describe("OrderManager.submit: idempotency", () => {
     }).pipe(Effect.provide(layer())))
 })
 
+describe("OrderManager.submit: the store after a market order fills at once", () => {
+  const faults = {
+    "a plain reply": {},
+    "a dropped reply": { dropReply: { probability: 1, endpoints: ["orderPlace" as const], count: 1 } },
+    "a 5xx before apply": { serverErrors: { probability: 1, endpoints: ["orderPlace" as const], count: 1 } },
+    "a 5xx after apply": { serverErrors: { probability: 1, afterApply: true, endpoints: ["orderPlace" as const], count: 1 } }
+  }
+  for (const [name, plan] of Object.entries(faults)) {
+    it.effect(`after ${name} the filled intent is Filled in the store (not left Working) and its attempt Filled`, () =>
+      Effect.gen(function*() {
+        const sim = yield* Simulator.Simulator
+        const repo = yield* intents
+        yield* sim.setFaults(plan)
+        const orders = yield* manager
+        assert.strictEqual((yield* orders.submit({ key: "fill-1", request: marketBuy() }))._tag, "Placed")
+        yield* TestStack.advance("30 seconds", "1 second")
+        assert.strictEqual(Option.getOrThrow(yield* Effect.orDie(repo.find("fill-1"))).status, "Filled")
+        const attempts = yield* Effect.orDie(repo.attempts("fill-1"))
+        assert.deepStrictEqual(attempts.map((a) => [a.customTag, a.status, a.fillVolume]), [["fill-1.1", "Filled", 1]])
+        assert.deepStrictEqual(yield* Effect.orDie(repo.nonTerminal), [])
+      }).pipe(Effect.provide(layer())))
+  }
+})
+
 describe("OrderManager.submit: while the first submission is in flight", () => {
   /** orderPlace answers after 3 s: the first submission is still in flight when the second comes. */
   const slowPlace = Effect.flatMap(Simulator.Simulator, (sim) => sim.setFaults({ latency: { minMillis: 3_000, endpoints: ["orderPlace"] } }))

@@ -144,6 +144,18 @@ export const make = (deps: Deps) => {
       }
     })
 
+  /**
+   * The order ended (seen on the hub) before the driver recorded the intent Working: record the end again,
+   * after the driver's write (Own comes after it).
+   */
+  const reapplyEnd = (orderId: number, o: Owned) => {
+    const s = status.get(orderId)
+    const terminal = s === undefined ? undefined : terminalStatusOf(s)
+    if (terminal === undefined) return Effect.void
+    const attempt = terminal === "Filled" ? deps.store.updateAttempt(o.customTag, { status: "Filled" }) : Effect.void
+    return quietly("recording the order's end", Effect.zipRight(deps.store.setStatus(o.key, terminal), attempt))
+  }
+
   /** An order with one of our tags that no active intent claimed: ours if the store knows its attempt. */
   const adoptLate = (order: Models.Order, key: string, n: number) =>
     Effect.gen(function*() {
@@ -209,7 +221,7 @@ export const make = (deps: Deps) => {
       case "Own":
         return Effect.zipRight(
           own(c.orderId, c.owned),
-          c.order === undefined ? Effect.void : applyOwnedOrder(c.order, c.owned)
+          c.order === undefined ? reapplyEnd(c.orderId, c.owned) : applyOwnedOrder(c.order, c.owned)
         )
       case "Order": {
         const o = owned.get(c.order.id)
