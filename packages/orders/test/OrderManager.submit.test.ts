@@ -509,6 +509,68 @@ describe("OrderManager start-up recovery", () => {
     }).pipe(Effect.provide(base())))
 })
 
+describe("OrderManager: bracket orders", () => {
+  /** A resting limit buy with a stop-loss and a take-profit leg (tagged <tag>-SL and <tag>-TP by the gateway). */
+  const bracketBuy = Effect.map(restingBuy, (r) => ({
+    ...r,
+    stopLossBracket: { ticks: -20, type: Enums.OrderType.Stop },
+    takeProfitBracket: { ticks: 40, type: Enums.OrderType.Limit }
+  }))
+
+  it.effect("a bracket order whose reply is dropped is adopted as its entry order, not one of its legs", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const request = yield* bracketBuy
+      yield* sim.setFaults({ dropReply: { probability: 1, endpoints: ["orderPlace"], count: 1 } })
+      const orders = yield* manager
+      const outcome = yield* orders.submit({ key: "br-1", request })
+      const placed = yield* ordersTagged("br-1")
+      assert.deepStrictEqual(placed.map((o) => o.customTag).sort(), ["br-1.1", "br-1.1-SL", "br-1.1-TP"])
+      const entry = placed.find((o) => o.customTag === "br-1.1")!
+      assert.deepStrictEqual(outcome, { _tag: "Placed", orderId: entry.id, customTag: "br-1.1" })
+    }).pipe(Effect.provide(layer())))
+
+  /** The rows of a bracket intent written before a crash. */
+  const writeBracketRows = (key: string, request: Effect.Effect.Success<typeof bracketBuy>) =>
+    Effect.flatMap(intents, (repo) =>
+      Effect.orDie(repo.begin({
+        idempotencyKey: key,
+        fingerprint: OrderIntent.fingerprint(request),
+        accountId: request.accountId,
+        contractId: request.contractId,
+        side: request.side,
+        type: request.type,
+        size: request.size,
+        limitPrice: request.limitPrice,
+        brackets: { stopLoss: request.stopLossBracket, takeProfit: request.takeProfitBracket }
+      }, `${key}.1`)))
+
+  it.effect("a Pending bracket intent never sent is sent at start-up with its brackets (the legs exist)", () =>
+    Effect.gen(function*() {
+      const request = yield* bracketBuy
+      yield* writeBracketRows("br-3", request)
+      const outcome = yield* withManager((orders) => orders.outcome("br-3"))
+      const placed = yield* ordersTagged("br-3")
+      assert.deepStrictEqual(placed.map((o) => o.customTag).sort(), ["br-3.1", "br-3.1-SL", "br-3.1-TP"])
+      const entry = placed.find((o) => o.customTag === "br-3.1")!
+      assert.deepStrictEqual(outcome, Option.some({ _tag: "Placed" as const, orderId: entry.id, customTag: "br-3.1" }))
+      assert.deepStrictEqual([entry.limitPrice, entry.size], [request.limitPrice, request.size])
+    }).pipe(Effect.provide(base())))
+
+  it.effect("a Pending bracket intent whose order landed before a crash is adopted as its entry at start-up", () =>
+    Effect.gen(function*() {
+      const request = yield* bracketBuy
+      const orderId = yield* placeDirectly(request, "br-2.1")
+      yield* writeBracketRows("br-2", request)
+      const before = yield* orderCount
+      const outcome = yield* withManager((orders) => orders.outcome("br-2"))
+      assert.deepStrictEqual(outcome, Option.some({ _tag: "Placed" as const, orderId, customTag: "br-2.1" }))
+      assert.strictEqual(yield* orderCount, before)
+      const again = yield* withManager((orders) => orders.submit({ key: "br-2", request }))
+      assert.strictEqual(again._tag, "Duplicate")
+    }).pipe(Effect.provide(base())))
+})
+
 describe("OrderManager.recover: what start-up recovery reports", () => {
   it.scoped("each kind of unfinished intent ends as it should and is counted", () =>
     Effect.gen(function*() {
