@@ -324,6 +324,18 @@ describe("OrderManager.submit: verification of an ambiguous outcome", () => {
       assert.strictEqual(yield* orderCount, 1)
     }).pipe(Effect.provide(layer())))
 
+  it.effect("a request Order/place cannot carry (a fractional size) answers Failed instead of crashing submit: nothing written, nothing sent", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      const outcome = yield* orders.submit({ key: "bad-1", request: { ...marketBuy(), size: 1.5 } })
+      assert.strictEqual(outcome._tag, "Failed")
+      if (outcome._tag === "Failed") assert.include(outcome.reason, "size")
+      assert.isTrue(Option.isNone(yield* Effect.orDie((yield* intents).find("bad-1"))))
+      assert.strictEqual(yield* orderCount, 0)
+      // the same key with a valid request is a new intent
+      assert.strictEqual((yield* orders.submit({ key: "bad-1", request: marketBuy() }))._tag, "Placed")
+    }).pipe(Effect.provide(layer())))
+
   it.effect("retry of a Placed intent is NotRetryable and of an unknown key UnknownIntent; nothing is sent", () =>
     Effect.gen(function*() {
       const orders = yield* manager
