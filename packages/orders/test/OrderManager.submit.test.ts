@@ -208,6 +208,7 @@ describe("OrderManager.submit: write-ahead", () => {
       broken.value = true
       const error = yield* Effect.flip(orders.submit({ key: "nostore-1", request: marketBuy() }))
       assert.strictEqual(error._tag, "StoreUnavailable")
+      assert.include(error.message, "disk I/O error")
       assert.strictEqual(yield* orderCount, 0)
       broken.value = false
       assert.strictEqual((yield* orders.submit({ key: "nostore-1", request: marketBuy() }))._tag, "Placed")

@@ -161,8 +161,12 @@ describe("OrderManager.submit: verification of an ambiguous outcome", () => {
     Effect.gen(function*() {
       const orders = yield* manager
       yield* orders.submit({ key: "placed-1", request: marketBuy() })
-      assert.strictEqual((yield* Effect.flip(orders.retry("placed-1")))._tag, "NotRetryable")
-      assert.strictEqual((yield* Effect.flip(orders.retry("never-1")))._tag, "UnknownIntent")
+      const notRetryable = yield* Effect.flip(orders.retry("placed-1"))
+      assert.strictEqual(notRetryable._tag, "NotRetryable")
+      assert.include(notRetryable.message, "Placed")
+      const unknown = yield* Effect.flip(orders.retry("never-1"))
+      assert.strictEqual(unknown._tag, "UnknownIntent")
+      assert.include(unknown.message, "never-1")
       assert.strictEqual(yield* orderCount, 1)
     }).pipe(Effect.provide(layer())))
 })
