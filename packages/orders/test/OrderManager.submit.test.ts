@@ -4,6 +4,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlError from "@effect/sql/SqlError"
+import { ResilientGateway } from "@tradeguard/resilience"
 import { Simulator } from "@tradeguard/simulator"
 import { OrderIntents } from "@tradeguard/store"
 import { TestStack } from "@tradeguard/testing"
@@ -15,7 +16,7 @@ import * as OrderConfig from "../src/OrderConfig.js"
 import * as OrderIntent from "../src/OrderIntent.js"
 import * as OrderManager from "../src/OrderManager.js"
 import { intents, manager, orderCount, restingBuy } from "./utils/intents.js"
-import { layer, marketBuy, MNQ, ordersTagged, storeLayer } from "./utils/stack.js"
+import { ACCOUNT, layer, marketBuy, MNQ, ordersTagged, storeLayer } from "./utils/stack.js"
 
 describe("OrderManager.submit: idempotency", () => {
   it.effect("the same key and request within cacheTTL answers Duplicate(existing) and sends nothing", () =>
@@ -70,6 +71,22 @@ describe("OrderManager.submit: idempotency", () => {
       const attempts = yield* Effect.orDie(repo.attempts("ttl-1"))
       assert.deepStrictEqual(attempts.map((a) => a.customTag), ["ttl-1.1", "ttl-1.2"])
       if (first._tag === "Placed") assert.strictEqual(attempts[0]!.gatewayOrderId, first.orderId)
+    }).pipe(Effect.provide(layer({ config: { idempotency: { cacheTTL: 60 } } }))))
+
+  it.effect("past cacheTTL, the end of the earlier intent's order (cancelled) does not change the new intent's status", () =>
+    Effect.gen(function*() {
+      const orders = yield* manager
+      const repo = yield* intents
+      const gateway = yield* ResilientGateway.ResilientGateway
+      const first = yield* orders.submit({ key: "ttl-2", request: yield* restingBuy })
+      yield* TestStack.advance("61 seconds", "5 seconds")
+      const second = yield* orders.submit({ key: "ttl-2", request: marketBuy() })
+      assert.deepStrictEqual([first._tag, second._tag], ["Placed", "Placed"])
+      yield* TestStack.advance("10 seconds", "1 second")
+      assert.strictEqual(Option.getOrThrow(yield* Effect.orDie(repo.find("ttl-2"))).status, "Filled")
+      if (first._tag === "Placed") yield* Effect.orDie(gateway.orderCancel({ accountId: ACCOUNT, orderId: first.orderId }))
+      yield* TestStack.advance("10 seconds", "1 second")
+      assert.strictEqual(Option.getOrThrow(yield* Effect.orDie(repo.find("ttl-2"))).status, "Filled")
     }).pipe(Effect.provide(layer({ config: { idempotency: { cacheTTL: 60 } } }))))
 
   it.effect("with idempotency.enabled false a resubmission places another order", () =>
