@@ -47,13 +47,21 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { OrderConfig } from "./OrderConfig.js"
 import { NotRetryable, type StoreUnavailable, UnknownIntent } from "./OrderErrors.js"
 import type { OrderEvent } from "./OrderEvent.js"
 import type { IntentRequest, Outcome, RecordedOutcome } from "./OrderIntent.js"
-import { fingerprint, IdempotencyKeyReused, InvalidIdempotencyKey, keyProblem, tagOf } from "./OrderIntent.js"
+import {
+  fingerprint,
+  IdempotencyKeyReused,
+  IntentRequest as IntentRequestSchema,
+  InvalidIdempotencyKey,
+  keyProblem,
+  tagOf
+} from "./OrderIntent.js"
 import type * as Operation from "./Operation.js"
 import { answer, findOrder, positionOf } from "./internal/calls.js"
 import { decide } from "./internal/duplicates.js"
@@ -118,7 +126,10 @@ export interface Reduction {
  * @since 0.2.0
  */
 export interface Service {
-  /** Places an intent exactly once (see the module's description). */
+  /**
+   * Places an intent exactly once (see the module's description). A request `Order/place` cannot carry
+   * (e.g. a fractional size) answers `Failed`, nothing written nor sent.
+   */
   readonly submit: (submission: Submission) => Effect.Effect<Outcome, SubmitError>
   /** After Rejected or Failed: the next attempt, with a new tag (`<key>.<n+1>`). */
   readonly retry: (key: string) => Effect.Effect<Outcome, SubmitError | UnknownIntent | NotRetryable>
@@ -157,6 +168,8 @@ export class OrderManager extends Context.Tag("@tradeguard/orders/OrderManager")
  * @since 0.2.0
  */
 export type Requirements = ResilientGateway.ResilientGateway | HubConnection.UserHub | OrderIntents.OrderIntents | OrderConfig
+
+const validateRequest = Schema.validateEither(IntentRequestSchema)
 
 const opposite = (side: Enums.OrderSide): Enums.OrderSide => (side === Enums.OrderSide.Bid ? Enums.OrderSide.Ask : Enums.OrderSide.Bid)
 
@@ -349,6 +362,12 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
     Effect.gen(function*() {
       const problem = keyProblem(s.key)
       if (problem !== undefined) return yield* new InvalidIdempotencyKey({ key: s.key, reason: problem })
+      // a request Order/place cannot carry (e.g. a fractional size) is not written nor sent
+      const invalid = validateRequest(s.request)
+      if (invalid._tag === "Left") {
+        const { detail, path } = GatewayErrors.describeParseError(invalid.left)
+        return { _tag: "Failed" as const, reason: `invalid request: ${path === "" ? "" : `${path}: `}${detail}` }
+      }
       const fp = fingerprint(s.request)
       yield* subscribeAccount(s.request.accountId)
       const admitted = yield* admission.withPermits(1)(admit(s, fp))
@@ -436,6 +455,8 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
         const last = [...attempts].reverse().find((a) => a.gatewayOrderId !== null)
         if (last === undefined) return undefined
         const orderId = last.gatewayOrderId!
+        // its fills come on the user hub: a new process has not subscribed to the account yet
+        yield* subscribeAccount(row.accountId)
         const found = yield* Effect.option(findOrder(gateway, row.accountId, orderId, config.verification.timeout))
         const order = Option.isSome(found) ? Option.getOrUndefined(found.value) : undefined
         // the incomplete-order timeout counts from the first fill, which may be before the restart

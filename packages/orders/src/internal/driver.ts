@@ -116,7 +116,10 @@ export const drive = (deps: Deps, r: Running, step: V.Step): Effect.Effect<void>
                   : { _tag: "Rejected", errorCode: a.errorCode, message: a.message }
               )
             case "Unknown":
-              yield* quietly("recording the unknown outcome", deps.store.updateAttempt(customTag, { status: "Unknown" }))
+              // not when the intent is already settled (its order seen on the hub while this reply was lost)
+              if (!(yield* Deferred.isDone(r.settled))) {
+                yield* quietly("recording the unknown outcome", deps.store.updateAttempt(customTag, { status: "Unknown" }))
+              }
               return yield* offer({ _tag: "Ambiguous", cause: a.reason })
             case "NotSent":
               return yield* offer({ _tag: "FailedPermanently", reason: a.reason })

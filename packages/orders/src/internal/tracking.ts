@@ -63,6 +63,8 @@ const maxEarlyTrades = 2_000
 /** The tracking state and its single entry point. */
 export const make = (deps: Deps) => {
   const owned = new Map<number, Owned>()
+  /** The order of each key's current intent (a key reused past its TTL owns its earlier orders too). */
+  const latest = new Map<string, number>()
   const seenByKey = new Map<string, Map<string, Models.Order>>()
   const early = new Map<number, Array<Models.Trade>>()
   let earlyCount = 0
@@ -147,7 +149,10 @@ export const make = (deps: Deps) => {
         yield* update(order.id, (t, now) => Fills.applyOrder(t, order, Math.min(firstFillAt ?? now, now)))
       }
       const terminal = terminalStatusOf(order.status)
-      if (terminal !== undefined) yield* quietly("recording the order's end", end(own.key, terminal))
+      // only the current intent's order ends the intent
+      if (terminal !== undefined && latest.get(own.key) === order.id) {
+        yield* quietly("recording the order's end", end(own.key, terminal))
+      }
     })
 
   /** Records the intent's end, unless it already has one (Expired, written when its time in force ran out). */
@@ -170,6 +175,7 @@ export const make = (deps: Deps) => {
     Effect.gen(function*() {
       if (owned.has(orderId)) return
       owned.set(orderId, o)
+      latest.set(o.key, orderId)
       const waiting = early.get(orderId)
       if (waiting !== undefined) {
         early.delete(orderId)
