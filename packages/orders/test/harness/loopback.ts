@@ -96,11 +96,15 @@ export const layer = (options: {
   )
 }
 
-/** Polls `check` (every 50 ms, up to ~20 s) until it holds; dies (saying `what`, evaluated then) when it never does. */
-export const eventually = <E, R>(what: string | (() => string), check: Effect.Effect<boolean, E, R>): Effect.Effect<void, E, R> =>
+/** Polls `check` every 50 ms (`times` times: ~20 s by default) until it holds; dies (saying `what`, evaluated then) when it never does. */
+export const eventually = <E, R>(
+  what: string | (() => string),
+  check: Effect.Effect<boolean, E, R>,
+  times = 400
+): Effect.Effect<void, E, R> =>
   check.pipe(
     Effect.filterOrFail((ok) => ok, () => "not yet" as const),
-    Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 400, while: (e) => e === "not yet" }),
+    Effect.retry({ schedule: Schedule.spaced("50 millis"), times, while: (e) => e === "not yet" }),
     Effect.catchIf((e): e is "not yet" => e === "not yet", () => Effect.dieMessage(`never happened: ${typeof what === "string" ? what : what()}`)),
     Effect.asVoid
   )
