@@ -29,10 +29,15 @@ const run = (command: string, args: ReadonlyArray<string>) =>
     child.on("exit", (code) => resume(code === 0 ? Effect.void : Effect.fail(new Error(`${command} ${args.join(" ")}: exit ${code}`))))
   })
 
-/** Rebuilds the package when the compiled harness is missing or older than a source of it. */
+/** What the compiled harness is built from: its own sources and those of the packages it runs. */
+const sources = [
+  path.join(pkg, "test/harness"),
+  ...["orders", "store", "runtime", "realtime", "resilience", "gateway"].map((p) => path.join(root, "packages", p, "src"))
+]
+
+/** Rebuilds the package (and what it references) when the compiled harness is missing or older than a source. */
 export const built: Effect.Effect<void, Error> = Effect.suspend(() => {
-  const stale = !fs.existsSync(script) ||
-    fs.statSync(script).mtimeMs < Math.max(newest(path.join(pkg, "src")), newest(path.join(pkg, "test/harness")))
+  const stale = !fs.existsSync(script) || fs.statSync(script).mtimeMs < Math.max(...sources.map(newest))
   return stale ? run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-b", pkg]) : Effect.void
 })
 
