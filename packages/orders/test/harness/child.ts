@@ -29,15 +29,16 @@ const run = (command: string, args: ReadonlyArray<string>) =>
     child.on("exit", (code) => resume(code === 0 ? Effect.void : Effect.fail(new Error(`${command} ${args.join(" ")}: exit ${code}`))))
   })
 
-/** What the compiled harness is built from: its own sources and those of the packages it runs. */
-const sources = [
-  path.join(pkg, "test/harness"),
-  ...["orders", "store", "runtime", "realtime", "resilience", "gateway"].map((p) => path.join(root, "packages", p, "src"))
-]
+/** The packages the compiled harness runs (the last one holds it), each with what its build is made from. */
+const builds = ["gateway", "resilience", "realtime", "runtime", "store", "orders"].map((p) => ({
+  info: path.join(root, "packages", p, "dist/.tsbuildinfo"),
+  sources: p === "orders" ? [path.join(pkg, "src"), path.join(pkg, "test/harness")] : [path.join(root, "packages", p, "src")]
+}))
 
-/** Rebuilds the package (and what it references) when the compiled harness is missing or older than a source. */
+/** Rebuilds the package (and what it references) when the harness is missing or a build is older than its sources. */
 export const built: Effect.Effect<void, Error> = Effect.suspend(() => {
-  const stale = !fs.existsSync(script) || fs.statSync(script).mtimeMs < Math.max(...sources.map(newest))
+  const stale = !fs.existsSync(script) ||
+    builds.some((b) => !fs.existsSync(b.info) || fs.statSync(b.info).mtimeMs < Math.max(...b.sources.map(newest)))
   return stale ? run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-b", pkg]) : Effect.void
 })
 
