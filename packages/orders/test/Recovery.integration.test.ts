@@ -5,6 +5,8 @@
  *
  * - before Order/place left the process (the write-ahead is committed, nothing sent);
  * - while Order/place is stalled at the simulator (latency fault; the aborted request is never applied);
+ * - while it is stalled and the gateway goes on with it regardless: it lands after the restart resent the same
+ *   tag (refused: a tag is used once), or before the restart (found and adopted);
  * - after the simulator applied it, before the reply arrived (the reply held back, the user hub's events lost).
  *
  * The harness is `test/harness/submit.ts`, compiled (`tsc -b`) and run with node; the test reads the store's
@@ -14,6 +16,7 @@ import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { Simulator } from "@tradeguard/simulator"
 import { OrderIntents } from "@tradeguard/store"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -115,6 +118,44 @@ describe("SIGKILL mid-order, restart on the same database (loopback simulator, r
       const landed = (yield* ordersTagged("kill-landed"))[0]!
       const adopted = yield* restart(first, db, "kill-landed")
       assert.strictEqual(adopted.id, landed.id, "the order that landed before the kill")
+      assert.strictEqual(yield* requests(paths.orderPlace), 1, "found by Order/search, not sent again")
+    }).pipe(Effect.provide(served()), Effect.scoped))
+
+  it.live("killed while a stalled Order/place goes on at the gateway, landing AFTER the restart resent the tag: refused, one order", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate
+      const release = yield* Deferred.make<void>()
+      gate.detached.set(paths.orderPlace, release)
+      const db = dbFile()
+      const first = yield* harness(db, "land-late")
+      yield* writeAheadOnDisk(db, "land-late")
+      yield* eventually("Order/place reached the simulator", Effect.map(requests(paths.orderPlace), (n) => n === 1))
+      gate.detached.delete(paths.orderPlace)
+      const placed = yield* restart(first, db, "land-late")
+      yield* Deferred.succeed(release, undefined)
+      yield* eventually("the stalled Order/place was applied", Effect.sync(() => gate.applied.length === 1))
+      const after = yield* ordersTagged("land-late")
+      assert.deepStrictEqual(after.map((o) => o.id), [placed.id], "the late request was refused (its tag was used), still one order")
+      assert.strictEqual(yield* requests(paths.orderPlace), 2)
+    }).pipe(Effect.provide(served()), Effect.scoped))
+
+  it.live("killed while a stalled Order/place goes on at the gateway, landing BEFORE the restart: found and adopted, one order", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate
+      const release = yield* Deferred.make<void>()
+      gate.detached.set(paths.orderPlace, release)
+      const db = dbFile()
+      const first = yield* harness(db, "land-early")
+      yield* writeAheadOnDisk(db, "land-early")
+      yield* eventually("Order/place reached the simulator", Effect.map(requests(paths.orderPlace), (n) => n === 1))
+      gate.detached.delete(paths.orderPlace)
+      yield* first.kill
+      yield* Deferred.succeed(release, undefined)
+      yield* eventually("the stalled Order/place was applied", Effect.sync(() => gate.applied.length === 1))
+      const landed = yield* ordersTagged("land-early")
+      assert.strictEqual(landed.length, 1, "it landed although its client was dead")
+      const adopted = yield* restart(first, db, "land-early")
+      assert.strictEqual(adopted.id, landed[0]!.id)
       assert.strictEqual(yield* requests(paths.orderPlace), 1, "found by Order/search, not sent again")
     }).pipe(Effect.provide(served()), Effect.scoped))
 })

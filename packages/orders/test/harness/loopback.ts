@@ -1,8 +1,9 @@
 /**
  * The OrderManager over a loopback simulator: the simulator served on a free port (real HTTP and WebSocket
  * hubs, `Server.layer`), the real stack on it (`Stack.layer`: NodeHttpClient + SignalR), a store and the
- * manager. The served app goes through a {@link Gate}: every request is logged as it arrives, and the reply
- * of a chosen path can be held back forever (after the simulator applied the request).
+ * manager. The served app goes through a {@link Gate}: every request is logged as it arrives, the reply of a
+ * chosen path can be held back forever (after the simulator applied the request), and a chosen path can be
+ * applied later, when the test says so, whether or not its client is still there.
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -12,7 +13,9 @@ import type { Options as SimulatorOptions } from "@tradeguard/simulator/Options"
 import { Database, OrderIntents, StoreConfig } from "@tradeguard/store"
 import { TestStack } from "@tradeguard/testing"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as OrderConfig from "../../src/OrderConfig.js"
@@ -27,6 +30,13 @@ export class Gate extends Context.Tag("orders/test/Gate")<Gate, {
   readonly log: Array<string>
   /** Paths whose reply is never sent (the request is applied first); the connection stays open. */
   readonly holdReplies: Set<string>
+  /**
+   * Paths whose requests are applied only when the Deferred is done, even if the client went away meanwhile
+   * (as a gateway that keeps processing a request whose caller died).
+   */
+  readonly detached: Map<string, Deferred.Deferred<void>>
+  /** The paths of detached requests the simulator applied, in order. */
+  readonly applied: Array<string>
 }>() {}
 
 /** How many requests to `path` have arrived. */
@@ -38,6 +48,16 @@ const gated = <E>(app: HttpApp.Default<E>, gate: Context.Tag.Service<Gate>): Htt
     const request = yield* HttpServerRequest.HttpServerRequest
     const path = request.url.split("?")[0]!.toLowerCase()
     gate.log.push(path)
+    const release = gate.detached.get(path)
+    if (release !== undefined) {
+      yield* Effect.ignore(request.text) // read now: the daemon below may run after the client is gone
+      const applied = yield* Effect.forkDaemon(Deferred.await(release).pipe(
+        Effect.zipRight(app),
+        Effect.tap(() => Effect.sync(() => gate.applied.push(path))),
+        Effect.provideService(HttpServerRequest.HttpServerRequest, request)
+      ))
+      return yield* Fiber.join(applied)
+    }
     const response = yield* app
     if (gate.holdReplies.has(path)) return yield* Effect.never
     return response
@@ -45,7 +65,7 @@ const gated = <E>(app: HttpApp.Default<E>, gate: Context.Tag.Service<Gate>): Htt
 
 /** The simulator served on a free loopback port through a {@link Gate}: its services, the HttpServer and the Gate. */
 export const served = (options: SimulatorOptions = {}) => {
-  const gate = Layer.sync(Gate, () => ({ log: [], holdReplies: new Set<string>() }))
+  const gate = Layer.sync(Gate, () => ({ log: [], holdReplies: new Set<string>(), detached: new Map(), applied: [] }))
   const wrapped = Layer.effect(
     Simulator.Simulator,
     Effect.gen(function*() {
