@@ -27,7 +27,7 @@ import * as path from "node:path"
 import type { RecoveryReport } from "../src/OrderManager.js"
 import { built, type Harness, line, start } from "./harness/child.js"
 import { baseUrl, eventually, Gate, paths, requests, served } from "./harness/loopback.js"
-import { ordersTagged } from "./utils/stack.js"
+import { MNQ, ordersTagged } from "./utils/stack.js"
 
 beforeAll(() => Effect.runPromise(built), 600_000)
 
@@ -157,5 +157,32 @@ describe("SIGKILL mid-order, restart on the same database (loopback simulator, r
       const adopted = yield* restart(first, db, "land-early")
       assert.strictEqual(adopted.id, landed[0]!.id)
       assert.strictEqual(yield* requests(paths.orderPlace), 1, "found by Order/search, not sent again")
+    }).pipe(Effect.provide(served()), Effect.scoped))
+
+  it.live("a working order recovered at start-up (the restarted process submits nothing): its fill after the restart is tracked and stored", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const quote = yield* Effect.orDie(sim.exchange.quote(MNQ))
+      const limit = quote.bestBid! - 20 * 0.25
+      const db = dbFile()
+      const first = yield* harness(db, "working", "--limit", String(limit))
+      const placed = (yield* line(first, "settled")) as { _tag: string; orderId: number }
+      assert.strictEqual(placed._tag, "Placed")
+      yield* first.kill
+      const second = yield* harness(db, "working", "--follow")
+      const recovered = (yield* line(second, "recovered")) as RecoveryReport
+      assert.deepStrictEqual(recovered, { resumed: 0, placed: 0, rejected: 0, failed: 0, verifying: 0, working: 1 })
+      yield* line(second, "ready")
+      yield* Effect.orDie(sim.exchange.setPrice(MNQ, limit - 2 * 0.25))
+      yield* eventually(
+        () => `the restarted manager reports the fill (it printed ${JSON.stringify(second.lines)})`,
+        Effect.sync(() => second.lines.some((l) => (l["event"] as { _tag?: string } | undefined)?._tag === "Filled"))
+      )
+      const filled = second.lines.map((l) => l["event"] as { _tag: string; orderId: number; fillVolume: number } | undefined)
+        .find((e) => e?._tag === "Filled")!
+      assert.deepStrictEqual([filled.orderId, filled.fillVolume], [placed.orderId, 1])
+      yield* eventually("the fill is stored", Effect.map(peek(db, "working"), (p) =>
+        p !== undefined && Option.isSome(p.intent) && p.intent.value.status === "Filled" &&
+        p.attempts[0]!.fillVolume === 1 && p.attempts[0]!.status === "Filled"))
     }).pipe(Effect.provide(served()), Effect.scoped))
 })

@@ -9,14 +9,19 @@
  *
  * `--hold-request`: the HTTP client never sends Order/place (it waits forever before the request leaves the
  * process), so a kill lands after the write-ahead and before the simulator saw anything.
+ * `--limit <price>`: a limit buy at that price instead of the market buy.
+ * `--follow`: recover, submit nothing, print `{"ready": true}` once the user hub's subscriptions are made, then
+ * every OrderEvent as `{"event": OrderEvent}` until killed.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Enums } from "@tradeguard/gateway"
+import { HubConnection } from "@tradeguard/realtime"
 import { Stack, StackConfig } from "@tradeguard/runtime"
 import { Database, OrderIntents, StoreConfig } from "@tradeguard/store"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import * as OrderConfig from "../../src/OrderConfig.js"
 import * as OrderManager from "../../src/OrderManager.js"
 
@@ -64,10 +69,19 @@ const main = Effect.gen(function*() {
       Layer.provide(Stack.credentials({ userName: "demo", apiKey: "demo-api-key" }))
     )
   )
+  const limit = arg("limit")
   yield* Effect.gen(function*() {
     const orders = yield* OrderManager.make
+    const events = yield* orders.subscribe
     yield* print({ recovered: yield* orders.recover })
-    const request = { accountId: ACCOUNT, contractId: MNQ, type: Enums.OrderType.Market, side: Enums.OrderSide.Bid, size: 1 }
+    if (process.argv.includes("--follow")) {
+      yield* HubConnection.awaitSubscribed(yield* HubConnection.UserHub)
+      yield* print({ ready: true })
+      return yield* Effect.forever(Effect.flatMap(Queue.take(events), (event) => print({ event })))
+    }
+    const request = limit === undefined
+      ? { accountId: ACCOUNT, contractId: MNQ, type: Enums.OrderType.Market, side: Enums.OrderSide.Bid, size: 1 }
+      : { accountId: ACCOUNT, contractId: MNQ, type: Enums.OrderType.Limit, side: Enums.OrderSide.Bid, size: 1, limitPrice: Number(limit) }
     yield* print({ outcome: yield* orders.submit({ key, request }) })
     yield* print({ settled: yield* orders.settled(key) })
   }).pipe(Effect.scoped, Effect.provide(deps))
