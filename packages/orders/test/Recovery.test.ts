@@ -3,6 +3,7 @@
  * FRESH stack: new login, new hub connections with no subscription of the first process), as after a crash.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Enums } from "@tradeguard/gateway"
 import { HubConnection, InProcessTransport } from "@tradeguard/realtime"
 import { Stack, StackConfig } from "@tradeguard/runtime"
 import { Simulator } from "@tradeguard/simulator"
@@ -40,7 +41,7 @@ describe("OrderManager across restarts (in-process simulator, TestClock)", () =>
       const sim = yield* Simulator.Simulator
       const bid = (yield* Effect.orDie(sim.exchange.quote(MNQ))).bestBid!
       const limitPrice = bid - 20 * 0.25
-      const request = { accountId: ACCOUNT, contractId: MNQ, type: 1, side: 0, size: 1, limitPrice }
+      const request = { accountId: ACCOUNT, contractId: MNQ, type: Enums.OrderType.Limit, side: Enums.OrderSide.Bid, size: 1, limitPrice }
       const placed = yield* inProcess((orders) => orders.submit({ key: "rest-1", request }))
       assert.strictEqual(placed._tag, "Placed")
       const orderId = placed._tag === "Placed" ? placed.orderId : -1
