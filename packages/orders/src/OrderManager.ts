@@ -454,6 +454,8 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
       if (row.status === "Working") {
         const last = [...attempts].reverse().find((a) => a.gatewayOrderId !== null)
         if (last === undefined) return undefined
+        // the new process's user hub has no subscription yet: without one, the order's fills are never seen
+        yield* subscribeAccount(row.accountId)
         const orderId = last.gatewayOrderId!
         // its fills come on the user hub: a new process has not subscribed to the account yet
         yield* subscribeAccount(row.accountId)
