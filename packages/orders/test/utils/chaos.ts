@@ -8,7 +8,9 @@
  * refuse), applied then the reply dropped (in-process: a transport failure, like a reset), applied then a
  * 5xx (`afterApply`), a stall past the request timeout (`api.timeout`, 30 s by default, not changed by
  * TestStack's fast config; in-process the stalled request is interrupted before it applies), and mixes.
- * Faults on the verification lookups (`Order/search`): 5xx and latency past `verification.timeout`.
+ * Faults on the verification lookups (`Order/search`): 5xx and latency past `verification.timeout`. With
+ * `loseHubEvents` (not in the CI run: see the regression cases), now and then the user hub loses events
+ * too (so Order/search alone can tell what landed, and fills come only from lookups).
  */
 import { Enums } from "@tradeguard/gateway"
 import type { FaultPlan } from "@tradeguard/simulator"
@@ -64,7 +66,12 @@ const pick = <A>(r: () => number, as: ReadonlyArray<A>): A => as[Math.floor(r() 
 const placeFaults: ReadonlyArray<PlaceFault> = ["before5xx", "afterApply5xx", "dropReply", "stall"]
 
 /** The fault plan of a phase (one rule of each kind at most: the plan's shape). */
-export const planOf = (r: () => number, place: ReadonlyArray<PlaceFault>, search: SearchFault): FaultPlan.FaultPlan => {
+export const planOf = (
+  r: () => number,
+  place: ReadonlyArray<PlaceFault>,
+  search: SearchFault,
+  loseHubEvents = false
+): FaultPlan.FaultPlan => {
   const p = () => 0.3 + 0.7 * r()
   const plan: { -readonly [K in keyof FaultPlan.FaultPlan]: FaultPlan.FaultPlan[K] } = { seed: int(r, 1, 2 ** 30) }
   const status = pick(r, [500, 502, 503, 504] as const)
@@ -81,6 +88,8 @@ export const planOf = (r: () => number, place: ReadonlyArray<PlaceFault>, search
     const minMillis = stall ? requestTimeoutMillis + 500 : verificationTimeoutMillis + 500
     plan.latency = { minMillis, maxMillis: minMillis + int(r, 0, 15_000), probability: p(), endpoints }
   }
+  // now and then the user hub loses order events too, so only Order/search can tell (off by default)
+  if (loseHubEvents && r() < 0.3) plan.hub = { hubs: ["user"], loseEvents: { probability: p() } }
   return plan
 }
 
@@ -98,7 +107,7 @@ const intentOf = (r: () => number, key: string): IntentSpec => {
 }
 
 /** The trial of `seed`: 8-20 intents over 2-5 phases, each phase with its own faults. */
-export const trialOf = (seed: number): ReadonlyArray<Phase> => {
+export const trialOf = (seed: number, options: { readonly loseHubEvents?: boolean } = {}): ReadonlyArray<Phase> => {
   const r = prng(seed)
   const total = int(r, 8, 20)
   const phases = int(r, 2, 5)
@@ -115,7 +124,7 @@ export const trialOf = (seed: number): ReadonlyArray<Phase> => {
     out.push({
       place: place.length === 0 ? ["none"] : place,
       search,
-      plan: planOf(r, place, search),
+      plan: planOf(r, place, search, options.loseHubEvents),
       intents,
       gapMillis: int(r, 0, 3) * 1_000,
       afterMillis: int(r, 0, 20) * 1_000
