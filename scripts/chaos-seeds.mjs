@@ -3,8 +3,9 @@
  * `pnpm chaos:seeds --scenario <name> --seeds <n | list>`: runs one of the
  * seed's chaos scenarios with any number of seeds and names the failing ones.
  *
- * - `--scenario`: chaos2, chaos4, chaos5 (packages/resilience/test/Chaos.test.ts)
- *   or chaos3 (packages/realtime/test/Chaos.test.ts); `3` or `chaos 3` work too.
+ * - `--scenario`: chaos1 (packages/orders/test/Chaos.test.ts), chaos2, chaos4,
+ *   chaos5 (packages/resilience/test/Chaos.test.ts) or chaos3
+ *   (packages/realtime/test/Chaos.test.ts); `3` or `chaos 3` work too.
  * - `--seeds`: a count (`20`: the first 20 of the tests' fixed seed sequence,
  *   `seedList` in test/utils/seeds.ts) or a list (`1,7,42`; one seed: `7,`).
  *
@@ -24,6 +25,7 @@ import { fileURLToPath } from "node:url"
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
 const scenarios = {
+  chaos1: { project: "orders", file: "test/Chaos.test.ts", title: "1\\. faults at random points of order placement" },
   chaos2: { project: "resilience", file: "test/Chaos.test.ts", title: "2\\. token expiry mid-operation" },
   chaos3: { project: "realtime", file: "test/Chaos.test.ts", title: "3\\. SignalR disconnection during high volume" },
   chaos4: { project: "resilience", file: "test/Chaos.test.ts", title: "4\\. rate-limit burst" },
@@ -31,7 +33,7 @@ const scenarios = {
 }
 
 const usage = () => {
-  console.error("usage: pnpm chaos:seeds --scenario <chaos2|chaos3|chaos4|chaos5> --seeds <count | s1,s2,...>")
+  console.error("usage: pnpm chaos:seeds --scenario <chaos1|chaos2|chaos3|chaos4|chaos5> --seeds <count | s1,s2,...>")
   process.exit(2)
 }
 

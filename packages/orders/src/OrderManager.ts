@@ -47,6 +47,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -268,7 +269,12 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
         yield* Effect.sleep(config.verification.timeout)
         const s = tracking.statusOf(orderId)
         if (s !== undefined && s !== Enums.OrderStatus.Pending) return
-        const found = yield* Effect.option(findOrder(gateway, accountId, orderId, config.verification.timeout))
+        // a lookup that fails (the gateway down or slow) is tried again every verification.timeout: the hub
+        // may have lost the order's events, and then only this lookup tells its fills
+        const found = yield* Effect.option(Effect.retry(
+          findOrder(gateway, accountId, orderId, config.verification.timeout),
+          Schedule.spaced(config.verification.timeout)
+        ))
         if (Option.isSome(found) && Option.isSome(found.value)) yield* Queue.offer(commands, { _tag: "Order", order: found.value.value })
       }))
       const intent = yield* Effect.option(store.find(key))
