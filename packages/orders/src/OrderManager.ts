@@ -453,15 +453,13 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
       }))
     })
 
-  const recoverOne = (row: OrderIntents.Intent): Effect.Effect<keyof RecoveryReport | undefined, StoreUnavailable> =>
+  const recoverOne = (row: OrderIntents.Intent): Effect.Effect<keyof RecoveryReport | "unsent" | undefined, StoreUnavailable> =>
     Effect.gen(function*() {
       const attempts = yield* store.attempts(row.idempotencyKey)
       const key = row.idempotencyKey
       if (row.status === "Working") {
         const last = [...attempts].reverse().find((a) => a.gatewayOrderId !== null)
         if (last === undefined) return undefined
-        // the new process's user hub has no subscription yet: without one, the order's fills are never seen
-        yield* subscribeAccount(row.accountId)
         const orderId = last.gatewayOrderId!
         // its fills come on the user hub: a new process has not subscribed to the account yet
         yield* subscribeAccount(row.accountId)
@@ -483,7 +481,7 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
       const mine = attempts.filter((a) => a.createdAt >= row.createdAt)
       if (mine.length === 0) {
         yield* store.setStatus(key, "Failed", { _tag: "Failed", reason: "nothing was sent: no attempt was written" })
-        return "failed"
+        return "unsent"
       }
       yield* subscribeAccount(row.accountId)
       const r = yield* Driver.running(key, row.fingerprint, requestOf(row), row.createdAt, mine.map((a) => a.customTag))
@@ -508,9 +506,10 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
     const report: Record<keyof RecoveryReport, number> = { ...emptyReport }
     for (const r of results) {
       if (r === undefined) continue
-      report[r]++
+      report[r === "unsent" ? "failed" : r]++
     }
-    report.resumed = rows.filter((r) => r.status === "Pending").length
+    // verified: the Pending intents with an attempt (one without was never sent: Failed at once)
+    report.resumed = rows.filter((r) => r.status === "Pending").length - results.filter((r) => r === "unsent").length
     return report as RecoveryReport
   }).pipe(Effect.withSpan("OrderManager.recover"))
 
