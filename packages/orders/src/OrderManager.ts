@@ -337,6 +337,15 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
       }
       const now = yield* Clock.currentTimeMillis
       const expiresAt = s.cancelAfter === undefined ? undefined : now + s.cancelAfter
+      // a new key (the usual case) costs one transaction: the write-ahead row itself; a key seen before is
+      // refused by it without a change, and looked up
+      const tag1 = tagOf(s.key, 1)
+      const begun = yield* store.begin(newIntent(s.key, fp, s.request, expiresAt), tag1)
+      if (Option.isSome(begun)) {
+        const r = yield* Driver.running(s.key, fp, s.request, begun.value.intent.createdAt, [tag1])
+        yield* launch(r, V.start(s.key, config.verification))
+        return { _tag: "Await", running: r, duplicate: false }
+      }
       const row = yield* store.find(s.key)
       if (Option.isSome(row)) {
         const attempts = yield* store.attempts(s.key)
@@ -357,11 +366,8 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
         yield* launch(r, V.startAt(s.key, n, config.verification))
         return { _tag: "Await", running: r, duplicate: false }
       }
-      const tag = tagOf(s.key, 1)
-      const written = yield* store.begin(newIntent(s.key, fp, s.request, expiresAt), tag)
-      const r = yield* Driver.running(s.key, fp, s.request, written.intent.createdAt, [tag])
-      yield* launch(r, V.start(s.key, config.verification))
-      return { _tag: "Await", running: r, duplicate: false }
+      // refused as existing, then gone (retention purged it in between): write it again
+      return yield* admit(s, fp)
     })
 
   const submit = (s: Submission): Effect.Effect<Outcome, SubmitError> =>

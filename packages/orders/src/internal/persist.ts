@@ -112,7 +112,15 @@ const describe = (e: unknown): string => {
 /** The store operations the manager uses, each failing with `StoreUnavailable`. */
 export const persistence = (repo: Repo) => ({
   find: (key: string) => guard("find intent")(repo.find(key)),
-  begin: (intent: OrderIntents.NewIntent, customTag: string) => guard("write the intent (write-ahead)")(repo.begin(intent, customTag)),
+  /** The write-ahead row of a new key; `None` when the key exists (nothing written). */
+  begin: (intent: OrderIntents.NewIntent, customTag: string) =>
+    guard("write the intent (write-ahead)")(
+      Effect.catchIf(
+        Effect.map(repo.begin(intent, customTag), Option.some),
+        (e) => (e as { readonly _tag?: unknown })._tag === "DuplicateIdempotencyKey",
+        () => Effect.succeedNone
+      )
+    ),
   reopen: (intent: OrderIntents.NewIntent, customTag: string) => guard("write the intent (write-ahead)")(repo.reopen(intent, customTag)),
   addAttempt: (key: string, customTag: string) => guard("write the attempt (write-ahead)")(repo.addAttempt(key, customTag)),
   attempts: (key: string) => guard("read attempts")(repo.attempts(key)),
