@@ -9,7 +9,6 @@ import { TestStack } from "@tradeguard/testing"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as OrderIntent from "../src/OrderIntent.js"
 import * as OrderManager from "../src/OrderManager.js"
 import { alerts, base, drain, intents, manager, orderCount, placeDirectly, restingBuy, withManager, writeRows } from "./utils/intents.js"
 import { ACCOUNT, layer, marketBuy, MNQ, ordersTagged } from "./utils/stack.js"
@@ -90,19 +89,7 @@ describe("OrderManager start-up recovery: bracket orders", () => {
   }))
 
   /** The rows of a bracket intent written before a crash. */
-  const writeBracketRows = (key: string, request: Effect.Effect.Success<typeof bracketBuy>) =>
-    Effect.flatMap(intents, (repo) =>
-      Effect.orDie(repo.begin({
-        idempotencyKey: key,
-        fingerprint: OrderIntent.fingerprint(request),
-        accountId: request.accountId,
-        contractId: request.contractId,
-        side: request.side,
-        type: request.type,
-        size: request.size,
-        limitPrice: request.limitPrice,
-        brackets: { stopLoss: request.stopLossBracket, takeProfit: request.takeProfitBracket }
-      }, `${key}.1`)))
+  const writeBracketRows = (key: string, request: Effect.Effect.Success<typeof bracketBuy>) => writeRows(key, request, `${key}.1`)
 
   it.effect("a Pending bracket intent never sent is sent at start-up with its brackets (the legs exist)", () =>
     Effect.gen(function*() {

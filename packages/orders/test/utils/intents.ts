@@ -11,6 +11,7 @@ import * as OrderConfig from "../../src/OrderConfig.js"
 import type { OrderEvent } from "../../src/OrderEvent.js"
 import * as OrderIntent from "../../src/OrderIntent.js"
 import * as OrderManager from "../../src/OrderManager.js"
+import { newIntent } from "../../src/internal/persist.js"
 import { ACCOUNT, marketBuy, MNQ, storeLayer } from "./stack.js"
 
 /** Every order the simulator has for the demo account (filled ones included). */
@@ -49,16 +50,8 @@ export const withManager = <A, E, R>(f: (orders: OrderManager.Service) => Effect
 export const writeRows = (key: string, request: OrderIntent.IntentRequest, tag: string | undefined) =>
   Effect.gen(function*() {
     const repo = yield* intents
-    const row = {
-      idempotencyKey: key,
-      fingerprint: OrderIntent.fingerprint(request),
-      accountId: request.accountId,
-      contractId: request.contractId,
-      side: request.side,
-      type: request.type,
-      size: request.size,
-      limitPrice: request.limitPrice ?? undefined
-    }
+    // the rows exactly as the manager writes them
+    const row = newIntent(key, OrderIntent.fingerprint(request), request)
     if (tag === undefined) yield* Effect.orDie(repo.insert(row))
     else yield* Effect.orDie(repo.begin(row, tag))
   })
