@@ -25,6 +25,7 @@ export const shared: ViteUserConfig = {
       ...alias("orders", "packages/orders"),
       ...alias("testing", "packages/testing"),
       ...alias("store", "packages/store"),
+      ...alias("rules", "packages/rules"),
       ...alias("risk", "apps/risk")
     ]
   },

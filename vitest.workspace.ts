@@ -13,5 +13,6 @@ export default defineWorkspace([
   project("packages/orders"),
   project("packages/testing"),
   project("packages/store"),
+  project("packages/rules"),
   project("apps/risk")
 ])
