@@ -25,6 +25,7 @@
  */
 import { Config as RealtimeConfig } from "@tradeguard/realtime"
 import { Config as ResilienceConfig } from "@tradeguard/resilience"
+import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
 
@@ -346,3 +347,10 @@ export const hasAnyRule = (config: RiskConfig): boolean =>
  */
 export const weightOf = (config: RiskConfig, symbolId: string | undefined): number =>
   symbolId === undefined ? 1 : config.contractWeights[symbolId] ?? 1
+
+/**
+ * The decoded `risk:` section as a service (the RiskEngine reads its mode, accounts and rules from it).
+ *
+ * @since 0.1.0
+ */
+export class RiskConfigTag extends Context.Tag("@tradeguard/rules/RiskConfig")<RiskConfigTag, RiskConfig>() {}

@@ -52,3 +52,9 @@ export * as MarketData from "./MarketData.js"
  * @since 0.1.0
  */
 export * as Accounts from "./Accounts.js"
+/**
+ * Evaluates every watched account's rules on every change and every second, and carries out their decisions.
+ *
+ * @since 0.1.0
+ */
+export * as RiskEngine from "./RiskEngine.js"

@@ -1,0 +1,204 @@
+/**
+ * One watched account's fiber: its memory loaded from the store, an
+ * evaluation at every change of its slice and every `interval`, the memory
+ * saved when the rules change it, the decisions carried out (enforce mode:
+ * lock first, then the Enforcer, forked so the loop never waits for it;
+ * monitor mode: a WARN log and an audit record, nothing sent) and its status
+ * published.
+ *
+ * @internal
+ */
+import { AccountState, TradingDay } from "@tradeguard/realtime"
+import type { RuleState } from "@tradeguard/store"
+import type { EnforcementLog } from "@tradeguard/store"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import type { BarPrice, Memory } from "../../AccountView.js"
+import type * as Enforcer from "../../Enforcer.js"
+import type * as Locks from "../../Locks.js"
+import type * as MarketData from "../../MarketData.js"
+import { type RiskConfig, rulesFor } from "../../RiskConfig.js"
+import type { AccountStatus } from "../../RiskEngine.js"
+import type { Evaluation } from "../../Rules.js"
+import { type Decision, decide, exposureOf, type Tracked } from "./decisions.js"
+import { type Slice, sameSlice, sliceOf } from "./slice.js"
+import { degradedReasons, maxQuoteAgeOf, staleContracts, statusOf, viewOf } from "./view.js"
+
+/** What an account's fiber works with. */
+export interface Deps {
+  readonly config: RiskConfig
+  readonly tradingDay: TradingDay.Config
+  readonly state: AccountState.Service
+  readonly enforcer: Enforcer.Service
+  readonly locks: Locks.Service
+  readonly market: MarketData.Service
+  readonly ruleState: RuleState.RuleState
+  readonly log: EnforcementLog.EnforcementLog
+  readonly evaluate: (
+    config: RiskConfig,
+    rules: ReturnType<typeof rulesFor>,
+    view: ReturnType<typeof viewOf>,
+    memory: Memory | undefined
+  ) => Evaluation
+  readonly memoryKey: string
+  readonly interval: Duration.Duration
+  /** The account's status after each evaluation. */
+  readonly publish: (status: AccountStatus) => Effect.Effect<void>
+  /** The contracts of the account's positions and working orders after each evaluation (the engine asks MarketData). */
+  readonly needs: (accountId: number, contracts: ReadonlyArray<string>) => Effect.Effect<void>
+  /** Where the forked enforcements live (the engine's scope). */
+  readonly scope: Scope.Scope
+}
+
+const asMemory = (u: unknown): Memory | undefined =>
+  typeof u === "object" && u !== null && !Array.isArray(u) ? (u as Memory) : undefined
+
+const message = (e: unknown) => e instanceof Error ? e.message : String(e)
+
+/** Runs the account until the scope closes. */
+export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { config, enforcer, locks, market, state } = deps
+    const rules = rulesFor(config, accountId)
+    const maxAgeMs = maxQuoteAgeOf(rules)
+    const problems = new Set<string>()
+
+    const loaded = yield* deps.ruleState.get(accountId, deps.memoryKey).pipe(
+      Effect.map((o) => asMemory(Option.getOrUndefined(o))),
+      Effect.catchAllCause((cause) =>
+        Effect.logError("rule state could not be loaded; the rules start without memory", cause).pipe(
+          Effect.tap(() => problems.add("rule state could not be loaded")),
+          Effect.as(undefined)
+        )
+      )
+    )
+    let memory: Memory | undefined = loaded
+    let tracked: Tracked = new Map()
+    let enforcing = 0
+
+    const wake = yield* Queue.sliding<void>(1)
+    const changes = yield* state.subscribe
+    let slice: Slice | undefined
+    yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
+      const next = sliceOf(yield* changes.take, accountId, slice)
+      if (slice === undefined || !sameSlice(slice, next)) {
+        slice = next
+        yield* wake.offer(undefined)
+      }
+    })))
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(deps.interval), wake.offer(undefined))))
+
+    const save = (next: Memory) =>
+      deps.ruleState.put(accountId, deps.memoryKey, next).pipe(
+        Effect.tap(() => Effect.sync(() => problems.delete("rule state could not be saved"))),
+        Effect.catchAllCause((cause) =>
+          Effect.logError("rule state could not be saved", cause).pipe(
+            Effect.tap(() => problems.add("rule state could not be saved"))
+          )
+        )
+      )
+
+    const monitor = (d: Decision) =>
+      deps.log.append({
+        accountId,
+        rule: d.request.rule,
+        action: "monitor",
+        detail: JSON.stringify({ reason: d.request.reason, figures: d.request.figures, actions: d.request.actions, lock: d.lock })
+      }).pipe(Effect.catchAllCause((cause) => Effect.logError("monitor decision could not be audited", cause)))
+
+    const enforce = (d: Decision) =>
+      Effect.gen(function*() {
+        if (d.lock !== undefined) {
+          yield* locks.lock(accountId, d.request.rule as Parameters<Locks.Service["lock"]>[1], d.request.reason, d.lock)
+        }
+        enforcing++
+        yield* enforcer.enforce(d.request).pipe(
+          Effect.tap((outcome) =>
+            outcome._tag === "Done"
+              ? Effect.logInfo(`enforcement ${outcome.id} done`)
+              : Effect.logError(`enforcement ${outcome.id} escalated: ${outcome.remaining}`)
+          ),
+          Effect.catchAllCause((cause) => Effect.logError("enforcement failed", cause)),
+          Effect.ensuring(Effect.sync(() => enforcing--)),
+          Effect.annotateLogs({ accountId, rule: d.request.rule }),
+          Effect.forkIn(deps.scope)
+        )
+      })
+
+    const carryOut = (d: Decision) =>
+      Effect.logWarning(`${config.mode === "monitor" ? "monitor: would enforce" : "enforcing"} ${d.request.rule}: ${d.request.reason}`).pipe(
+        Effect.annotateLogs({
+          accountId,
+          rule: d.request.rule,
+          mode: config.mode,
+          figures: JSON.stringify(d.request.figures),
+          actions: JSON.stringify(d.request.actions)
+        }),
+        Effect.zipRight(config.mode === "monitor" ? monitor(d) : enforce(d))
+      )
+
+    const evaluateOnce = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const current = sliceOf(yield* state.get, accountId, slice)
+      const quotes = yield* market.quotes
+      const stale = staleContracts(current.positions, quotes, now, maxAgeMs)
+      const fetched = new Map<string, BarPrice>()
+      yield* Effect.forEach(stale, (c) =>
+        Effect.map(market.barPrice(c), (p) => {
+          if (p !== undefined) fetched.set(c, p)
+        }), { concurrency: "unbounded", discard: true })
+      const barPrices = new Map([...(yield* market.barPrices), ...fetched])
+      const view = viewOf({
+        accountId,
+        now,
+        dayStart: TradingDay.startOf(now, deps.tradingDay),
+        nextDayStart: TradingDay.next(now, deps.tradingDay),
+        slice: current,
+        quotes,
+        barPrices,
+        contracts: yield* market.contracts,
+        marketHubDownSince: yield* market.marketHubDownSince,
+        userHubDownSince: yield* market.userHubDownSince,
+        lock: yield* locks.active(accountId)
+      })
+      let evaluation: Evaluation | undefined
+      try {
+        evaluation = deps.evaluate(config, rules, view, memory)
+        problems.delete("the rules failed")
+      } catch (error) {
+        problems.add("the rules failed")
+        yield* Effect.logError(`the rules failed: ${message(error)}`)
+      }
+      if (evaluation !== undefined && evaluation.memory !== memory) {
+        memory = evaluation.memory
+        yield* save(evaluation.memory)
+      }
+      const decided = decide({
+        accountId,
+        verdicts: evaluation?.verdicts ?? [],
+        lock: view.lock,
+        exposure: exposureOf(view.positions, view.workingOrders),
+        tracked
+      })
+      tracked = decided.tracked
+      yield* Effect.forEach(decided.decisions, carryOut, { discard: true })
+      yield* deps.publish(statusOf({
+        view,
+        mode: config.mode,
+        evaluation,
+        degraded: degradedReasons(view, maxAgeMs, evaluation, [...problems]),
+        enforcing: enforcing > 0
+      }))
+      yield* deps.needs(accountId, current.contracts)
+    })
+
+    return yield* Effect.forever(Effect.zipRight(
+      wake.take,
+      evaluateOnce.pipe(Effect.catchAllCause((cause) => Effect.logError("evaluation failed", cause)))
+    ))
+  }).pipe(Effect.annotateLogs({ module: "rules/RiskEngine", accountId }))
+
