@@ -91,7 +91,9 @@ export const decide = (input: {
       lock: lockOf(v.actions)
     })
   }
-  if (lock !== undefined && exposure.size > 0 && due(lockKey)) {
+  // A lock decided now is in force from the next evaluation on: what the account shows now is its flatten's work.
+  const locking = decisions.some((d) => d.lock !== undefined)
+  if ((lock !== undefined || locking) && exposure.size > 0 && due(lockKey) && lock !== undefined) {
     const flattening = decisions.some((d) => d.request.actions.some((a) => a._tag === "Flatten"))
     if (!flattening) decisions.push({ key: lockKey, request: lockRequest(accountId, lock, exposure), lock: undefined })
   }
