@@ -192,7 +192,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     )
     return {
       status: Effect.map(SubscriptionRef.get(statuses), toArray),
-      changes: Stream.map(statuses.changes, toArray),
+      changes: statuses.changes.pipe(Stream.buffer({ capacity: 1, strategy: "sliding" }), Stream.map(toArray)),
       health: Effect.map(SubscriptionRef.get(statuses), (m) => healthOf(m.values()))
     } satisfies Service
   })

@@ -117,6 +117,16 @@ describe("RiskEngine: decisions", () => {
     }).pipe(Effect.provide(detached({ engine: { evaluate: rules(record, lossWhileHolding) } })))
   })
 
+  it.effect("regression: the lock a breach sets does not make the next evaluation decide a second flatten (rule lock)", () => {
+    const record = recorder()
+    return Effect.gen(function*() {
+      const fakes = yield* EngineFakes.EngineFakes
+      yield* apply(account(ACCOUNT, 50_000), position(ACCOUNT, MNQ, 1))
+      yield* tick(3)
+      assert.deepStrictEqual(fakes.requests.map((r) => r.rule), ["dailyLossLimit"])
+    }).pipe(Effect.provide(detached({ engine: { evaluate: rules(record, lossWhileHolding) } })))
+  })
+
   it.effect("while the breach lasts, a new order or a bigger position is a new decision; a smaller one is not", () => {
     const record = recorder()
     return Effect.gen(function*() {
@@ -134,6 +144,11 @@ describe("RiskEngine: decisions", () => {
       yield* tick(2)
       yield* apply(position(ACCOUNT, MNQ, 1))
       assert.strictEqual(fakes.requests.length, 4, "breached again after it ended")
+      assert.deepStrictEqual(
+        fakes.events.filter((e) => e.startsWith("lock:")),
+        [`lock:${ACCOUNT}:dailyLossLimit`],
+        "the rule's lock in force is not set again"
+      )
     }).pipe(Effect.provide(detached({ engine: { evaluate: rules(record, lossWhileHolding) } })))
   })
 

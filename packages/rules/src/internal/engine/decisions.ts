@@ -88,7 +88,8 @@ export const decide = (input: {
     decisions.push({
       key,
       request: { accountId, rule: v.rule, reason: v.reason, figures: v.figures, actions: v.actions },
-      lock: lockOf(v.actions)
+      // the lock this rule set is in force already: not set again on a re-decision
+      lock: lock?.rule === v.rule ? undefined : lockOf(v.actions)
     })
   }
   // A lock decided now is in force from the next evaluation on: what the account shows now is its flatten's work.
