@@ -11,8 +11,8 @@
  *   time, contracts, the REST fallback price of a position whose quote is
  *   stale or missing), `Locks.active`, the trading day of RealtimeConfig and
  *   the Clock. After each evaluation, `MarketData.need` gets the contracts of
- *   every account's positions and working orders: the quote subscriptions
- *   follow the accounts.
+ *   every account's positions and working orders (from one fiber, conflated:
+ *   no evaluation waits for it): the quote subscriptions follow the accounts.
  * - The rules' memory is loaded from the store's RuleState (key `rules`) at
  *   an account's start and saved whenever `evaluate` returns a new object.
  * - Decisions (a breached verdict with actions, once per decision; an active
@@ -37,6 +37,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
@@ -156,8 +157,14 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     const scope = yield* Effect.scope
     const market = yield* MarketData
     const statuses = yield* SubscriptionRef.make<ReadonlyMap<number, AccountStatus>>(new Map())
+    // The contracts each account needs; one fiber hands their union to MarketData (conflated: the evaluations never
+    // wait for a subscription or a contract lookup).
     const needs = new Map<number, ReadonlyArray<string>>()
-    const needLock = yield* Effect.makeSemaphore(1)
+    const needWake = yield* Queue.sliding<void>(1)
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(
+      needWake.take,
+      Effect.suspend(() => market.need(new Set([...needs.values()].flat())))
+    )))
     const deps: AccountFiber.Deps = {
       config: yield* RiskConfigTag,
       tradingDay: (yield* RealtimeConfigModule.RealtimeConfig).tradingDay,
@@ -173,10 +180,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       scope,
       publish: (status) => SubscriptionRef.update(statuses, (m) => new Map(m).set(status.accountId, status)),
       needs: (accountId, contracts) =>
-        needLock.withPermits(1)(Effect.suspend(() => {
+        Effect.suspend(() => {
           needs.set(accountId, contracts)
-          return market.need(new Set([...needs.values()].flat()))
-        }))
+          return needWake.offer(undefined)
+        })
     }
     const started = new Set<number>()
     const accounts = yield* Accounts

@@ -104,6 +104,25 @@ describe("RiskEngine: market data", () => {
     }).pipe(Effect.provide(detached({ accounts: [ACCOUNT, OTHER], engine: { evaluate: rules(record) } })))
   })
 
+  it.effect("regression: a slow MarketData.need held up every account's evaluation (now none waits; the newest union follows)", () => {
+    const record = recorder()
+    return Effect.gen(function*() {
+      const fakes = yield* EngineFakes.EngineFakes
+      yield* apply(account(ACCOUNT, 50_000), account(OTHER, 50_000))
+      yield* fakes.holdNeed
+      yield* apply(position(ACCOUNT, MNQ, 1))
+      const asked = fakes.needs.length
+      const n = record.of(OTHER).length
+      yield* apply(position(OTHER, MES, 1, 2))
+      yield* tick(2)
+      assert.strictEqual(record.of(OTHER).length, n + 3, "the other account is evaluated while need hangs")
+      assert.strictEqual(fakes.needs.length, asked, "one call at a time")
+      yield* fakes.releaseNeed
+      yield* settle
+      assert.deepStrictEqual([...fakes.needs.at(-1)!].sort(), [MES, MNQ])
+    }).pipe(Effect.provide(detached({ accounts: [ACCOUNT, OTHER], engine: { evaluate: rules(record) } })))
+  })
+
   it.effect("the view: the account's own quotes and contracts, the bar price of a position whose quote is stale or missing, the hubs, the trading day", () => {
     const record = recorder()
     return Effect.gen(function*() {

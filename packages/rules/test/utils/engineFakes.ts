@@ -33,6 +33,9 @@ export interface Controls {
   /** Holds every enforcement of `accountId` until {@link Controls.release}. */
   readonly hold: (accountId: number) => Effect.Effect<void>
   readonly release: (accountId: number) => Effect.Effect<void>
+  /** Holds every `MarketData.need` until {@link Controls.releaseNeed}. */
+  readonly holdNeed: Effect.Effect<void>
+  readonly releaseNeed: Effect.Effect<void>
   readonly addAccount: (accountId: number) => Effect.Effect<void>
   /** The requests of one account. */
   readonly requestsOf: (accountId: number) => ReadonlyArray<Request>
@@ -46,6 +49,7 @@ export const layer = (accounts: ReadonlyArray<number>) =>
   Layer.effectContext(Effect.gen(function*() {
     const watched = yield* SubscriptionRef.make<ReadonlyArray<number>>([...accounts])
     const held = new Map<number, Deferred.Deferred<void>>()
+    const needGate: { current: Deferred.Deferred<void> | undefined } = { current: undefined }
     const controls: Controls = {
       events: [],
       requests: [],
@@ -63,6 +67,12 @@ export const layer = (accounts: ReadonlyArray<number>) =>
           held.delete(accountId)
           return d === undefined ? Effect.void : Deferred.succeed(d, undefined)
         }),
+      holdNeed: Effect.map(Deferred.make<void>(), (d) => void (needGate.current = d)),
+      releaseNeed: Effect.suspend(() => {
+        const d = needGate.current
+        needGate.current = undefined
+        return d === undefined ? Effect.void : Deferred.succeed(d, undefined)
+      }),
       addAccount: (accountId) => SubscriptionRef.update(watched, (ids) => [...ids, accountId].sort((a, b) => a - b)),
       requestsOf: (accountId) => controls.requests.filter((r) => r.accountId === accountId)
     }
@@ -91,7 +101,11 @@ export const layer = (accounts: ReadonlyArray<number>) =>
       all: Effect.sync(() => new Map(controls.locks))
     }
     const market: MarketData["Type"] = {
-      need: (contractIds) => Effect.sync(() => void controls.needs.push(new Set(contractIds))),
+      need: (contractIds) =>
+        Effect.suspend(() => {
+          controls.needs.push(new Set(contractIds))
+          return needGate.current === undefined ? Effect.void : Deferred.await(needGate.current)
+        }),
       quotes: Effect.sync(() => new Map(controls.quotes)),
       contracts: Effect.sync(() => new Map(controls.contracts)),
       barPrice: (contractId) =>

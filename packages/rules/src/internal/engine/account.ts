@@ -48,7 +48,7 @@ export interface Deps {
   readonly interval: Duration.Duration
   /** The account's status after each evaluation. */
   readonly publish: (status: AccountStatus) => Effect.Effect<void>
-  /** The contracts of the account's positions and working orders after each evaluation (the engine asks MarketData). */
+  /** The contracts of the account's positions and working orders after each evaluation (the engine tells MarketData). */
   readonly needs: (accountId: number, contracts: ReadonlyArray<string>) => Effect.Effect<void>
   /** Where the forked enforcements live (the engine's scope). */
   readonly scope: Scope.Scope
