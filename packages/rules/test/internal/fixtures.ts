@@ -39,7 +39,16 @@ export const position = (
 
 let tradeId = 1
 export const trade = (
-  t: { contractId?: string; at?: number; pnl?: number | null; fees?: number; size?: number; voided?: boolean; side?: 0 | 1; price?: number }
+  t: {
+    contractId?: string
+    at?: number
+    pnl?: number | null
+    fees?: number
+    size?: number
+    voided?: boolean
+    side?: 0 | 1
+    price?: number
+  }
 ): Models.Trade =>
   ({
     id: tradeId++,
@@ -70,7 +79,7 @@ export const order = (contractId: string, side: 0 | 1, status: 1 | 2 | 6 | 7 | 8
   }) as Models.Order
 
 export const quote = (
-  q: { bestBid?: number; bestAsk?: number; lastPrice?: number },
+  q: { bestBid?: number | undefined; bestAsk?: number | undefined; lastPrice?: number | undefined },
   receivedAt = NOW - 1000
 ): QuoteSeen => ({ quote: q, receivedAt })
 
