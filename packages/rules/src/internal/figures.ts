@@ -65,6 +65,18 @@ export const usd = (x: number | undefined): string => x === undefined ? "unknown
 /** Epoch millis of a gateway timestamp. */
 export const millis = (timestamp: string): number => Models.timestampToMillis(timestamp)
 
+const stamps = new WeakMap<object, number>()
+
+/**
+ * Epoch millis of an entity's `creationTimestamp`, kept per entity object (the snapshot's entities are immutable and
+ * shared between snapshots, so each one is parsed once).
+ */
+export const createdAt = (entity: { readonly creationTimestamp: string }): number => {
+  let at = stamps.get(entity)
+  if (at === undefined) stamps.set(entity, at = millis(entity.creationTimestamp))
+  return at
+}
+
 /** The symbol of a contract id when the contract is unknown: `CON.F.US.MNQ.Z26` -> `F.US.MNQ`. */
 export const symbolFromContractId = (contractId: string): string => {
   const parts = contractId.split(".")
@@ -82,8 +94,15 @@ export const isLong = (position: Models.Position): boolean => position.type === 
  * The trading day's trades that count: not voided, stamped at or after the day start (a trade stamped exactly at
  * the boundary belongs to the new day), oldest first.
  */
-export const liveTrades = (view: AccountView): ReadonlyArray<Models.Trade> =>
-  view.trades.filter((t) => !t.voided && millis(t.creationTimestamp) >= view.dayStart)
+export const liveTrades = (view: AccountView): ReadonlyArray<Models.Trade> => {
+  let live = counted.get(view)
+  if (live === undefined) {
+    live = view.trades.filter((t) => !t.voided && createdAt(t) >= view.dayStart)
+    counted.set(view, live)
+  }
+  return live
+}
+const counted = new WeakMap<AccountView, ReadonlyArray<Models.Trade>>()
 
 /** An opening fill: a non-voided trade with no `profitAndLoss`. */
 export const isOpeningFill = (t: Models.Trade): boolean =>
@@ -140,14 +159,37 @@ export const markOf = (view: AccountView, contractId: string, long: boolean, max
  * over (no opening fill today), that of the latest fill of the contract; else 0.
  */
 export const feePerContract = (view: AccountView, contractId: string): { fee: number; source: FeeSource } => {
-  const fills = liveTrades(view).filter((t) => t.contractId === contractId)
-  const opening = fills.filter(isOpeningFill)
-  const size = opening.reduce((s, t) => s + t.size, 0)
-  if (size > 0) return { fee: opening.reduce((s, t) => s + t.fees, 0) / size, source: "openingFills" }
-  const latest = fills.at(-1)
-  return latest !== undefined && latest.size > 0
-    ? { fee: latest.fees / latest.size, source: "latestFill" }
-    : { fee: 0, source: "none" }
+  const fills = feeIndex(view).get(contractId)
+  if (fills === undefined) return { fee: 0, source: "none" }
+  if (fills.openingSize > 0) return { fee: fills.openingFees / fills.openingSize, source: "openingFills" }
+  return fills.latest.size > 0 ? { fee: fills.latest.fees / fills.latest.size, source: "latestFill" } : { fee: 0, source: "none" }
+}
+
+interface Fills {
+  openingSize: number
+  openingFees: number
+  latest: Models.Trade
+}
+
+const indexes = new WeakMap<AccountView, ReadonlyMap<string, Fills>>()
+
+/** Today's fills by contract: the opening fills' sizes and fees, and the latest fill (once per view). */
+const feeIndex = (view: AccountView): ReadonlyMap<string, Fills> => {
+  let index = indexes.get(view)
+  if (index === undefined) {
+    const byContract = new Map<string, Fills>()
+    for (const t of liveTrades(view)) {
+      let f = byContract.get(t.contractId)
+      if (f === undefined) byContract.set(t.contractId, f = { openingSize: 0, openingFees: 0, latest: t })
+      f.latest = t
+      if (isOpeningFill(t)) {
+        f.openingSize += t.size
+        f.openingFees += t.fees
+      }
+    }
+    indexes.set(view, index = byContract)
+  }
+  return index
 }
 
 /** Prices one position (see {@link PositionFigure}). */
@@ -170,7 +212,7 @@ export const positionFigure = (view: AccountView, position: Models.Position, max
     long,
     size: position.size,
     averagePrice: position.averagePrice,
-    openedAt: millis(position.creationTimestamp),
+    openedAt: createdAt(position),
     mark,
     closingFees,
     feeSource: source,

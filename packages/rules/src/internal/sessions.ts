@@ -56,8 +56,26 @@ const sessionOpeningOn = (day: DateTime.Zoned, hours: Hours): Session | undefine
   return { open: at(day, hours.open), close, flatBy }
 }
 
-/** The session containing `now` (open <= now < close), if any. */
+/** Sessions found, by hours and UTC minute (bounded: cleared when full). */
+const found = new Map<string, Session | undefined>()
+const maxFound = 4096
+
+/**
+ * The session containing `now` (open <= now < close), if any. Every boundary is a whole minute (local HH:MM, zone
+ * offsets in whole minutes), so the answer is the same for a whole UTC minute and is kept per minute: resolving
+ * local times is slow (Intl), and the rules ask every second.
+ */
 export const sessionAt = (now: number, hours: Hours): Session | undefined => {
+  const minute = Math.floor(now / 60_000) * 60_000
+  const key = `${hours.timeZone}|${hours.open}|${hours.close}|${hours.days.join(",")}|${hours.flatBy}|${minute}`
+  if (found.has(key)) return found.get(key)
+  if (found.size >= maxFound) found.clear()
+  const session = compute(minute, hours)
+  found.set(key, session)
+  return session
+}
+
+const compute = (now: number, hours: Hours): Session | undefined => {
   const today = DateTime.setParts(DateTime.unsafeMakeZoned(now, { timeZone: zoneOf(hours.timeZone) }), { hours: 12 })
   for (const offset of [0, 1]) {
     const s = sessionOpeningOn(DateTime.subtract(today, { days: offset }), hours)

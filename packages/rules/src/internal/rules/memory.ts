@@ -104,12 +104,16 @@ export const markActed = (state: State, key: string): State =>
 /** How many acted-on triggers are remembered (the oldest are forgotten first). */
 export const maxActed = 100
 
-const canonical = (u: unknown): string =>
-  Array.isArray(u)
-    ? `[${u.map(canonical).join(",")}]`
-    : typeof u === "object" && u !== null
-    ? `{${Object.keys(u).sort().map((k) => `${JSON.stringify(k)}:${canonical((u as Record<string, unknown>)[k])}`).join(",")}}`
-    : JSON.stringify(u)
+const equal = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  const rb = b as Record<string, unknown>
+  return ka.every((k) => k in rb && equal((a as Record<string, unknown>)[k], rb[k]))
+}
 
 /** Whether two memories hold the same values (so the engine's object can be returned unchanged). */
-export const same = (a: State, b: State): boolean => canonical(a) === canonical(b)
+export const same = (a: State, b: State): boolean => equal(a, b)
