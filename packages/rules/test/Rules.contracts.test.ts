@@ -42,6 +42,8 @@ describe("maxContracts", () => {
     expect(one(total, view({ positions, workingOrders })).verdict.actions).toEqual([reduce(MNQ, 5), cancelEntries([NQ])])
     // A buy on the long adds.
     expect(one(total, view({ positions, workingOrders: [order(MNQ, 0, 6)] })).verdict.actions).toEqual([reduce(MNQ, 5), cancelEntries([MNQ])])
+    // An order on a contract whose position is flat (type 0) adds.
+    expect(one(total, view({ positions: [...positions, { ...position(NQ, 1, 1, 1), type: 0 }], workingOrders: [order(NQ, 1)] })).verdict.actions).toEqual([reduce(MNQ, 5), cancelEntries([NQ])])
     // A sell on a short adds.
     expect(one(total, view({ positions: [position(ES, 2, 6, 1)], workingOrders: [order(ES, 1, 8)] })).verdict.actions).toEqual([reduce(ES, 5), cancelEntries([ES])])
   })

@@ -84,6 +84,7 @@ describe("consistency: best day's profit / total profit, report only", () => {
   })
 
   it("no profit yet: nothing to compare", () => {
+    expect(one(rule, view({ balance: undefined })).verdict).toMatchObject({ figure: undefined, figures: { days: {} } })
     expect(one(rule, view({ trades: [trade({ pnl: -100 })] })).verdict).toMatchObject({ figure: undefined, breached: false, reason: "no total profit yet (total -100.00)" })
   })
 

@@ -162,7 +162,7 @@ export const feePerContract = (view: AccountView, contractId: string): { fee: nu
   const fills = feeIndex(view).get(contractId)
   if (fills === undefined) return { fee: 0, source: "none" }
   if (fills.openingSize > 0) return { fee: fills.openingFees / fills.openingSize, source: "openingFills" }
-  return fills.latest.size > 0 ? { fee: fills.latest.fees / fills.latest.size, source: "latestFill" } : { fee: 0, source: "none" }
+  return { fee: fills.latest.fees / Math.max(1, fills.latest.size), source: "latestFill" }
 }
 
 interface Fills {
@@ -250,7 +250,7 @@ export const accountFigures = (view: AccountView, maxAgeMs: number = defaultMaxQ
     if (p.feeSource !== "openingFills") degraded.push(`closing fees of ${p.contractId} estimated from ${p.feeSource === "none" ? "nothing (0)" : "its latest fill"}`)
   }
   const priced = positions.every((p) => p.unrealized !== undefined)
-  const unrealized = priced ? round(positions.reduce((s, p) => s + (p.unrealized ?? 0), 0)) : undefined
+  const unrealized = priced ? round(positions.reduce((s, p) => s + p.unrealized!, 0)) : undefined
   const equity = unrealized === undefined || view.balance === undefined ? undefined : round(view.balance + unrealized)
   return { positions, unrealized, equity, degraded }
 }

@@ -58,7 +58,7 @@ const sessionOpeningOn = (day: DateTime.Zoned, hours: Hours): Session | undefine
 
 /** Sessions found, by hours and UTC minute (bounded: cleared when full). */
 const found = new Map<string, Session | undefined>()
-const maxFound = 4096
+const maxFound = 1024
 
 /**
  * The session containing `now` (open <= now < close), if any. Every boundary is a whole minute (local HH:MM, zone

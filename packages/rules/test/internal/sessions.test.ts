@@ -56,3 +56,12 @@ describe("sessions", () => {
     expect(inFlatBy(s, t("2026-12-02T21:10:00Z"))).toBe(false)
   })
 })
+
+describe("sessions: the per-minute cache", () => {
+  it("many distinct minutes give the same answers as ever (the cache is bounded)", () => {
+    const start = t("2026-12-02T00:00:00Z")
+    for (let i = 0; i < 1030; i++) sessionAt(start + i * 60_000, cme)
+    expect(sessionAt(t("2026-12-02T15:00:30Z"), cme)?.open).toBe(t("2026-12-01T23:00:00Z"))
+    expect(sessionAt(t("2026-12-02T22:00:00Z"), cme)).toBeUndefined()
+  })
+})

@@ -119,11 +119,11 @@ export const weight = (ctx: Context, p: PositionFigure): number => weightOf(ctx.
 
 /** Sum of size x weight over the given sizes. */
 export const weightedTotal = (ctx: Context, sizes: ReadonlyMap<string, number>): number =>
-  round(ctx.figures.positions.reduce((s, p) => s + (sizes.get(p.contractId) ?? 0) * weight(ctx, p), 0))
+  round(ctx.figures.positions.reduce((s, p) => s + sizes.get(p.contractId)! * weight(ctx, p), 0))
 
 /** Newest position first (then by contract id), the order in which positions are cut. */
 export const newestFirst = (positions: ReadonlyArray<PositionFigure>): ReadonlyArray<PositionFigure> =>
-  [...positions].sort((a, b) => b.openedAt - a.openedAt || (a.contractId < b.contractId ? -1 : 1))
+  [...positions].sort((a, b) => b.openedAt - a.openedAt || a.contractId.localeCompare(b.contractId))
 
 /**
  * Cuts `sizes` (by contract id) newest position first until the sum of size x weight of `positions` is at most
@@ -136,10 +136,10 @@ export const cutTo = (
   limit: number
 ): Map<string, number> => {
   const out = new Map(sizes)
-  let excess = round(positions.reduce((s, p) => s + (out.get(p.contractId) ?? 0) * weightOfPosition(p), 0) - limit)
+  let excess = round(positions.reduce((s, p) => s + out.get(p.contractId)! * weightOfPosition(p), 0) - limit)
   for (const p of newestFirst(positions)) {
     if (excess <= 0) break
-    const size = out.get(p.contractId) ?? 0
+    const size = out.get(p.contractId)!
     const w = weightOfPosition(p)
     const cut = Math.min(size, Math.ceil(round(excess / w)))
     out.set(p.contractId, size - cut)

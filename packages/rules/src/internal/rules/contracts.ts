@@ -17,8 +17,8 @@ const sizesOf = (ctx: Context): Map<string, number> => new Map(ctx.figures.posit
 
 /** A Reduce per position whose size went down, then CancelEntries for the contracts given. */
 const reductions = (ctx: Context, sizes: ReadonlyMap<string, number>, cancel: ReadonlyArray<Action>) => {
-  const reduced = ctx.figures.positions.filter((p) => (sizes.get(p.contractId) ?? 0) < p.size)
-  return [...reduced.map((p) => reduce(p.contractId, sizes.get(p.contractId) ?? 0)), ...cancel]
+  const reduced = ctx.figures.positions.filter((p) => sizes.get(p.contractId)! < p.size)
+  return [...reduced.map((p) => reduce(p.contractId, sizes.get(p.contractId)!)), ...cancel]
 }
 
 /** `maxContracts`: `total` over the weighted sum, `perSymbol` over a symbol's contracts, each at `> limit`. */

@@ -27,7 +27,7 @@ export const dailyLossLimit = (ctx: Context, rule: typeof DailyLossLimit.Type): 
       limit,
       breached,
       reason: ctx.dayPnl === undefined
-        ? `day PnL unknown (${ctx.figures.degraded.join("; ") || "no equity yet"})`
+        ? `day PnL unknown (${ctx.figures.degraded.join("; ")})`
         : `day PnL ${usd(ctx.dayPnl)} ${breached ? "<=" : ">"} ${usd(limit)} (${dayStartText(ctx)})`,
       figures: { ...dayFigures(ctx), limit },
       actions: breached ? flattenAndLock(ctx, nextDay) : []
@@ -45,7 +45,7 @@ export const dailyProfitTarget = (ctx: Context, rule: typeof DailyProfitTarget.T
       limit,
       breached,
       reason: ctx.dayPnl === undefined
-        ? `day PnL unknown (${ctx.figures.degraded.join("; ") || "no equity yet"})`
+        ? `day PnL unknown (${ctx.figures.degraded.join("; ")})`
         : `day PnL ${usd(ctx.dayPnl)} ${breached ? ">=" : "<"} ${usd(limit)} (${dayStartText(ctx)})`,
       figures: { ...dayFigures(ctx), limit },
       actions: breached ? flattenAndLock(ctx, nextDay) : []
@@ -74,7 +74,7 @@ export const maxLossLimit = (ctx: Context, rule: typeof MaxLossLimit.Type): Rule
       limit: floor,
       breached,
       reason: equity === undefined
-        ? `equity unknown (${ctx.figures.degraded.join("; ") || "no balance yet"})`
+        ? `equity unknown (${ctx.figures.degraded.join("; ")})`
         : `equity ${usd(equity)} ${breached ? "<=" : ">"} floor ${usd(floor)} (high-water mark ${usd(mark)} ${rule.trailing}, amount ${usd(rule.amount)})`,
       figures: {
         equity,
