@@ -164,7 +164,7 @@ export const evaluate = (
 ): Evaluation => {
   const before = State.decode(memory)
   const figures = Figures_.accountFigures(view, rules.staleData?.maxQuoteAgeMs)
-  let state = State.advance(before, view, figures.equity)
+  let state = State.advance(before, view, figures.equity, { equityHigh: rules.maxLossLimit?.trailing === "intraday" })
   const dayStartEquity = state.dayStartEquity
   const dayPnl = figures.equity === undefined || dayStartEquity === undefined
     ? undefined

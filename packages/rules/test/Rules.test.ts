@@ -69,6 +69,12 @@ describe("Rules.evaluate", () => {
     const late = view({ now: view().nextDayStart - 60_000 })
     expect(Rules.evaluate(risk(), r, late, m).memory).toHaveProperty("lastEquity")
     expect(Rules.evaluate(risk(), r, view({ now: view().nextDayStart - 60_001 }), m).memory).toBe(m)
+    // A new equity high is remembered only for maxLossLimit with intraday trailing.
+    const eod = rules({ maxLossLimit: { amount: 2000, startingBalance: 50_000 } })
+    const m2 = Rules.evaluate(risk(), eod, view(), undefined).memory
+    expect(Rules.evaluate(risk(), eod, view({ balance: 50_500 }), m2).memory).toBe(m2)
+    const intraday = rules({ maxLossLimit: { amount: 2000, startingBalance: 50_000, trailing: "intraday" } })
+    expect(Rules.evaluate(risk(), intraday, view({ balance: 50_500 }), m2).memory).toMatchObject({ equityHigh: 50_500 })
   })
 
   it("property: JSON round trips of the memory never change the verdicts", () => {

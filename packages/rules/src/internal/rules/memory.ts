@@ -55,9 +55,15 @@ export const decode = (memory: Memory | undefined): State => {
 
 /**
  * The memory after this evaluation's bookkeeping: the day rolled over at the boundary (day start equity, end-of-day
- * balance and its high), first sight, the intraday high, the last equity near the end of the day, today's result.
+ * balance and its high), first sight, the intraday high (when `equityHigh`: only `maxLossLimit` with `intraday`
+ * trailing needs it, and it changes often), the last equity near the end of the day, today's result.
  */
-export const advance = (state: State, view: AccountView, equity: number | undefined): State => {
+export const advance = (
+  state: State,
+  view: AccountView,
+  equity: number | undefined,
+  options: { readonly equityHigh: boolean } = { equityHigh: true }
+): State => {
   let s: Record<string, unknown> = { ...state }
   if (s.firstBalance === undefined && view.balance !== undefined) s.firstBalance = view.balance
   if (state.day === undefined || view.dayStart > state.day) {
@@ -85,7 +91,9 @@ export const advance = (state: State, view: AccountView, equity: number | undefi
     s.dayStartEquity = equity
     s.firstSight = true
   }
-  if (equity !== undefined && (state.equityHigh === undefined || equity > state.equityHigh)) s.equityHigh = equity
+  if (options.equityHigh && equity !== undefined && (state.equityHigh === undefined || equity > state.equityHigh)) {
+    s.equityHigh = equity
+  }
   if (equity !== undefined && view.nextDayStart - view.now <= boundaryToleranceMs) {
     s.lastEquity = { at: view.now, equity }
   }
