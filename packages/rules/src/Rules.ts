@@ -68,8 +68,16 @@ export interface Figures {
   readonly dayStartFirstSight: boolean
   /** Each open position, priced. */
   readonly positions: ReadonlyArray<PositionFigure>
-  /** Why figures are missing or approximate: `no contract for CON.F.US.MNQ.Z26`, `marked at last price`, ... */
+  /**
+   * Why figures are missing or rest on stale or fallback data: `no contract for CON.F.US.MNQ.Z26`, `no price for ...`,
+   * `... marked at last price`, `... marked at the latest bar`, `balance unknown`. Health is DEGRADED while any.
+   */
   readonly degraded: ReadonlyArray<string>
+  /**
+   * Approximations that are not data problems: closing fees of a carried-over position estimated from its latest
+   * fill, or 0 when none is known (`closing fees of CON.F.US.MNQ.Z26 estimated from its latest fill`).
+   */
+  readonly estimates: ReadonlyArray<string>
 }
 
 /**
@@ -192,7 +200,8 @@ export const evaluate = (
       dayStartEquity,
       dayStartFirstSight: ctx.firstSight,
       positions: figures.positions,
-      degraded: figures.degraded
+      degraded: figures.degraded,
+      estimates: figures.estimates
     },
     verdicts: results.map((r) => r.verdict),
     lock: lockActive && !isFlatNow ? [flatten()] : [],

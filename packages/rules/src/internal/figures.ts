@@ -53,7 +53,10 @@ export interface AccountFigures {
   readonly positions: ReadonlyArray<PositionFigure>
   readonly unrealized: number | undefined
   readonly equity: number | undefined
+  /** Why figures are missing or rest on stale or fallback data (status shows DEGRADED while any). */
   readonly degraded: ReadonlyArray<string>
+  /** Closing fees estimated without an opening fill of today (carried-over positions): approximate, not degraded. */
+  readonly estimates: ReadonlyArray<string>
 }
 
 /** Rounds away float noise (to a millionth of a dollar). */
@@ -242,15 +245,16 @@ const describeMark = (p: PositionFigure): string | undefined => {
 export const accountFigures = (view: AccountView, maxAgeMs: number = defaultMaxQuoteAgeMs): AccountFigures => {
   const positions = openPositions(view).map((p) => positionFigure(view, p, maxAgeMs))
   const degraded: Array<string> = []
+  const estimates: Array<string> = []
   if (view.balance === undefined) degraded.push("balance unknown")
   for (const p of positions) {
     if (!view.contracts.has(p.contractId)) degraded.push(`no contract for ${p.contractId}`)
     const mark = describeMark(p)
     if (mark !== undefined) degraded.push(mark)
-    if (p.feeSource !== "openingFills") degraded.push(`closing fees of ${p.contractId} estimated from ${p.feeSource === "none" ? "nothing (0)" : "its latest fill"}`)
+    if (p.feeSource !== "openingFills") estimates.push(`closing fees of ${p.contractId} estimated from ${p.feeSource === "none" ? "nothing (0)" : "its latest fill"}`)
   }
   const priced = positions.every((p) => p.unrealized !== undefined)
   const unrealized = priced ? round(positions.reduce((s, p) => s + p.unrealized!, 0)) : undefined
   const equity = unrealized === undefined || view.balance === undefined ? undefined : round(view.balance + unrealized)
-  return { positions, unrealized, equity, degraded }
+  return { positions, unrealized, equity, degraded, estimates }
 }

@@ -11,7 +11,8 @@ describe("figures: unrealized in dollars at the liquidation side", () => {
     expect(f.positions[0]!.mark).toEqual({ price: 21490, source: "bid", flagged: false })
     expect(f.unrealized).toBe(-40) // -10 points = -40 ticks x 0.5 x 2 contracts
     expect(f.equity).toBe(49_960)
-    expect(f.degraded).toEqual(["closing fees of CON.F.US.MNQ.Z26 estimated from nothing (0)"])
+    expect(f.degraded).toEqual([])
+    expect(f.estimates).toEqual(["closing fees of CON.F.US.MNQ.Z26 estimated from nothing (0)"])
   })
 
   it("a short NQ is marked at the best ask, not the bid or last", () => {
@@ -83,6 +84,7 @@ describe("figures: the closing fee estimate", () => {
     expect(f.positions[0]!.feeSource).toBe("openingFills")
     expect(f.unrealized).toBe(-0.74)
     expect(f.degraded).toEqual([])
+    expect(f.estimates).toEqual([])
   })
 
   it("a position carried over: the fee per contract of the latest fill of that contract, flagged", () => {
@@ -90,7 +92,7 @@ describe("figures: the closing fee estimate", () => {
     const f = Figures.accountFigures(view({ positions: [position(NQ, 1, 3, 21500)], quotes: q(NQ, 21500), trades: [...trades, trade({ contractId: NQ, fees: 1.4, pnl: -5 })] }))
     expect(f.positions[0]!.closingFees).toBe(4.2)
     expect(f.positions[0]!.feeSource).toBe("latestFill")
-    expect(f.degraded).toContain(`closing fees of ${NQ} estimated from its latest fill`)
+    expect(f.estimates).toContain(`closing fees of ${NQ} estimated from its latest fill`)
   })
 
   it("voided fills and fills before the day start count for nothing", () => {
