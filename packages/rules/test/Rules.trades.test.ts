@@ -16,7 +16,7 @@ describe("maxTradesPerDay: the (count+1)-th opening fill: flatten, lock until th
     expect(one(rule, view({ trades: opening(20, 3) })).verdict).toMatchObject({ figure: 20, limit: 20, breached: false, actions: [] })
     const r = one(rule, view({ trades: [...opening(21), trade({ pnl: 5 })] })).verdict
     expect(r).toMatchObject({ figure: 21, breached: true, actions: [flatten(nextDay)] })
-    expect(r.reason).toMatch(/^21 opening fills today > 20 \(the 21th: trade \d+\)$/)
+    expect(r.reason).toMatch(/^21 opening fills today > 20 \(opening fill #21: trade \d+\)$/)
   })
 
   it("opening fills before the day start do not count; one at the boundary does", () => {

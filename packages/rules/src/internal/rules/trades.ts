@@ -27,7 +27,7 @@ export const maxTradesPerDay = (ctx: Context, rule: typeof MaxTradesPerDay.Type)
       limit: rule.count,
       breached,
       reason: `${count} opening fills today ${breached ? ">" : "<="} ${rule.count}` +
-        (breached ? ` (the ${rule.count + 1}th: trade ${opening[rule.count]!.id})` : ""),
+        (breached ? ` (opening fill #${rule.count + 1}: trade ${opening[rule.count]!.id})` : ""),
       figures: { openingFills: count, limit: rule.count, triggeringTrade: breached ? opening[rule.count]!.id : undefined },
       actions: breached && !acted ? flattenAndLock(ctx, end) : []
     }),
