@@ -68,9 +68,13 @@ export const rules = (
       unrealized: 0,
       dayPnl: 0,
       dayStartEquity: view.balance,
+      dayStartFirstSight: false,
+      positions: [],
+      estimates: [],
       degraded: []
     },
     verdicts: out.verdicts ?? [],
+    lock: [],
     memory: out.memory ?? memory ?? empty
   }
 }
