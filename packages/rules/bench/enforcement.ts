@@ -34,7 +34,7 @@ const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !==
 
 Effect.runPromise(Harness.run(options)).then(
   (result) => {
-    for (const line of report(result, { cpus: os.cpus().length, node: process.version })) console.log(line)
+    for (const line of report(result, { cpus: os.cpus().length, node: process.version, load: os.loadavg() })) console.log(line)
     if (result.missed > 0 || result.enforcement.length === 0) process.exitCode = 1
     // the SignalR client's and the HTTP agent's sockets may linger a moment: the figures are out
     process.exit()

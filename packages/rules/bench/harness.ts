@@ -40,7 +40,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Schema from "effect/Schema"
 import * as diagnostics from "node:diagnostics_channel"
 import type { IncomingMessage } from "node:http"
-import { performance } from "node:perf_hooks"
+import { monitorEventLoopDelay, performance } from "node:perf_hooks"
 import * as RiskConfig from "../src/RiskConfig.js"
 import * as Bare from "./bare.js"
 import { contracts as allContracts, priceOf, ticksOf } from "./contracts.js"
@@ -85,6 +85,8 @@ export interface Result {
   readonly options: Options
   /** Publish → the first cancel/close request arriving at the simulator, ms, one per counted sample. */
   readonly enforcement: ReadonlyArray<number>
+  /** Publish → the client's HTTP stack (undici) creating that first request, ms, same samples: the guard's own part. */
+  readonly created: ReadonlyArray<number>
   /** Publish → the bare client's receipt of the breaching quote, ms, same samples. */
   readonly bare: ReadonlyArray<number>
   /** Samples without a request within `timeoutMs`. */
@@ -95,6 +97,12 @@ export interface Result {
   readonly quotes: { readonly published: number; readonly received: number; readonly seconds: number }
   /** Open positions in the simulator at the end (accounts x positions when nothing else was closed). */
   readonly openAtEnd: number
+  /** This thread's event-loop delay over the samples (ms): how busy the one loop that runs everything was. */
+  readonly eventLoop: { readonly p50: number; readonly p99: number; readonly max: number }
+  /** This process's CPU time over the samples / their wall time (1 = one core busy all the time). */
+  readonly cpu: number
+  /** Seconds of set-up (positions, stack start-up, subscriptions) and in all. */
+  readonly setupSeconds: number
   readonly seconds: number
 }
 
@@ -183,9 +191,20 @@ const program = (o: Options) =>
     const onRequest = (message: unknown) => {
       if (isEnforcement((message as { readonly request: IncomingMessage }).request.url)) arrivals.push(performance.now())
     }
+    const creations: Array<number> = []
+    const onCreate = (message: unknown) => {
+      if (isEnforcement((message as { readonly request?: { readonly path?: string } }).request?.path)) creations.push(performance.now())
+    }
     yield* Effect.acquireRelease(
-      Effect.sync(() => diagnostics.subscribe("http.server.request.start", onRequest)),
-      () => Effect.sync(() => diagnostics.unsubscribe("http.server.request.start", onRequest))
+      Effect.sync(() => {
+        diagnostics.subscribe("http.server.request.start", onRequest)
+        diagnostics.subscribe("undici:request:create", onCreate)
+      }),
+      () =>
+        Effect.sync(() => {
+          diagnostics.unsubscribe("http.server.request.start", onRequest)
+          diagnostics.unsubscribe("undici:request:create", onCreate)
+        })
     )
     let watching: { readonly contractId: string; readonly ticks: number; at: number | undefined } | undefined
     const tickOf = new Map(contracts.map((c) => [c.id, c.tickSize]))
@@ -203,7 +222,12 @@ const program = (o: Options) =>
     // ---- the pump, then the samples
     const pump = yield* Pump.start({ exchange: sim.exchange, contracts, levels: normal, rate: o.rate })
     const receivedBefore = bare.received()
+    const setupSeconds = (performance.now() - started) / 1000
+    const loop = monitorEventLoopDelay({ resolution: 1 })
+    loop.enable()
+    const [cpuBefore, wallBefore] = [process.cpuUsage(), performance.now()]
     const enforcement: Array<number> = []
+    const created: Array<number> = []
     const bareTimes: Array<number> = []
     let missed = 0
     let expected = 0
@@ -215,7 +239,7 @@ const program = (o: Options) =>
       const [target, top] = [...book.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))
       const lossTicks = Math.ceil(o.lossLimit / c.tickValue)
       const ticks = top - lossTicks
-      const before = arrivals.length
+      const [before, createdBefore] = [arrivals.length, creations.length]
       const w = { contractId: c.id, ticks, at: undefined as number | undefined }
       watching = w
       const t0 = yield* pump.move(ci, ticks)
@@ -224,6 +248,7 @@ const program = (o: Options) =>
       expected++
       if (arrived && w.at !== undefined && s >= o.warmup) {
         enforcement.push(arrivals[before]! - t0)
+        created.push((creations[createdBefore] ?? Number.NaN) - t0)
         bareTimes.push(w.at - t0)
       } else if (!arrived) missed++
       // off the clock: the position closed (truth and picture), opened again at the breach price, the price back
@@ -240,6 +265,10 @@ const program = (o: Options) =>
       yield* Effect.sleep(o.gapMs)
     }
     watching = undefined
+    loop.disable()
+    const cpuUsed = process.cpuUsage(cpuBefore)
+    const cpu = (cpuUsed.user + cpuUsed.system) / 1000 / (performance.now() - wallBefore)
+    const eventLoop = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 }
     const quotes = pump.published()
     const received = bare.received() - receivedBefore
     const extraRequests = arrivals.length - expected + missed
@@ -250,11 +279,15 @@ const program = (o: Options) =>
     return {
       options: o,
       enforcement,
+      created,
       bare: bareTimes,
       missed,
       extraRequests,
       quotes: { published: quotes.quotes, received, seconds: quotes.seconds },
       openAtEnd,
+      eventLoop,
+      cpu,
+      setupSeconds,
       seconds: (performance.now() - started) / 1000
     } satisfies Result
   })
