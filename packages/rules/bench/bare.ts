@@ -11,7 +11,7 @@
 import * as signalR from "@microsoft/signalr"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { performance } from "node:perf_hooks"
+import { now } from "./clock.js"
 
 /** A quote as the hub sends it (only the fields the bench reads). */
 export interface WireQuote {
@@ -19,7 +19,7 @@ export interface WireQuote {
   readonly bestAsk?: number | null
 }
 
-/** Called on every quote with its contract and the receipt time (performance.now()). */
+/** Called on every quote with its contract and the receipt time (now()). */
 export type OnQuote = (contractId: string, quote: WireQuote, at: number) => void
 
 /** The connected bare client. */
@@ -66,7 +66,7 @@ export const connect = (options: {
       let received = 0
       connection.on("GatewayQuote", (contractId: string, quote: WireQuote) => {
         received++
-        options.onQuote(contractId, quote, performance.now())
+        options.onQuote(contractId, quote, now())
       })
       await connection.start()
       for (const id of options.contractIds) await connection.invoke("SubscribeContractQuotes", id)

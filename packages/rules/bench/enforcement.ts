@@ -30,7 +30,10 @@ const given = {
   positions: arg("positions"),
   gapMs: arg("gap")
 }
-const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<Harness.Options>
+const options: Partial<Harness.Options> = {
+  ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+  worker: process.argv.includes("--worker")
+}
 
 Effect.runPromise(Harness.run(options)).then(
   (result) => {

@@ -9,7 +9,7 @@
  * `Exchange.setPrice`, which publishes the simulator's own quote of the new
  * touch and meets resting orders at it), so a quote of the old level can
  * never be published after the move: the pump's quotes follow the new level
- * from the next batch on. `move` stamps the time (performance.now()) just
+ * from the next batch on. `move` stamps the time (now()) just
  * before the simulator publishes.
  *
  * @internal
@@ -18,7 +18,7 @@ import { Exchange, ExchangeEvent, type Options } from "@tradeguard/simulator"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { performance } from "node:perf_hooks"
+import { now } from "./clock.js"
 import { priceOf } from "./contracts.js"
 
 /** A running pump. */
@@ -45,7 +45,7 @@ export const start = (options: {
     const { contracts, exchange, rate } = options
     const levels = [...options.levels]
     const moves: Array<{ readonly index: number; readonly ticks: number; readonly done: Deferred.Deferred<number> }> = []
-    const started = performance.now()
+    const started = now()
     let published = 0
     let turn = 0
     // At most 50 ms of quotes in one batch: a stalled loop catches up without one huge burst.
@@ -70,7 +70,7 @@ export const start = (options: {
     }
 
     const step = Effect.gen(function*() {
-      const due = Math.min(maxBatch, Math.floor(((performance.now() - started) * rate) / 1000) - published)
+      const due = Math.min(maxBatch, Math.floor(((now() - started) * rate) / 1000) - published)
       if (due > 0) {
         const batch: Array<ExchangeEvent.ExchangeEvent> = []
         for (let i = 0; i < due; i++, turn++) {
@@ -82,7 +82,7 @@ export const start = (options: {
       while (moves.length > 0) {
         const m = moves.shift()!
         levels[m.index] = m.ticks
-        const at = performance.now()
+        const at = now()
         yield* Effect.orDie(exchange.setPrice(contracts[m.index]!.id, priceOf(contracts[m.index]!, m.ticks)))
         yield* Deferred.succeed(m.done, at)
       }
@@ -94,6 +94,6 @@ export const start = (options: {
       move: (index, ticks) =>
         Effect.flatMap(Deferred.make<number>(), (done) =>
           Effect.zipRight(Effect.sync(() => moves.push({ index, ticks, done })), Deferred.await(done))),
-      published: () => ({ quotes: published, seconds: (performance.now() - started) / 1000 })
+      published: () => ({ quotes: published, seconds: (now() - started) / 1000 })
     }
   })

@@ -38,7 +38,7 @@ export const report = (
     `${o.samples} samples (+${o.warmup} warm-up), ${o.gapMs} ms between samples, node ${machine.node}, ${machine.cpus} cpus`,
     `quotes: target ${o.rate}/s; published ${r.quotes.published} in ${r.quotes.seconds.toFixed(1)} s = ${rate.toFixed(0)}/s; ` +
     `the bare client received ${r.quotes.received} = ${receivedRate.toFixed(0)}/s`,
-    `this thread's event-loop delay over the samples (simulator, pump, stack, guard and bare client share it): ` +
+    `this thread's event-loop delay over the samples (${o.worker ? "stack, guard and bare client; the simulator and the pump in a worker" : "simulator, pump, stack, guard and bare client share it"}): ` +
     `p50 ${r.eventLoop.p50.toFixed(1)} ms, p99 ${r.eventLoop.p99.toFixed(1)} ms, max ${r.eventLoop.max.toFixed(1)} ms; ` +
     `process CPU ${(r.cpu * 100).toFixed(0)} % of one core` +
     (machine.load === undefined ? "" : `; load average ${machine.load.map((x) => x.toFixed(2)).join(" ")}`),
