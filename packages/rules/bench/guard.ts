@@ -15,11 +15,14 @@
  * @internal
  */
 import type { Models } from "@tradeguard/gateway"
-import { OrderManager } from "@tradeguard/orders"
+import { OrderConfig, OrderManager } from "@tradeguard/orders"
 import { AccountState, HubConnection, Subscription } from "@tradeguard/realtime"
 import { ResilientGateway } from "@tradeguard/resilience"
+import type { Stack } from "@tradeguard/runtime"
+import { Database, OrderIntents } from "@tradeguard/store"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
+import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as RiskConfig from "../src/RiskConfig.js"
 
@@ -29,6 +32,18 @@ export type GuardServices =
   | HubConnection.MarketHub
   | ResilientGateway.ResilientGateway
   | OrderManager.OrderManager
+
+/**
+ * The services {@link startGuard} runs on, over the client `stack` the harness
+ * builds (one login, both hubs on the real SignalR transport): here the
+ * OrderManager with its default config and an in-memory store.
+ */
+export const layer = <E, R>(stack: Layer.Layer<Stack.Services, E, R>) =>
+  OrderManager.layer.pipe(
+    Layer.provideMerge(OrderConfig.layer({})),
+    Layer.provideMerge(OrderIntents.layer.pipe(Layer.provide(Database.layerMemory()))),
+    Layer.provideMerge(stack)
+  )
 
 /** Tick size and tick value of a contract, as Contract/searchById gives them. */
 interface Spec {

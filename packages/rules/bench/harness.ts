@@ -22,10 +22,8 @@
  *
  * @internal
  */
-import { OrderConfig, OrderManager } from "@tradeguard/orders"
 import { AccountState } from "@tradeguard/realtime"
 import { Stack } from "@tradeguard/runtime"
-import { Database, OrderIntents } from "@tradeguard/store"
 import { TestStack } from "@tradeguard/testing"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
@@ -39,7 +37,7 @@ import * as RiskConfig from "../src/RiskConfig.js"
 import * as Bare from "./bare.js"
 import { now } from "./clock.js"
 import { contracts as allContracts } from "./contracts.js"
-import { startGuard } from "./guard.js"
+import * as Guard from "./guard.js"
 import { firstAccount, isEnforcement, local, type Market, users } from "./market.js"
 import { inWorker } from "./remote.js"
 
@@ -132,11 +130,7 @@ const program = (o: Options, market: Market) =>
       errorHandling: { rateLimit: { general: { requests: 1_000_000, windowSeconds: 60 } } },
       logging: { resilience: { tokenRefresh: false, errorRetries: false, circuitBreaker: false } }
     }).pipe(Layer.provide(Stack.credentials(users.guard)))
-    const client = yield* Layer.build(OrderManager.layer.pipe(
-      Layer.provideMerge(OrderConfig.layer({})),
-      Layer.provideMerge(OrderIntents.layer.pipe(Layer.provide(Database.layerMemory()))),
-      Layer.provideMerge(stack)
-    ))
+    const client = yield* Layer.build(Guard.layer(stack))
     const state = yield* Effect.provide(AccountState.AccountState, client)
     for (const id of accountIds) yield* Effect.provide(TestStack.subscribeAccount(id), client)
     const all = o.accounts * o.positions
@@ -150,7 +144,7 @@ const program = (o: Options, market: Market) =>
       accounts: accountIds,
       defaults: { positionMaxLoss: { amount: o.lossLimit } }
     })
-    yield* Effect.provide(startGuard(config), client)
+    yield* Effect.provide(Guard.startGuard(config), client)
 
     // ---- the stamps: requests arriving (the market's), created by the client's HTTP stack, the bare client's quotes
     const arrivals = market.arrivals
