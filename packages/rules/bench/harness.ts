@@ -88,6 +88,8 @@ export interface Result {
   readonly bare: ReadonlyArray<number>
   /** Samples without a request within `timeoutMs`. */
   readonly missed: number
+  /** Samples with a request but without the bare client's receipt (not counted). */
+  readonly bareMissed: number
   /** Cancel/close requests beyond the first of each sample. */
   readonly extraRequests: number
   /** Quotes the pump published, quotes the bare client received, over the pump's seconds. */
@@ -179,6 +181,7 @@ const program = (o: Options, market: Market) =>
     const created: Array<number> = []
     const bareTimes: Array<number> = []
     let missed = 0
+    let bareMissed = 0
     let expected = 0
     const total = o.warmup + o.samples
     for (let s = 0; s < total; s++) {
@@ -200,6 +203,7 @@ const program = (o: Options, market: Market) =>
         created.push((creations[createdBefore] ?? Number.NaN) - t0)
         bareTimes.push(w.at - t0)
       } else if (!arrived) missed++
+      else if (w.at === undefined) bareMissed++
       // off the clock: the position closed (truth and picture), opened again at the breach price, the price back
       const key = AccountState.positionKey(target, c.id)
       const closed = yield* until(() => Effect.map(market.holds(target, c.id), (holds) => !holds), o.timeoutMs)
@@ -231,6 +235,7 @@ const program = (o: Options, market: Market) =>
       created,
       bare: bareTimes,
       missed,
+      bareMissed,
       extraRequests,
       quotes: { published: quotes.quotes, received, seconds: quotes.seconds },
       openAtEnd,

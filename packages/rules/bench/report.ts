@@ -48,7 +48,7 @@ export const report = (
     row("guard: publish → its HTTP request created", r.created, r.bare),
     row("guard: publish → first cancel/close arrives", r.enforcement, r.bare),
     ``,
-    `p99 ${ms(p99).trim()} (target < 10 ms: ${p99 < 10 ? "met" : "MISSED"}); samples without a request: ${r.missed}; ` +
+    `p99 ${ms(p99).trim()} (target < 10 ms: ${p99 < 10 ? "met" : "MISSED"}); samples without a request: ${r.missed}; without the bare receipt: ${r.bareMissed}; ` +
     `requests beyond the first of a sample: ${r.extraRequests}; open positions at the end: ${r.openAtEnd} ` +
     `(of ${o.accounts * o.positions}); set-up ${r.setupSeconds.toFixed(1)} s, total ${r.seconds.toFixed(1)} s`
   ]

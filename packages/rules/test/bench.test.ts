@@ -15,6 +15,7 @@ describe("enforcement bench", () => {
     expect(result.enforcement.length).toBe(3)
     expect(result.bare.length).toBe(3)
     expect(result.missed).toBe(0)
+    expect(result.bareMissed).toBe(0)
     expect(result.extraRequests).toBe(0)
     expect(result.openAtEnd).toBe(6)
     expect(result.quotes.published).toBeGreaterThan(0)
