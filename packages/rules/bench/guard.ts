@@ -55,7 +55,8 @@ interface Spec {
 const unrealized = (p: Models.Position, spec: Spec, bid: number | undefined, ask: number | undefined) => {
   const mark = p.type === 1 ? bid : ask
   if (mark === undefined) return undefined
-  const ticks = (p.type === 1 ? mark - p.averagePrice : p.averagePrice - mark) / spec.tickSize
+  // prices sit on ticks: a whole number of ticks (in floats, 600 ticks of 0.1 can come out as 599.99999...)
+  const ticks = Math.round((p.type === 1 ? mark - p.averagePrice : p.averagePrice - mark) / spec.tickSize)
   return ticks * spec.tickValue * p.size
 }
 

@@ -12,9 +12,10 @@
  * long in each of `positions` contracts, the entries of one contract
  * `spacing` ticks apart, the market pinned above every entry. Rule:
  * `positionMaxLoss` of `lossLimit` dollars. A sample moves one contract (in
- * turn) to the bid at which its highest entry loses exactly `lossLimit`
- * (every other position of that contract loses at least `spacing - 1` ticks
- * less: only that account is breached), waits for the guard's request and
+ * turn) to the bid at which its highest entry loses one tick more than
+ * `lossLimit` (every other position of that contract loses at least
+ * `spacing - 2` ticks less than the limit, also at the pump's lower tick:
+ * only that account is breached), waits for the guard's request and
  * for that position to be closed, opens it again at the new price (now the
  * lowest entry, so the next sample of that contract breaches another
  * account) and moves the contract back. Every stamp is on the one monotonic
@@ -189,7 +190,8 @@ const program = (o: Options, market: Market) =>
       const c = contracts[ci]!
       const book = entries[ci]!
       const [target, top] = [...book.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))
-      const lossTicks = Math.ceil(o.lossLimit / c.tickValue)
+      // one tick beyond the limit: exactly at it, a system under test computing in floats may read 2999.999...
+      const lossTicks = Math.ceil(o.lossLimit / c.tickValue) + 1
       const ticks = top - lossTicks
       const [before, createdBefore] = [arrivals.length, creations.length]
       const w = { contractId: c.id, ticks, at: undefined as number | undefined }

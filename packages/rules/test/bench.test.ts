@@ -25,6 +25,18 @@ describe("enforcement bench", () => {
     expect(lines.some((l) => l.startsWith("p99 "))).toBe(true)
   }, 120_000)
 
+  it("a breaching quote alone is seen in every contract, fractional tick sizes included (no pump quote after it)", async () => {
+    // With 4 accounts, M2K's (tick 0.1) highest entry is 2401.2 and the breaching bid exactly $3,000 under it
+    // 1801.2: float arithmetic read a loss of 2999.99999..., so no request came until a later quote went one tick
+    // further (with the pump: some milliseconds later; without it: never)
+    const result = await Effect.runPromise(
+      Harness.run({ accounts: 4, positions: 3, rate: 0, samples: 3, warmup: 0, gapMs: 5, timeoutMs: 3_000 })
+    )
+    expect(result.missed).toBe(0)
+    expect(result.enforcement.length).toBe(3)
+    expect(result.openAtEnd).toBe(12)
+  }, 120_000)
+
   it("takes the nearest-rank quantile", () => {
     expect(quantile([5, 1, 4, 2, 3], 0.5)).toBe(3)
     expect(quantile([5, 1, 4, 2, 3], 0.99)).toBe(5)
