@@ -67,6 +67,20 @@ export interface Service {
 export class MarketData extends Context.Tag("@tradeguard/rules/MarketData")<MarketData, Service>() {}
 
 /**
+ * The contracts `accountIds` need quotes for in `snapshot`: those of their open positions and working orders.
+ *
+ * @since 0.1.0
+ */
+export const contractsOf = (snapshot: AccountState.Snapshot, accountIds: Iterable<number>): Set<string> => {
+  const out = new Set<string>()
+  for (const id of accountIds) {
+    for (const p of AccountState.openPositions(snapshot, id)) out.add(p.contractId)
+    for (const o of AccountState.workingOrders(snapshot, id)) out.add(o.contractId)
+  }
+  return out
+}
+
+/**
  * Options of {@link make}; every one has a default.
  *
  * @since 0.1.0
