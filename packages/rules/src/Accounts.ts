@@ -55,8 +55,12 @@ export const searchRetries: Schedule.Schedule<unknown> = Schedule.exponential("1
   Schedule.union(Schedule.spaced("1 minute"))
 )
 
-/** The part of the `risk:` section this service reads. */
-type Selection = Pick<RiskConfig, "accounts">
+/**
+ * The part of the `risk:` section this service reads: `accounts` (`all` or a list of ids).
+ *
+ * @since 0.1.0
+ */
+export type Selection = Pick<RiskConfig, "accounts">
 
 /**
  * The watched accounts per `risk.accounts`, subscribed on the user hub, for as long as the scope lives.
