@@ -116,8 +116,14 @@ export const make = (
         yield* Effect.forkScoped(Effect.retry(search, searchRetries))
       }
       // An account AccountState gets (a live account event, a reconciliation) is watched from then on.
+      // Quote-only changes keep the same `accounts` map (structural sharing): nothing to look at then.
       const changes = yield* state.subscribe
-      yield* Effect.forkScoped(Effect.forever(Effect.flatMap(changes.take, (snapshot) => add(known(snapshot)))))
+      let seen: AccountState.Snapshot["accounts"] | undefined
+      yield* Effect.forkScoped(Effect.forever(Effect.flatMap(changes.take, (snapshot) => {
+        if (snapshot.accounts === seen) return Effect.void
+        seen = snapshot.accounts
+        return add(known(snapshot))
+      })))
       // The user hub's account events, also those not applied to AccountState.
       yield* Effect.forkScoped(Stream.runForEach(
         Stream.filter(user.events, (e): e is HubEvent.Account => e._tag === "Account"),

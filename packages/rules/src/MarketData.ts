@@ -29,6 +29,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberSet from "effect/FiberSet"
+import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -72,11 +73,10 @@ export class MarketData extends Context.Tag("@tradeguard/rules/MarketData")<Mark
  * @since 0.1.0
  */
 export const contractsOf = (snapshot: AccountState.Snapshot, accountIds: Iterable<number>): Set<string> => {
+  const ids = new Set(accountIds)
   const out = new Set<string>()
-  for (const id of accountIds) {
-    for (const p of AccountState.openPositions(snapshot, id)) out.add(p.contractId)
-    for (const o of AccountState.workingOrders(snapshot, id)) out.add(o.contractId)
-  }
+  for (const p of HashMap.values(snapshot.positions)) if (ids.has(p.accountId)) out.add(p.contractId)
+  for (const o of HashMap.values(snapshot.orders)) if (ids.has(o.accountId)) out.add(o.contractId)
   return out
 }
 

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Enums } from "@tradeguard/gateway"
-import { AccountState, HubConnection } from "@tradeguard/realtime"
+import { Enums, Models } from "@tradeguard/gateway"
+import { AccountState, HubConnection, HubEvent } from "@tradeguard/realtime"
 import { ResilientGateway } from "@tradeguard/resilience"
 import { Simulator } from "@tradeguard/simulator"
 import { TestStack } from "@tradeguard/testing"
@@ -89,6 +89,31 @@ describe("MarketData", () => {
       assert.deepStrictEqual(yield* quoteSubscriptions, [])
       assert.deepStrictEqual(yield* simQuoteSubscriptions, [])
     }).pipe(Effect.provide(stack())))
+
+  it.effect("contractsOf: the contracts of the given accounts' open positions and working orders only", () =>
+    Effect.gen(function*() {
+      const state = yield* AccountState.make
+      const ts = "2026-12-01T10:00:00Z"
+      const position = (accountId: number, contractId: string, size: number) =>
+        HubEvent.position(
+          new Models.Position({ id: accountId, accountId, contractId, creationTimestamp: ts, type: 1, size, averagePrice: 1 })
+        )
+      const order = (id: number, accountId: number, contractId: string, status: Enums.OrderStatus) =>
+        HubEvent.order(
+          new Models.Order({ id, accountId, contractId, creationTimestamp: ts, status, type: 1, side: 0, size: 1, fillVolume: 0 })
+        )
+      yield* state.applyAll([
+        position(1, MNQ, 1),
+        position(2, "CON.F.US.EP.Z26", 1),
+        order(10, 1, MES, Enums.OrderStatus.Open),
+        order(11, 1, "CON.F.US.ENQ.Z26", Enums.OrderStatus.Filled),
+        order(12, 3, "CON.F.US.ENQ.Z26", Enums.OrderStatus.Suspended)
+      ])
+      const snapshot = yield* state.get
+      assert.deepStrictEqual([...MarketData.contractsOf(snapshot, [1])].sort(), [MES, MNQ])
+      assert.deepStrictEqual([...MarketData.contractsOf(snapshot, [2, 3])].sort(), ["CON.F.US.ENQ.Z26", "CON.F.US.EP.Z26"])
+      assert.strictEqual(MarketData.contractsOf(snapshot, []).size, 0)
+    }))
 
   it.effect("quotes carry their local receipt time (TestClock) and only subscribed contracts are listed", () =>
     Effect.gen(function*() {
