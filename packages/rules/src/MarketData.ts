@@ -28,6 +28,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
@@ -133,7 +134,7 @@ export const make = (
     const market = yield* HubConnection.MarketHub
     const user = yield* HubConnection.UserHub
     const state = yield* AccountState.AccountState
-    const lookups = yield* FiberSet.make()
+    const background = yield* FiberSet.make()
     const gate = yield* Effect.makeSemaphore(1)
     const barCacheMillis = options.barCacheMillis ?? defaultBarCacheMillis
     const backoff = options.lookupBackoffMillis ?? Need.defaultLookupBackoff
@@ -145,6 +146,7 @@ export const make = (
     const bars = new Map<string, BarPrice>()
     /** The last fetch of each contract's fallback price (its result, undefined when it failed). */
     const attempts = new Map<string, { readonly at: number; readonly price: BarPrice | undefined }>()
+    const fetching = new Map<string, Fiber.RuntimeFiber<BarPrice | undefined>>()
     const log = Effect.annotateLogs({ module: "rules/MarketData" })
 
     const lookUp = (contractId: string) =>
@@ -192,7 +194,7 @@ export const make = (
         for (const id of contractIds) {
           if (contracts.has(id) || inFlight.has(id) || !Need.isDue(failures.get(id), now)) continue
           inFlight.add(id)
-          yield* FiberSet.run(lookups, lookUp(id))
+          yield* FiberSet.run(background, lookUp(id))
         }
       }))
     })
@@ -206,21 +208,33 @@ export const make = (
       return out as ReadonlyMap<string, QuoteSeen>
     })
 
+    /** Fetches a fallback price and records it (never fails: undefined when it cannot). */
+    const fetchBarPrice = (contractId: string, now: number) =>
+      Effect.gen(function*() {
+        const reply = yield* Effect.either(gateway.historyRetrieveBars(Bars.latestBarsRequest(contractId, now)))
+        const close = Either.isRight(reply) ? Bars.latestClose(reply.right.bars) : undefined
+        const fetchedAt = yield* Clock.currentTimeMillis
+        const price: BarPrice | undefined = close === undefined ? undefined : { price: close, fetchedAt }
+        attempts.set(contractId, { at: now, price })
+        if (price !== undefined) bars.set(contractId, price)
+        else {
+          const why = Either.isLeft(reply) ? reply.left.message : "no bar in the last minutes"
+          yield* log(Effect.logWarning(`contract ${contractId}: no REST fallback price: ${why}`))
+        }
+        return price
+      }).pipe(Effect.ensuring(Effect.sync(() => fetching.delete(contractId))))
+
     const barPrice = Effect.fn("MarketData.barPrice")(function*(contractId: string) {
       const now = yield* Clock.currentTimeMillis
       const last = attempts.get(contractId)
       if (last !== undefined && now - last.at < barCacheMillis) return last.price
-      const reply = yield* Effect.either(gateway.historyRetrieveBars(Bars.latestBarsRequest(contractId, now)))
-      const close = Either.isRight(reply) ? Bars.latestClose(reply.right.bars) : undefined
-      const fetchedAt = yield* Clock.currentTimeMillis
-      const price: BarPrice | undefined = close === undefined ? undefined : { price: close, fetchedAt }
-      attempts.set(contractId, { at: now, price })
-      if (price !== undefined) bars.set(contractId, price)
-      else {
-        const why = Either.isLeft(reply) ? reply.left.message : "no bar in the last minutes"
-        yield* log(Effect.logWarning(`contract ${contractId}: no REST fallback price: ${why}`))
+      // One fetch per contract at a time, in the background: callers join it, and one leaving does not stop it.
+      let fiber = fetching.get(contractId)
+      if (fiber === undefined) {
+        fiber = yield* FiberSet.run(background, fetchBarPrice(contractId, now))
+        fetching.set(contractId, fiber)
       }
-      return price
+      return yield* Fiber.join(fiber)
     })
 
     return {

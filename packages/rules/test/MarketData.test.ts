@@ -166,7 +166,8 @@ describe("MarketData", () => {
       yield* TestStack.advance("5 minutes", "1 minute")
       const now = yield* Clock.currentTimeMillis
       const bars = yield* Effect.orDie(sim.exchange.bars(Bars.latestBarsRequest(MNQ, now)))
-      const price = yield* data.barPrice(MNQ)
+      const [price, same] = yield* Effect.all([data.barPrice(MNQ), data.barPrice(MNQ)], { concurrency: "unbounded" })
+      assert.strictEqual(same, price, "concurrent callers share one fetch")
       assert.strictEqual(price?.price, Bars.latestClose(bars))
       assert.strictEqual(price?.price, bars[0].c, "the simulator lists the newest bar first")
       assert.strictEqual(price?.fetchedAt, now)
