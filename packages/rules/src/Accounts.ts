@@ -50,7 +50,11 @@ export interface Service {
  */
 export class Accounts extends Context.Tag("@tradeguard/rules/Accounts")<Accounts, Service>() {}
 
-/** The retries of a failed start-up Account/search: 1 s, doubling, at most a minute apart. */
+/**
+ * The retries of a failed start-up Account/search: 1 s, doubling, at most a minute apart.
+ *
+ * @since 0.1.0
+ */
 export const searchRetries: Schedule.Schedule<unknown> = Schedule.exponential("1 second").pipe(
   Schedule.union(Schedule.spaced("1 minute"))
 )
