@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Models } from "@tradeguard/gateway"
+import { type HubEvents, Models } from "@tradeguard/gateway"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -140,7 +140,9 @@ const maxSettleTurns = 10_000
  *
  * @since 0.1.0
  */
-export const make: Effect.Effect<Service> = Effect.sync(() => {
+export const make: Effect.Effect<Service> = Effect.map(Effect.clock, (clock) => {
+  /** The local receipt time of what is applied now (Effect's Clock, so TestClock drives it). */
+  const now = () => clock.unsafeCurrentTimeMillis()
   let current: Snapshot = Data.empty
   const subscribers = new Set<Latest<Snapshot>>()
   const watches = new Set<Set<string>>()
@@ -165,12 +167,12 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
     if (live.length === 0) return
     const onApplied = watches.size > 0 ? record : undefined
     try {
-      publish(Data.applyAll(current, live, onApplied))
+      publish(Data.applyAll(current, live, onApplied, now()))
     } catch {
       const skipped: Array<string> = []
       for (const e of live) {
         try {
-          publish(Data.applyAll(current, [e], onApplied))
+          publish(Data.applyAll(current, [e], onApplied, now()))
         } catch (error) {
           skipped.push(`${e._tag}: ${error instanceof Error ? error.message : String(error)}`)
         }
@@ -223,12 +225,12 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
     }),
     get,
     subscribe,
-    apply: (event) => Effect.sync(() => publish(Data.apply(current, event))),
-    applyAll: (events) => Effect.sync(() => publish(Data.applyAll(current, events))),
+    apply: (event) => Effect.sync(() => publish(Data.apply(current, event, now()))),
+    applyAll: (events) => Effect.sync(() => publish(Data.applyAll(current, events, undefined, now()))),
     modify: <A>(f: (data: Snapshot) => readonly [A, ReadonlyArray<HubEvent>]) =>
       Effect.sync(() => {
         const [a, events] = f(current)
-        publish(Data.applyAll(current, events))
+        publish(Data.applyAll(current, events, undefined, now()))
         return a
       }),
     follow,
@@ -335,6 +337,17 @@ export const workingOrders = (s: Snapshot, accountId: number): Array<Models.Orde
  */
 export const openPositions = (s: Snapshot, accountId: number): Array<Models.Position> =>
   [...HashMap.values(s.positions)].filter((p) => p.accountId === accountId)
+
+/**
+ * The latest quote of a contract and its local receipt time (epoch millis, Effect's Clock when the event was
+ * applied; 0 for a quote applied through the pure core without one); undefined before any quote of it.
+ *
+ * @since 0.3.0
+ */
+export const quoteOf: (
+  s: Snapshot,
+  contractId: string
+) => { readonly quote: HubEvents.Quote; readonly receivedAt: number } | undefined = Data.quoteOf
 
 /**
  * Today's trades of an account, oldest first.

@@ -6,12 +6,38 @@
  * REST fallback prices (the latest bar of History/retrieveBars) when quotes
  * are stale; and how long each hub has been down.
  *
+ * When to use: `layer` over the stack (ResilientGateway, both hubs,
+ * AccountState); the engine calls `need` with the contracts of the watched
+ * accounts' positions and working orders on every change, and reads the rest
+ * to build each account's view.
+ *
+ * Gotchas: `need` returns once the subscriptions are declared; the contract
+ * lookups run in the background (a contract is missing from `contracts`
+ * until its lookup succeeds; a failed one is tried again on a later `need`,
+ * after a backoff). The hubs re-subscribe after a reconnect by themselves. A
+ * quote's age is its local receipt time (AccountState's), not the gateway's
+ * timestamp. `barPrice` answers from a short cache (a failure is cached too,
+ * so a dead History endpoint is not hammered).
+ *
  * @since 0.1.0
  */
 import type { Models } from "@tradeguard/gateway"
+import { AccountState, HubConnection, Subscription } from "@tradeguard/realtime"
+import { ResilientGateway } from "@tradeguard/resilience"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
+import * as FiberSet from "effect/FiberSet"
+import * as HashMap from "effect/HashMap"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { BarPrice, QuoteSeen } from "./AccountView.js"
+import * as Bars from "./internal/market/bars.js"
+import * as Hubs from "./internal/market/hubs.js"
+import * as Need from "./internal/market/need.js"
 
 /**
  * The market data service.
@@ -41,3 +67,208 @@ export interface Service {
  * @since 0.1.0
  */
 export class MarketData extends Context.Tag("@tradeguard/rules/MarketData")<MarketData, Service>() {}
+
+/**
+ * The contracts `accountIds` need quotes for in `snapshot`: those of their open positions and working orders.
+ *
+ * @since 0.1.0
+ */
+export const contractsOf = (snapshot: AccountState.Snapshot, accountIds: Iterable<number>): Set<string> => {
+  const ids = new Set(accountIds)
+  const out = new Set<string>()
+  for (const p of HashMap.values(snapshot.positions)) if (ids.has(p.accountId)) out.add(p.contractId)
+  for (const o of HashMap.values(snapshot.orders)) if (ids.has(o.accountId)) out.add(o.contractId)
+  return out
+}
+
+/**
+ * Options of {@link make}; every one has a default.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** How long a REST fallback price (or a failure to get one) is reused, in millis (default 5000). */
+  readonly barCacheMillis?: number
+  /** The delays before a failed contract lookup is tried again, after 1, 2, ... failures (the last repeats). */
+  readonly lookupBackoffMillis?: ReadonlyArray<number>
+}
+
+/** The default of `Options.barCacheMillis`. */
+const defaultBarCacheMillis = 5_000
+
+/** Follows a hub's state for as long as the scope lives, stamping when it goes down; returns the reader. */
+const followHub = (hub: HubConnection.Service<Subscription.Subscription>) =>
+  Effect.gen(function*() {
+    const clock = yield* Effect.clock
+    let since = Hubs.downSince(undefined, yield* hub.state.get, clock.unsafeCurrentTimeMillis())
+    const seen = (state: HubConnection.ConnectionState) => {
+      since = Hubs.downSince(since, state, clock.unsafeCurrentTimeMillis())
+    }
+    yield* Effect.forkScoped(Stream.runForEach(hub.state.changes, (state) => Effect.sync(() => seen(state))))
+    // Reading also looks at the state now, so a change the follower has not taken yet counts.
+    return Effect.map(hub.state.get, (state) => {
+      seen(state)
+      return since
+    })
+  })
+
+/**
+ * MarketData over the stack: quotes subscribed on the MarketHub and read from AccountState, contracts and bars
+ * through ResilientGateway, both hubs' downtime. Lives as long as the scope (background lookups included).
+ *
+ * @since 0.1.0
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<
+  Service,
+  never,
+  | ResilientGateway.ResilientGateway
+  | HubConnection.MarketHub
+  | HubConnection.UserHub
+  | AccountState.AccountState
+  | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const gateway = yield* ResilientGateway.ResilientGateway
+    const market = yield* HubConnection.MarketHub
+    const user = yield* HubConnection.UserHub
+    const state = yield* AccountState.AccountState
+    const background = yield* FiberSet.make()
+    const gate = yield* Effect.makeSemaphore(1)
+    const barCacheMillis = options.barCacheMillis ?? defaultBarCacheMillis
+    const backoff = options.lookupBackoffMillis ?? Need.defaultLookupBackoff
+
+    const subscribed = new Set<string>()
+    const contracts = new Map<string, Models.Contract>()
+    const failures = new Map<string, Need.Failure>()
+    const inFlight = new Set<string>()
+    const bars = new Map<string, BarPrice>()
+    /** The last fetch of each contract's fallback price (its result, undefined when it failed). */
+    const attempts = new Map<string, { readonly at: number; readonly price: BarPrice | undefined }>()
+    const fetching = new Map<string, Fiber.RuntimeFiber<BarPrice | undefined>>()
+    const log = Effect.annotateLogs({ module: "rules/MarketData" })
+
+    const lookUp = (contractId: string) =>
+      gateway.contractSearchById({ contractId }).pipe(
+        Effect.flatMap(({ contract }) =>
+          Effect.sync(() => {
+            contracts.set(contractId, contract)
+            failures.delete(contractId)
+          })
+        ),
+        Effect.catchAll((error) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const failure = Need.failed(failures.get(contractId), now, backoff)
+            failures.set(contractId, failure)
+            return Effect.logWarning(
+              `contract ${contractId}: lookup failed (${failure.failures} in a row), tried again after ${
+                failure.retryAt - now
+              } ms: ${error.message}`
+            )
+          })
+        ),
+        Effect.ensuring(Effect.sync(() => inFlight.delete(contractId))),
+        log
+      )
+
+    const need = Effect.fn("MarketData.need")(function*(contractIds: ReadonlySet<string>) {
+      yield* gate.withPermits(1)(Effect.gen(function*() {
+        const { add, drop } = Need.diff(subscribed, contractIds)
+        for (const id of drop) {
+          subscribed.delete(id)
+          yield* market.unsubscribe(Subscription.contractQuotes(id)).pipe(
+            Effect.catchAll((e) => Effect.logDebug(`quotes of ${id}: unsubscribe failed: ${e.message}`)),
+            log
+          )
+        }
+        for (const id of add) {
+          subscribed.add(id)
+          // A failed invocation keeps the declaration: the hub retries it with backoff.
+          yield* market.subscribe(Subscription.contractQuotes(id)).pipe(
+            Effect.catchAll((e) => Effect.logWarning(`quotes of ${id}: subscribe failed (the hub retries): ${e.message}`)),
+            log
+          )
+        }
+        const now = yield* Clock.currentTimeMillis
+        for (const id of contractIds) {
+          if (contracts.has(id) || inFlight.has(id) || !Need.isDue(failures.get(id), now)) continue
+          inFlight.add(id)
+          yield* FiberSet.run(background, lookUp(id))
+        }
+      }))
+    })
+
+    const quotes = Effect.map(state.get, (snapshot) => {
+      const out = new Map<string, QuoteSeen>()
+      for (const id of subscribed) {
+        const seen = AccountState.quoteOf(snapshot, id)
+        if (seen !== undefined) out.set(id, seen)
+      }
+      return out as ReadonlyMap<string, QuoteSeen>
+    })
+
+    /** Fetches a fallback price and records it (never fails: undefined when it cannot). */
+    const fetchBarPrice = (contractId: string, now: number) =>
+      Effect.gen(function*() {
+        const reply = yield* Effect.either(gateway.historyRetrieveBars(Bars.latestBarsRequest(contractId, now)))
+        const close = Either.isRight(reply) ? Bars.latestClose(reply.right.bars) : undefined
+        const fetchedAt = yield* Clock.currentTimeMillis
+        const price: BarPrice | undefined = close === undefined ? undefined : { price: close, fetchedAt }
+        attempts.set(contractId, { at: now, price })
+        if (price !== undefined) bars.set(contractId, price)
+        else {
+          const why = Either.isLeft(reply) ? reply.left.message : "no bar in the last minutes"
+          yield* log(Effect.logWarning(`contract ${contractId}: no REST fallback price: ${why}`))
+        }
+        return price
+      }).pipe(Effect.ensuring(Effect.sync(() => fetching.delete(contractId))))
+
+    const barPrice = Effect.fn("MarketData.barPrice")(function*(contractId: string) {
+      const now = yield* Clock.currentTimeMillis
+      const last = attempts.get(contractId)
+      if (last !== undefined && now - last.at < barCacheMillis) return last.price
+      // One fetch per contract at a time, in the background: callers join it, and one leaving does not stop it.
+      let fiber = fetching.get(contractId)
+      if (fiber === undefined) {
+        fiber = yield* FiberSet.run(background, fetchBarPrice(contractId, now))
+        fetching.set(contractId, fiber)
+      }
+      return yield* Fiber.join(fiber)
+    })
+
+    return {
+      need,
+      quotes,
+      contracts: Effect.sync(() => new Map(contracts) as ReadonlyMap<string, Models.Contract>),
+      barPrice,
+      barPrices: Effect.sync(() => new Map(bars) as ReadonlyMap<string, BarPrice>),
+      marketHubDownSince: yield* followHub(market),
+      userHubDownSince: yield* followHub(user)
+    } satisfies Service
+  })
+
+/**
+ * MarketData over the stack, with the given options.
+ *
+ * @since 0.1.0
+ */
+export const layerWith = (
+  options: Options
+): Layer.Layer<
+  MarketData,
+  never,
+  ResilientGateway.ResilientGateway | HubConnection.MarketHub | HubConnection.UserHub | AccountState.AccountState
+> => Layer.scoped(MarketData, make(options))
+
+/**
+ * MarketData over the stack, with the defaults (bar prices cached 5 s; lookups retried after 1 s, 2 s, 5 s, 15 s,
+ * 30 s, then every minute).
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<
+  MarketData,
+  never,
+  ResilientGateway.ResilientGateway | HubConnection.MarketHub | HubConnection.UserHub | AccountState.AccountState
+> = layerWith({})

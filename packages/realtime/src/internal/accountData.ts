@@ -15,7 +15,9 @@
  *   today's and is ignored; an order whose `updateTimestamp` is before it
  *   leaves the working set but is not one of today's ended orders (an end
  *   without `updateTimestamp` counts as today's). `startDay` moves it.
- * - quotes: deltas merged into the last quote of the contract.
+ * - quotes: deltas merged into the last quote of the contract; when the
+ *   caller gives a receipt time, `quoteReceivedAt` keeps it per contract (the
+ *   local time the latest quote event of that contract was applied).
  *
  * @internal
  */
@@ -35,6 +37,8 @@ export interface AccountData {
   readonly trades: HashMap.HashMap<number, Models.Trade>
   /** The latest merged quote of each contract. */
   readonly quotes: HashMap.HashMap<string, HubEvents.Quote>
+  /** When the latest quote of each contract was received here (epoch millis, local clock). */
+  readonly quoteReceivedAt: HashMap.HashMap<string, number>
   /** How many events changed something so far. */
   readonly version: number
   /** Epoch millis at which the trading day of `trades` and `completedOrders` started (unset: no day filter). */
@@ -48,6 +52,7 @@ export const empty: AccountData = {
   positions: HashMap.empty(),
   trades: HashMap.empty(),
   quotes: HashMap.empty(),
+  quoteReceivedAt: HashMap.empty(),
   version: 0,
   dayStartedAt: undefined
 }
@@ -109,8 +114,9 @@ class Draft {
   private positions: HashMap.HashMap<string, Models.Position> | undefined
   private trades: HashMap.HashMap<number, Models.Trade> | undefined
   private quotes: HashMap.HashMap<string, HubEvents.Quote> | undefined
+  private receivedAt: HashMap.HashMap<string, number> | undefined
   private changes = 0
-  constructor(private readonly base: AccountData) {}
+  constructor(private readonly base: AccountData, private readonly now: number | undefined) {}
 
   apply(e: HubEvent): boolean {
     switch (e._tag) {
@@ -143,6 +149,9 @@ class Draft {
         const map = this.quotes ?? (this.quotes = HashMap.beginMutation(this.base.quotes))
         const prev = HashMap.get(map, e.contractId)
         HashMap.set(map, e.contractId, HubEvents.mergeQuote(prev._tag === "Some" ? prev.value : undefined, e.quote))
+        if (this.now !== undefined) {
+          HashMap.set(this.receivedAt ?? (this.receivedAt = HashMap.beginMutation(this.base.quoteReceivedAt)), e.contractId, this.now)
+        }
         break
       }
       default:
@@ -183,6 +192,7 @@ class Draft {
       positions: seal(this.positions, this.base.positions),
       trades: seal(this.trades, this.base.trades),
       quotes: seal(this.quotes, this.base.quotes),
+      quoteReceivedAt: seal(this.receivedAt, this.base.quoteReceivedAt),
       version: this.base.version + this.changes,
       dayStartedAt: this.base.dayStartedAt
     }
@@ -191,19 +201,33 @@ class Draft {
 
 /**
  * Applies events in order; `onApplied` sees each event that changed
- * something. Returns `data` itself when nothing changed.
+ * something. `receivedAt` (epoch millis), when given, stamps the quotes
+ * applied as received then. Returns `data` itself when nothing changed.
  */
 export const applyAll = (
   data: AccountData,
   events: Iterable<HubEvent>,
-  onApplied?: (e: HubEvent) => void
+  onApplied?: (e: HubEvent) => void,
+  receivedAt?: number
 ): AccountData => {
-  const draft = new Draft(data)
+  const draft = new Draft(data, receivedAt)
   for (const e of events) if (draft.apply(e) && onApplied !== undefined) onApplied(e)
   return draft.done()
 }
 
-export const apply = (data: AccountData, event: HubEvent): AccountData => applyAll(data, [event])
+export const apply = (data: AccountData, event: HubEvent, receivedAt?: number): AccountData =>
+  applyAll(data, [event], undefined, receivedAt)
+
+/** The latest quote of a contract and when it was received (0 when it was applied without a receipt time). */
+export const quoteOf = (
+  data: AccountData,
+  contractId: string
+): { readonly quote: HubEvents.Quote; readonly receivedAt: number } | undefined => {
+  const quote = HashMap.get(data.quotes, contractId)
+  if (quote._tag === "None") return undefined
+  const at = HashMap.get(data.quoteReceivedAt, contractId)
+  return { quote: quote.value, receivedAt: at._tag === "Some" ? at.value : 0 }
+}
 
 /**
  * Starts the trading day that began at `dayStart` (epoch millis): trades and
