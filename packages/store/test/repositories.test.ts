@@ -122,4 +122,12 @@ describe("small repositories", () => {
       yield* pending.done("flatten-1")
       assert.deepStrictEqual((yield* pending.list).map((a) => a.id), ["cancel-2"])
     }).pipe(Effect.provide(layer)))
+
+  it.effect("PendingActions: update replaces the payload (the progress) and keeps the rest", () =>
+    Effect.gen(function*() {
+      const pending = yield* PendingActions.PendingActions
+      yield* pending.enqueue({ id: "e-1", accountId: 1, action: "enforcement", payload: { step: 0 } })
+      yield* pending.update("e-1", { step: 2, cancelled: [7] })
+      assert.deepStrictEqual((yield* pending.list).map((a) => [a.id, a.action, a.payload]), [["e-1", "enforcement", { step: 2, cancelled: [7] }]])
+    }).pipe(Effect.provide(layer)))
 })
