@@ -52,3 +52,9 @@ export * as MarketData from "./MarketData.js"
  * @since 0.1.0
  */
 export * as Accounts from "./Accounts.js"
+/**
+ * The audit trail: a record per enforcement decision and action, in the store and the logs, listed by account and time.
+ *
+ * @since 0.1.0
+ */
+export * as Audit from "./Audit.js"
