@@ -89,8 +89,10 @@ describe("Locks", () => {
       yield* TestClock.setTime(NOON_CHICAGO)
       yield* inProcess(file, Effect.flatMap(Locks.Locks, (l) => l.lock(7, "dailyLossLimit", "day PnL", { _tag: "NextTradingDay" })))
       yield* inProcess(file, Effect.flatMap(Locks.Locks, (l) => l.lock(8, "manual", "by hand", { _tag: "Manual" })))
+      yield* inProcess(file, Effect.flatMap(Locks.Locks, (l) => l.lock(9, "lossCooldown", "3 losses", { _tag: "Until", at: NOON_CHICAGO + 1_800_000 })))
       const seen = yield* inProcess(file, Effect.flatMap(Locks.Locks, (l) => l.all))
-      assert.deepStrictEqual([...seen.keys()], [7, 8])
+      assert.deepStrictEqual([...seen.keys()], [7, 8, 9])
+      assert.deepInclude(seen.get(9), { end: { _tag: "Until", at: NOON_CHICAGO + 1_800_000 }, until: NOON_CHICAGO + 1_800_000 })
       assert.deepStrictEqual(seen.get(7), {
         rule: "dailyLossLimit",
         reason: "day PnL",
@@ -101,7 +103,7 @@ describe("Locks", () => {
       assert.deepInclude(seen.get(8), { rule: "manual", end: { _tag: "Manual" }, until: undefined })
       yield* inProcess(file, Effect.flatMap(Locks.Locks, (l) => l.unlock(8, "done")))
       const after = yield* inProcess(file, Effect.flatMap(Locks.Locks, (l) => l.all))
-      assert.deepStrictEqual([...after.keys()], [7])
+      assert.deepStrictEqual([...after.keys()], [7, 9])
     }))
 
   it("untilOf: Until is its time, Manual never", () => {
