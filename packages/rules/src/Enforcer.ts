@@ -233,7 +233,14 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Requi
         continue
       }
       const e = decoded.value
-      if (running.has(e.accountId)) continue
+      const joined = running.get(e.accountId)
+      if (joined !== undefined) {
+        // two rows of one account (a join stored twice): one enforcement carries both
+        joined.e = { ...joined.e, actions: [...joined.e.actions, ...e.actions], figures: { ...joined.e.figures, [e.rule]: e.figures } }
+        yield* Run.persist(deps, joined)
+        yield* Effect.ignore(pending.done(e.id))
+        continue
+      }
       yield* Effect.logWarning(`resuming enforcement ${e.id} on account ${e.accountId} (${e.rule}: ${e.reason})`)
       yield* launch({ e, outcome: yield* Deferred.make<Outcome>(), steps: [], escalated: false, remaining: [] }, true)
     }

@@ -94,3 +94,39 @@ describe("Enforcer restart", () => {
       assert.deepStrictEqual(tagged.map((o) => [o.side, o.size, o.status]), [[Enums.OrderSide.Ask, 3, Enums.OrderStatus.Filled]])
     }).pipe(Effect.provide(stack())))
 })
+
+describe("Enforcer resume at start", () => {
+  it.effect("rows that are not enforcements of this build are left alone (an ERROR for an unreadable one); a second row of the same account is merged into the first", () =>
+    Effect.gen(function*() {
+      yield* watch(ACCOUNT)
+      yield* marketBuy(1, MNQ)
+      yield* TestStack.advance("1 second", "100 millis")
+      const pending = yield* PendingActions.PendingActions
+      const row = (id: string, rule: string) => ({
+        id,
+        accountId: ACCOUNT,
+        rule,
+        reason: "carried over",
+        figures: {},
+        actions: [{ _tag: "Flatten" }],
+        startedAt: 0,
+        reductionSteps: {},
+        rounds: 0,
+        locked: false
+      })
+      yield* Effect.orDie(pending.enqueue({ id: "other", accountId: ACCOUNT, action: "flatten", payload: { what: "an older kind" } }))
+      yield* Effect.orDie(pending.enqueue({ id: "garbled", accountId: ACCOUNT, action: "enforcement", payload: { id: 7 } }))
+      yield* Effect.orDie(pending.enqueue({ id: "e-1", accountId: ACCOUNT, action: "enforcement", payload: row("e-1", "dailyLossLimit") }))
+      yield* Effect.orDie(pending.enqueue({ id: "e-2", accountId: ACCOUNT, action: "enforcement", payload: row("e-2", "maxTradesPerDay") }))
+      yield* Effect.scoped(Effect.flatMap(Layer.build(services()), (ctx) =>
+        Effect.provide(
+          Effect.gen(function*() {
+            assert.isTrue(yield* (yield* Enforcer.Enforcer).running(ACCOUNT))
+            yield* TestStack.advance("5 seconds", "100 millis")
+          }),
+          ctx
+        )))
+      assert.isTrue(yield* flatAtSimulator())
+      assert.deepStrictEqual((yield* Effect.orDie(pending.list)).map((r) => r.id).sort(), ["garbled", "other"])
+    }).pipe(Effect.provide(Layer.provideMerge(store(), stack()))))
+})

@@ -173,3 +173,34 @@ describe("Enforcer flatten", () => {
       assert.strictEqual(kinds.at(-1), "Verified")
     }).pipe(Effect.provide(layer())))
 })
+
+describe("Enforcer reads", () => {
+  it.effect("the account cannot be read: Escalated ('not verified yet') past the bound, then Done once the reads heal", () =>
+    Effect.gen(function*() {
+      yield* watch(ACCOUNT)
+      yield* marketBuy(1)
+      yield* TestStack.advance("1 second", "100 millis")
+      const s = yield* sim
+      yield* s.setFaults({ serverErrors: { probability: 1, endpoints: ["positionSearchOpen"] } })
+      const enforcer = yield* Enforcer.Enforcer
+      const outcome = yield* enforced(flattenAndLock(), "8 seconds")
+      assert.deepInclude(outcome, { _tag: "Escalated", remaining: "not verified yet" })
+      yield* s.setFaults({})
+      yield* TestStack.advance("30 seconds", "200 millis")
+      assert.isTrue(yield* flatAtSimulator())
+      assert.isFalse(yield* enforcer.running(ACCOUNT))
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("an order from before the trading day (not in Order/search over the day) that AccountState shows working is cancelled too", () =>
+    Effect.gen(function*() {
+      yield* watch(ACCOUNT)
+      const bid = yield* bidOf()
+      const old = yield* placeDirectly({ type: Enums.OrderType.Limit, side: Enums.OrderSide.Bid, size: 1, limitPrice: bid - 5_000 })
+      // TestClock starts at 1970-01-01 00:00 UTC (18:00 Chicago); here a trading day starts at 18:05 Chicago
+      yield* TestStack.advance("6 minutes", "30 seconds")
+      const outcome = yield* enforced(flattenAndLock(), "10 seconds")
+      assert.strictEqual(outcome._tag, "Done")
+      const status = (yield* truth()).orders.find((o) => o.id === old)!.status
+      assert.strictEqual(status, Enums.OrderStatus.Cancelled)
+    }).pipe(Effect.provide(layer({}, {}, { tradingDay: { startsAt: "18:05" } }))))
+})

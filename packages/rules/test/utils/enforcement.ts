@@ -70,12 +70,15 @@ export const services = (options: Enforcer.Options = {}) =>
   )
 
 /** The simulator stack (with the spy) on its own: it outlives a "restart" of the services. */
-export const stack = (simulator: SimulatorOptions.Options = {}) =>
-  spy.pipe(Layer.provideMerge(TestStack.layer({ simulator: { seed: 7, ...simulator } })))
+export const stack = (simulator: SimulatorOptions.Options = {}, config: TestStack.Options["config"] = {}) =>
+  spy.pipe(Layer.provideMerge(TestStack.layer({ simulator: { seed: 7, ...simulator }, config })))
 
 /** Everything a test needs, over an in-memory store. */
-export const layer = (options: Enforcer.Options = {}, simulator: SimulatorOptions.Options = {}) =>
-  services(options).pipe(Layer.provideMerge(store()), Layer.provideMerge(stack(simulator)))
+export const layer = (
+  options: Enforcer.Options = {},
+  simulator: SimulatorOptions.Options = {},
+  config: TestStack.Options["config"] = {}
+) => services(options).pipe(Layer.provideMerge(store()), Layer.provideMerge(stack(simulator, config)))
 
 /** A temporary directory, removed by the finalizer. */
 export const tempDir = Effect.acquireRelease(
