@@ -82,6 +82,8 @@ export interface Submission {
   readonly key: string
   readonly request: IntentRequest
   readonly cancelAfter?: number
+  /** The rate-limit priority Order/place goes at (default the endpoint's: normal); risk enforcement passes `enforcement`. */
+  readonly priority?: ResilientGateway.Priority
 }
 
 /**
@@ -119,6 +121,8 @@ export interface Reduction {
   readonly accountId: number
   readonly contractId: string
   readonly size: number
+  /** The rate-limit priority of the position read and of Order/place (default normal); risk enforcement passes `enforcement`. */
+  readonly priority?: ResilientGateway.Priority
 }
 
 /**
@@ -342,7 +346,7 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
       const tag1 = tagOf(s.key, 1)
       const begun = yield* store.begin(newIntent(s.key, fp, s.request, expiresAt), tag1)
       if (Option.isSome(begun)) {
-        const r = yield* Driver.running(s.key, fp, s.request, begun.value.intent.createdAt, [tag1])
+        const r = yield* Driver.running(s.key, fp, s.request, begun.value.intent.createdAt, [tag1], s.priority)
         yield* launch(r, V.start(s.key, config.verification))
         return { _tag: "Await", running: r, duplicate: false }
       }
@@ -362,7 +366,7 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
         const n = (last?.attemptNo ?? 0) + 1
         const tag = tagOf(s.key, n)
         const written = yield* store.reopen(newIntent(s.key, fp, s.request, expiresAt), tag)
-        const r = yield* Driver.running(s.key, fp, s.request, written.intent.createdAt, [tag])
+        const r = yield* Driver.running(s.key, fp, s.request, written.intent.createdAt, [tag], s.priority)
         yield* launch(r, V.startAt(s.key, n, config.verification))
         return { _tag: "Await", running: r, duplicate: false }
       }
@@ -445,8 +449,9 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
   const reduce = (x: Reduction) =>
     Effect.gen(function*() {
       const existing = yield* store.find(x.key)
-      if (Option.isSome(existing)) return Option.some(yield* submit({ key: x.key, request: requestOf(existing.value) }))
-      const open = yield* Effect.either(gateway.positionSearchOpen({ accountId: x.accountId }))
+      const priority = x.priority === undefined ? {} : { priority: x.priority }
+      if (Option.isSome(existing)) return Option.some(yield* submit({ key: x.key, request: requestOf(existing.value), ...priority }))
+      const open = yield* Effect.either(gateway.positionSearchOpen({ accountId: x.accountId }, x.priority === undefined ? undefined : priority))
       // a position that cannot be read is not "no position": nothing is sent, the caller learns why
       if (open._tag === "Left") return Option.some<Outcome>({ _tag: "Failed", reason: `the position could not be read: ${open.left.message}` })
       const position = open.right.positions.find((p) => p.contractId === x.contractId && p.size > 0)
@@ -455,7 +460,8 @@ export const make: Effect.Effect<Service, never, Requirements | Scope.Scope> = E
       const size = Math.min(x.size, position.size)
       return Option.some(yield* submit({
         key: x.key,
-        request: { accountId: x.accountId, contractId: x.contractId, type: Enums.OrderType.Market, side, size }
+        request: { accountId: x.accountId, contractId: x.contractId, type: Enums.OrderType.Market, side, size },
+        ...priority
       }))
     })
 

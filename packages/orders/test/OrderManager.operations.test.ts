@@ -219,6 +219,22 @@ describe("OrderManager reduce", () => {
       assert.deepStrictEqual((yield* truth).orders.map((o) => o.customTag), ["r-open.1", "r-1.1"])
     }).pipe(Effect.provide(stack())))
 
+  it.effect("a reduction at enforcement priority reads the position and places the order at enforcement priority", () =>
+    Effect.gen(function*() {
+      const orders = yield* OrderManager.OrderManager
+      yield* place("r-open", marketBuy(3))
+      yield* orders.reduce({ key: "r-6", accountId: ACCOUNT, contractId: MNQ, size: 1, priority: "enforcement" })
+      const { log } = yield* Spy.Calls
+      const mine = log.filter((c) => c.endpoint === "positionSearchOpen" || (c.request as { customTag?: string }).customTag === "r-6.1")
+      assert.deepStrictEqual(mine.map((c) => [c.endpoint, c.options]), [
+        ["positionSearchOpen", { priority: "enforcement" }],
+        ["orderPlace", { priority: "enforcement" }]
+      ])
+      // the same key again (e.g. after a restart) keeps the priority
+      yield* orders.reduce({ key: "r-6", accountId: ACCOUNT, contractId: MNQ, size: 1, priority: "enforcement" })
+      assert.strictEqual((yield* truth).orders.filter((o) => o.customTag?.startsWith("r-6")).length, 1)
+    }).pipe(Effect.provide(stack())))
+
   it.effect("a reduction larger than the position is clamped to it: flat, not reversed", () =>
     Effect.gen(function*() {
       const orders = yield* OrderManager.OrderManager

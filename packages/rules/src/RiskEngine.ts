@@ -32,7 +32,8 @@
  * @since 0.1.0
  */
 import { AccountState, Config as RealtimeConfigModule } from "@tradeguard/realtime"
-import { EnforcementLog, RuleState } from "@tradeguard/store"
+import { RuleState } from "@tradeguard/store"
+import { Audit } from "./Audit.js"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -143,7 +144,7 @@ export type Requirements =
   | Locks
   | MarketData
   | RuleState.RuleState
-  | EnforcementLog.EnforcementLog
+  | Audit
 
 const toArray = (m: ReadonlyMap<number, AccountStatus>) => [...m.values()].sort((a, b) => a.accountId - b.accountId)
 
@@ -173,7 +174,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       locks: yield* Locks,
       market,
       ruleState: yield* RuleState.RuleState,
-      log: yield* EnforcementLog.EnforcementLog,
+      audit: yield* Audit,
       evaluate: options.evaluate ?? Rules.evaluate,
       memoryKey: options.memoryKey ?? "rules",
       interval: Duration.decode(options.interval ?? "1 second"),

@@ -58,3 +58,9 @@ export * as Accounts from "./Accounts.js"
  * @since 0.1.0
  */
 export * as RiskEngine from "./RiskEngine.js"
+/**
+ * The audit trail: a record per enforcement decision and action, in the store and the logs, listed by account and time.
+ *
+ * @since 0.1.0
+ */
+export * as Audit from "./Audit.js"

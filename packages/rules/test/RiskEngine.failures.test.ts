@@ -6,7 +6,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as SqlError from "@effect/sql/SqlError"
 import { AccountState } from "@tradeguard/realtime"
 import { EnforcementLog, RuleState } from "@tradeguard/store"
+import * as Audit from "../src/Audit.js"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
 import { Enforcer } from "../src/Enforcer.js"
@@ -22,7 +24,9 @@ const diskError = () => Effect.fail(new SqlError.SqlError({ cause: "disk I/O err
 /** A store whose rule state and enforcement log fail every call. */
 const brokenStore = Layer.mergeAll(
   Layer.succeed(RuleState.RuleState, RuleState.RuleState.make({ get: diskError, put: diskError } as never)),
-  Layer.succeed(EnforcementLog.EnforcementLog, EnforcementLog.EnforcementLog.make({ append: diskError, list: diskError } as never))
+  Audit.layer.pipe(Layer.provide(
+    Layer.succeed(EnforcementLog.EnforcementLog, EnforcementLog.EnforcementLog.make({ append: diskError, list: diskError } as never))
+  ))
 )
 
 const breachWhileHolding = (view: { readonly positions: ReadonlyArray<unknown> }) => ({
@@ -68,7 +72,8 @@ describe("RiskEngine: failures", () => {
       enforce: () => ++calls === 1
         ? Effect.succeed({ _tag: "Escalated", id: "e1", at: 0, remaining: "1 position" } as const)
         : Effect.die("enforcer bug"),
-      running: () => Effect.succeed(false)
+      running: () => Effect.succeed(false),
+      events: Stream.empty
     })
     return Effect.gen(function*() {
       yield* apply(account(ACCOUNT, 50_000), position(ACCOUNT, "CON.F.US.MNQ.Z26", 1))

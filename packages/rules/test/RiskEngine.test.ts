@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { AccountState } from "@tradeguard/realtime"
-import { EnforcementLog } from "@tradeguard/store"
+import * as Audit from "../src/Audit.js"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import * as Verdict from "../src/Verdict.js"
@@ -203,21 +203,20 @@ describe("RiskEngine: decisions", () => {
     const record = recorder()
     return Effect.gen(function*() {
       const fakes = yield* EngineFakes.EngineFakes
-      const log = yield* EnforcementLog.EnforcementLog
+      const audit = yield* Audit.Audit
       yield* apply(account(ACCOUNT, 50_000), position(ACCOUNT, MNQ, 1))
       yield* tick(3)
       yield* apply(order(ACCOUNT, 31, MNQ))
       yield* tick(2)
       assert.deepStrictEqual(fakes.events, [], "no lock, no enforcement")
-      const entries = yield* log.list(ACCOUNT)
-      assert.deepStrictEqual(entries.map((e) => [e.rule, e.action]), [
-        ["dailyLossLimit", "monitor"],
-        ["dailyLossLimit", "monitor"]
+      const entries = yield* audit.list({ accountId: ACCOUNT })
+      assert.deepStrictEqual(entries.map((e) => [e.rule, e.kind, e.outcome]), [
+        ["dailyLossLimit", "Decision", "monitor"],
+        ["dailyLossLimit", "Decision", "monitor"]
       ])
-      const detail = JSON.parse(entries[0]!.detail)
-      assert.strictEqual(detail.reason, "dailyLossLimit breached (-1200)")
-      assert.deepStrictEqual(detail.figures, { figure: -1200 })
-      assert.deepStrictEqual(detail.actions, [flattenAndLock])
+      assert.strictEqual(entries[0]!.reason, "dailyLossLimit breached (-1200)")
+      assert.strictEqual(entries[0]!.figures.figure, -1200)
+      assert.deepStrictEqual(entries[0]!.figures.actions, [flattenAndLock])
     }).pipe(Effect.provide(detached({ risk: { mode: "monitor" }, engine: { evaluate: rules(record, lossWhileHolding) } })))
   })
 

@@ -33,6 +33,18 @@ export const Entry = Schema.Struct({
 export type Entry = typeof Entry.Type
 
 /**
+ * Which entries {@link EnforcementLog} `query` lists: of one account, and stamped `since` <= at < `until`
+ * (epoch millis), each optional.
+ *
+ * @since 0.3.0
+ */
+export interface Filter {
+  readonly accountId?: number | undefined
+  readonly since?: number | undefined
+  readonly until?: number | undefined
+}
+
+/**
  * The repository of the enforcement log.
  *
  * @since 0.2.0
@@ -53,11 +65,21 @@ export class EnforcementLog extends Effect.Service<EnforcementLog>()("@tradeguar
           : sql`SELECT * FROM enforcement_log WHERE account_id = ${accountId} ORDER BY at, id`
       )
     })
+    const query = Effect.fn("EnforcementLog.query")(function*(filter: Filter) {
+      const conditions = [
+        ...(filter.accountId === undefined ? [] : [sql`account_id = ${filter.accountId}`]),
+        ...(filter.since === undefined ? [] : [sql`at >= ${filter.since}`]),
+        ...(filter.until === undefined ? [] : [sql`at < ${filter.until}`])
+      ]
+      return yield* decodeRows(Entry)(sql`SELECT * FROM enforcement_log WHERE ${sql.and(conditions)} ORDER BY at, id`)
+    })
     return {
       /** Appends an entry stamped with the Clock's time. */
       append,
       /** The entries (of one account), oldest first. */
-      list
+      list,
+      /** The entries matching `filter` (account, `since` <= at < `until`), oldest first. */
+      query
     } as const
   })
 }) {}

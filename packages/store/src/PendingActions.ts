@@ -53,6 +53,9 @@ export class PendingActions extends Effect.Service<PendingActions>()("@tradeguar
     const attempted = Effect.fn("PendingActions.attempted")(function*(id: string) {
       yield* sql`UPDATE pending_enforcement_actions SET attempts = attempts + 1 WHERE id = ${id}`
     })
+    const update = Effect.fn("PendingActions.update")(function*(id: string, payload: unknown) {
+      yield* sql`UPDATE pending_enforcement_actions SET payload = ${JSON.stringify(payload)} WHERE id = ${id}`
+    })
     const done = Effect.fn("PendingActions.done")(function*(id: string) {
       yield* sql`DELETE FROM pending_enforcement_actions WHERE id = ${id}`
     })
@@ -64,6 +67,8 @@ export class PendingActions extends Effect.Service<PendingActions>()("@tradeguar
       enqueue,
       /** Counts one more try of an action. */
       attempted,
+      /** Replaces an action's payload (its progress, as steps complete). */
+      update,
       /** Removes an action that is done. */
       done,
       /** The pending actions, oldest first: what a restart resumes. */

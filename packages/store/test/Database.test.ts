@@ -46,7 +46,7 @@ const v2Tables = [
 ]
 
 describe("Database", () => {
-  it.scoped("an empty file (its directory created) is migrated to version 2, in WAL mode", () =>
+  it.scoped("an empty file (its directory created) is migrated to version 3, in WAL mode", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "nested", "deeper", "tradeguard.db")
@@ -55,7 +55,7 @@ describe("Database", () => {
         Effect.all([tables, version, pragma("journal_mode"), pragma("synchronous"), pragma("busy_timeout")])
       )
       assert.deepStrictEqual(names, v2Tables)
-      assert.strictEqual(v, 2)
+      assert.strictEqual(v, 3)
       assert.strictEqual(mode, "wal")
       assert.strictEqual(sync, 1) // NORMAL
       assert.strictEqual(busy, 5000)
@@ -73,7 +73,7 @@ describe("Database", () => {
       assert.strictEqual(busy, 250)
     }))
 
-  it.scoped("a version 1 database is migrated to 2 and keeps its rows", () =>
+  it.scoped("a version 1 database is migrated to 3 and keeps its rows", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "t.db")
@@ -88,11 +88,31 @@ describe("Database", () => {
         Effect.all([tables, version, Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT account_id FROM enforcement_log`)])
       )
       assert.deepStrictEqual(names2, v2Tables)
-      assert.strictEqual(v, 2)
+      assert.strictEqual(v, 3)
       assert.deepStrictEqual(kept, [{ accountId: 7 }])
     }))
 
-  it.scoped("reopening a version 2 database runs no migration again", () =>
+  it.scoped("a version 2 database is migrated to 3: its locks keep their rows, get rule manual and the end kind of their time", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "t.db")
+      yield* open({ path: file, schemaVersion: 2 }, Effect.void)
+      yield* raw(file, [
+        "INSERT INTO account_locks (account_id, reason, locked_at, locked_until) VALUES (7, 'daily loss', 1, 500)",
+        "INSERT INTO account_locks (account_id, reason, locked_at) VALUES (8, 'by hand', 2)"
+      ])
+      const [v, rows] = yield* open(
+        { path: file },
+        Effect.all([version, Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT * FROM account_locks ORDER BY account_id`)])
+      )
+      assert.strictEqual(v, 3)
+      assert.deepStrictEqual(rows, [
+        { accountId: 7, reason: "daily loss", lockedAt: 1, lockedUntil: 500, releasedAt: null, rule: "manual", endKind: "Until", releaseReason: null },
+        { accountId: 8, reason: "by hand", lockedAt: 2, lockedUntil: null, releasedAt: null, rule: "manual", endKind: "Manual", releaseReason: null }
+      ])
+    }))
+
+  it.scoped("reopening a version 3 database runs no migration again", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "t.db")
@@ -101,7 +121,7 @@ describe("Database", () => {
         { path: file },
         Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT migration_id FROM effect_sql_migrations ORDER BY 1`)
       )
-      assert.deepStrictEqual(rows, [{ migrationId: 1 }, { migrationId: 2 }])
+      assert.deepStrictEqual(rows, [{ migrationId: 1 }, { migrationId: 2 }, { migrationId: 3 }])
     }))
 
   it.scoped("a database of a newer version is refused, naming both versions, and the file is byte-identical after", () =>
@@ -111,25 +131,25 @@ describe("Database", () => {
       yield* open({ path: file }, Effect.void)
       yield* raw(file, [
         "PRAGMA journal_mode = DELETE",
-        "INSERT INTO effect_sql_migrations (migration_id, name) VALUES (3, 'future')"
+        "INSERT INTO effect_sql_migrations (migration_id, name) VALUES (4, 'future')"
       ])
       const before = fs.readFileSync(file)
       const error = yield* Effect.flip(open({ path: file }, Effect.void))
       assert.strictEqual(error._tag, "DatabaseVersionUnsupported")
-      assert.deepInclude(error, { path: file, found: 3, supported: 2 })
-      assert.include(error.message, "schema version 3")
-      assert.include(error.message, "supported version 2")
+      assert.deepInclude(error, { path: file, found: 4, supported: 3 })
+      assert.include(error.message, "schema version 4")
+      assert.include(error.message, "supported version 3")
       assert.isTrue(fs.readFileSync(file).equals(before))
       assert.deepStrictEqual(fs.readdirSync(dir), ["t.db"])
     }))
 
-  it.scoped("a version 2 database is refused by a config that asks for version 1", () =>
+  it.scoped("a version 3 database is refused by a config that asks for version 1", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "t.db")
       yield* open({ path: file }, Effect.void)
       const error = yield* Effect.flip(open({ path: file, schemaVersion: 1 }, Effect.void))
-      assert.deepInclude(error, { _tag: "DatabaseVersionUnsupported", found: 2, supported: 1 })
+      assert.deepInclude(error, { _tag: "DatabaseVersionUnsupported", found: 3, supported: 1 })
     }))
 
   it.scoped("a database with tables but no schema version is refused as unknown, untouched", () =>
@@ -139,7 +159,7 @@ describe("Database", () => {
       yield* raw(file, ["CREATE TABLE somebody_elses (x INTEGER)"])
       const before = fs.readFileSync(file)
       const error = yield* Effect.flip(open({ path: file }, Effect.void))
-      assert.deepInclude(error, { _tag: "DatabaseVersionUnsupported", found: "unknown", supported: 2 })
+      assert.deepInclude(error, { _tag: "DatabaseVersionUnsupported", found: "unknown", supported: 3 })
       assert.include(error.message, "not a tradeguard database")
       assert.isTrue(fs.readFileSync(file).equals(before))
     }))
@@ -193,10 +213,10 @@ describe("Database", () => {
       assert.deepInclude(error, { _tag: "DatabaseUnavailable", reason: "Io" })
     }))
 
-  it.effect("layerMemory: a private database migrated to version 2", () =>
+  it.effect("layerMemory: a private database migrated to version 3", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual(yield* tables, v2Tables)
-      assert.strictEqual(yield* version, 2)
+      assert.strictEqual(yield* version, 3)
     }).pipe(Effect.provide(Database.layerMemory())))
 
   it.effect("layerFromConfig reads the StoreConfig service", () =>

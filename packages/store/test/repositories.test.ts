@@ -33,6 +33,20 @@ describe("small repositories", () => {
       assert.deepStrictEqual((yield* log.list(2)).map((e) => e.rule), ["maxPosition"])
     }).pipe(Effect.provide(layer)))
 
+  it.effect("EnforcementLog: query lists by account and by time (since inclusive, until exclusive)", () =>
+    Effect.gen(function*() {
+      const log = yield* EnforcementLog.EnforcementLog
+      for (const accountId of [1, 2, 1]) {
+        yield* log.append({ accountId, rule: "dailyLoss", action: "flatten", detail: "{}" })
+        yield* TestClock.adjust(10)
+      }
+      const at = (filter: EnforcementLog.Filter) => Effect.map(log.query(filter), (es) => es.map((e) => [e.accountId, e.at]))
+      assert.deepStrictEqual(yield* at({}), [[1, 0], [2, 10], [1, 20]])
+      assert.deepStrictEqual(yield* at({ accountId: 1 }), [[1, 0], [1, 20]])
+      assert.deepStrictEqual(yield* at({ since: 10, until: 20 }), [[2, 10]])
+      assert.deepStrictEqual(yield* at({ accountId: 1, since: 10 }), [[1, 20]])
+    }).pipe(Effect.provide(layer)))
+
   it.effect("AccountLocks: a lock is active until unlocked or until its time; relocking replaces it", () =>
     Effect.gen(function*() {
       const locks = yield* AccountLocks.AccountLocks
@@ -46,6 +60,18 @@ describe("small repositories", () => {
       yield* locks.lock(1, "again")
       const [again] = yield* locks.active
       assert.deepInclude(again, { accountId: 1, reason: "again", lockedAt: 100, releasedAt: null, lockedUntil: null })
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("AccountLocks: a lock keeps its rule and end kind, an unlock its reason; all lists released ones too", () =>
+    Effect.gen(function*() {
+      const locks = yield* AccountLocks.AccountLocks
+      yield* locks.lock(1, "day PnL -1000 <= -1000", 500, { rule: "dailyLossLimit", endKind: "NextTradingDay" })
+      yield* locks.lock(2, "until 300", 300)
+      yield* locks.unlock(2, "by the desk")
+      const [one] = yield* locks.active
+      assert.deepInclude(one, { accountId: 1, rule: "dailyLossLimit", endKind: "NextTradingDay", lockedUntil: 500 })
+      const all = yield* locks.all
+      assert.deepInclude(all[1], { accountId: 2, rule: "manual", endKind: "Until", releasedAt: 0, releaseReason: "by the desk" })
     }).pipe(Effect.provide(layer)))
 
   it.effect("RuleState: a JSON value per account and rule, replaced by put", () =>
@@ -95,5 +121,13 @@ describe("small repositories", () => {
       ])
       yield* pending.done("flatten-1")
       assert.deepStrictEqual((yield* pending.list).map((a) => a.id), ["cancel-2"])
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("PendingActions: update replaces the payload (the progress) and keeps the rest", () =>
+    Effect.gen(function*() {
+      const pending = yield* PendingActions.PendingActions
+      yield* pending.enqueue({ id: "e-1", accountId: 1, action: "enforcement", payload: { step: 0 } })
+      yield* pending.update("e-1", { step: 2, cancelled: [7] })
+      assert.deepStrictEqual((yield* pending.list).map((a) => [a.id, a.action, a.payload]), [["e-1", "enforcement", { step: 2, cancelled: [7] }]])
     }).pipe(Effect.provide(layer)))
 })

@@ -54,6 +54,8 @@ export interface Running {
   readonly settled: Deferred.Deferred<RecordedOutcome, GatewayErrors.OutcomeUnknown>
   /** The tags already written (write-ahead) for this intent. */
   readonly written: Set<string>
+  /** The rate-limit priority Order/place is sent at (undefined: the endpoint's default, normal). */
+  readonly priority: ResilientGateway.Priority | undefined
 }
 
 /** A new Running intent. */
@@ -62,7 +64,8 @@ export const running = (
   fingerprint: string,
   request: IntentRequest,
   createdAt: number,
-  written: ReadonlyArray<string>
+  written: ReadonlyArray<string>,
+  priority?: ResilientGateway.Priority
 ): Effect.Effect<Running> =>
   Effect.gen(function*() {
     return {
@@ -73,7 +76,8 @@ export const running = (
       inbox: yield* Queue.unbounded<V.Event>(),
       first: yield* Deferred.make<RecordedOutcome, GatewayErrors.OutcomeUnknown>(),
       settled: yield* Deferred.make<RecordedOutcome, GatewayErrors.OutcomeUnknown>(),
-      written: new Set(written)
+      written: new Set(written),
+      priority
     }
   })
 
@@ -104,7 +108,7 @@ export const drive = (deps: Deps, r: Running, step: V.Step): Effect.Effect<void>
         }
         yield* offer({ _tag: "Sent" })
         yield* deps.fork(Effect.gen(function*() {
-          const a = yield* answer(deps.gateway.orderPlace({ ...r.request, customTag }))
+          const a = yield* answer(deps.gateway.orderPlace({ ...r.request, customTag }, r.priority === undefined ? undefined : { priority: r.priority }))
           switch (a._tag) {
             case "Ok":
               return yield* offer({ _tag: "Replied", orderId: a.value.orderId })

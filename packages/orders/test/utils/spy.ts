@@ -8,6 +8,8 @@ import * as Layer from "effect/Layer"
 export interface Call {
   readonly endpoint: string
   readonly request: unknown
+  /** The call's options (its rate-limit priority), when given. */
+  readonly options?: unknown
 }
 
 /** The calls the manager made through the gateway, in order. */
@@ -25,7 +27,7 @@ export const layer: Layer.Layer<ResilientGateway.ResilientGateway | Calls, never
             ? [endpoint, method]
             : [endpoint, (request: unknown, options?: unknown) =>
               Effect.suspend(() => {
-                log.push({ endpoint, request })
+                log.push(options === undefined ? { endpoint, request } : { endpoint, request, options })
                 return (method as (r: unknown, o?: unknown) => Effect.Effect<unknown>)(request, options)
               })]
         )

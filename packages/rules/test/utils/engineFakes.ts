@@ -7,6 +7,7 @@ import type { Models } from "@tradeguard/gateway"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Layer from "effect/Layer"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import { Accounts } from "../../src/Accounts.js"
@@ -86,7 +87,8 @@ export const layer = (accounts: ReadonlyArray<number>) =>
           if (gate !== undefined) yield* Deferred.await(gate)
           return { _tag: "Done", id: `e${++n}`, at: 0 } as const
         }),
-      running: (accountId) => Effect.succeed(held.has(accountId))
+      running: (accountId) => Effect.succeed(held.has(accountId)),
+      events: Stream.empty
     }
     const locks: Locks["Type"] = {
       lock: (accountId, rule: RuleName | "manual", reason, end) =>

@@ -6,6 +6,7 @@
 import { Enums, Models } from "@tradeguard/gateway"
 import { Config as RealtimeConfig, AccountState, HubEvent } from "@tradeguard/realtime"
 import { Database, EnforcementLog, RuleState } from "@tradeguard/store"
+import * as Audit from "../../src/Audit.js"
 import { TestStack } from "@tradeguard/testing"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -23,7 +24,7 @@ export const MNQ = "CON.F.US.MNQ.Z26"
 export const MES = "CON.F.US.MES.Z26"
 
 /** The store the engine uses (provide it outside to keep it across a rebuild). */
-export const storeLayer = Layer.mergeAll(RuleState.layer, EnforcementLog.layer).pipe(
+export const storeLayer = Layer.mergeAll(RuleState.layer, Audit.layer.pipe(Layer.provideMerge(EnforcementLog.layer))).pipe(
   Layer.provideMerge(Database.layerMemory())
 )
 

@@ -2,7 +2,8 @@
  * The schema, as `@effect/sql` Migrator migrations: `1_orders` (order
  * intents, their attempts, fills, the enforcement log, pending enforcement
  * actions, account locks) and `2_state` (per-account rule state, daily
- * unrealized PnL snapshots, reconciliation reports). Timestamps are epoch
+ * unrealized PnL snapshots, reconciliation reports) and `3_lock_rules` (the
+ * rule that set an account lock and how it ends). Timestamps are epoch
  * milliseconds (BIGINT), JSON is TEXT, no booleans: the statements are
  * portable to Postgres except the auto-numbered `id INTEGER PRIMARY KEY`
  * (SQLite's rowid; a Postgres layer writes `GENERATED ALWAYS AS IDENTITY`).
@@ -110,10 +111,22 @@ const state = Effect.gen(function*() {
   yield* sql`CREATE INDEX reconciliation_reports_at ON reconciliation_reports (at)`
 })
 
+const lockRules = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  // the rule that set the lock (`manual` for the locks of version 2, which had none) and how it ends:
+  // `NextTradingDay` (locked_until is the next trading-day start), `Until` (a time) or `Manual` (only unlock)
+  yield* sql`ALTER TABLE account_locks ADD COLUMN rule TEXT NOT NULL DEFAULT 'manual'`
+  yield* sql`ALTER TABLE account_locks ADD COLUMN end_kind TEXT NOT NULL DEFAULT 'Manual'`
+  yield* sql`UPDATE account_locks SET end_kind = 'Until' WHERE locked_until IS NOT NULL`
+  // why it was released (unlock's reason), for the audit of who ended it
+  yield* sql`ALTER TABLE account_locks ADD COLUMN release_reason TEXT`
+})
+
 /** Every migration by `<id>_<name>`, in order. */
 export const all: ReadonlyArray<readonly [id: number, name: string, Effect.Effect<void, unknown, SqlClient.SqlClient>]> = [
   [1, "orders", orders],
-  [2, "state", state]
+  [2, "state", state],
+  [3, "lock_rules", lockRules]
 ]
 
 /** The migrations up to `version` as a `Migrator.fromRecord` record. */

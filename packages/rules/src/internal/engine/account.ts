@@ -10,7 +10,6 @@
  */
 import { AccountState, TradingDay } from "@tradeguard/realtime"
 import type { RuleState } from "@tradeguard/store"
-import type { EnforcementLog } from "@tradeguard/store"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -18,6 +17,7 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import type { BarPrice, Memory } from "../../AccountView.js"
+import type * as Audit from "../../Audit.js"
 import type * as Enforcer from "../../Enforcer.js"
 import type * as Locks from "../../Locks.js"
 import type * as MarketData from "../../MarketData.js"
@@ -37,7 +37,7 @@ export interface Deps {
   readonly locks: Locks.Service
   readonly market: MarketData.Service
   readonly ruleState: RuleState.RuleState
-  readonly log: EnforcementLog.EnforcementLog
+  readonly audit: Audit.Service
   readonly evaluate: (
     config: RiskConfig,
     rules: ReturnType<typeof rulesFor>,
@@ -103,12 +103,15 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
       )
 
     const monitor = (d: Decision) =>
-      deps.log.append({
+      deps.audit.record({
         accountId,
         rule: d.request.rule,
-        action: "monitor",
-        detail: JSON.stringify({ reason: d.request.reason, figures: d.request.figures, actions: d.request.actions, lock: d.lock })
-      }).pipe(Effect.catchAllCause((cause) => Effect.logError("monitor decision could not be audited", cause)))
+        kind: "Decision",
+        reason: d.request.reason,
+        figures: { ...d.request.figures, actions: d.request.actions, lock: d.lock ?? null },
+        action: d.request.actions.map((a) => a._tag).join("+"),
+        outcome: "monitor"
+      })
 
     const enforce = (d: Decision) =>
       Effect.gen(function*() {
