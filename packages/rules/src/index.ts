@@ -64,3 +64,9 @@ export * as RiskEngine from "./RiskEngine.js"
  * @since 0.1.0
  */
 export * as Audit from "./Audit.js"
+/**
+ * The whole guard as one layer: engine, enforcer, locks, audit, market data, accounts and their store.
+ *
+ * @since 0.1.0
+ */
+export * as Guard from "./Guard.js"
