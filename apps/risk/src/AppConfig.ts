@@ -22,17 +22,19 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { OrderConfig } from "@tradeguard/orders"
 import { Config as RealtimeConfig } from "@tradeguard/realtime"
 import { Config as ResilienceConfig } from "@tradeguard/resilience"
+import { RiskConfig } from "@tradeguard/rules"
 import * as StoreConfig from "@tradeguard/store/StoreConfig"
 import * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { StackConfig } from "@tradeguard/runtime"
 import * as YAML from "yaml"
-import { mergeAlternatives } from "./internal/problems.js"
+import { explain, legacyKeys } from "./internal/legacyRisk.js"
+import { mergeAlternatives, tidyRiskLines } from "./internal/problems.js"
+import { riskWarnings } from "./internal/riskWarnings.js"
 import { reasonOf } from "./internal/unreadable.js"
 
 const { section, withDefault } = ResilienceConfig
-const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
 
 /**
  * The seed's `orderManagement` section (verification, partial fills, idempotency): `@tradeguard/orders`'
@@ -61,32 +63,14 @@ export const Logging = Schema.Struct({
 })
 
 /**
- * Risk rules the daemon enforces, per account.
+ * The `risk:` section: `@tradeguard/rules`' schema (mode, accounts, contractWeights, defaults, perAccount),
+ * so the daemon's file and the rules package decode it alike. Every rule is optional (an omitted rule is
+ * off); see `docs/rules.md` and `config.example.yaml`. A key of the old block (`risk.dailyLossLimit`,
+ * `risk.maxPositionSize`, `risk.tradingHours`, `enabled` in a rule, `timezone`) is an error naming its new place.
  *
  * @since 0.1.0
  */
-export const Risk = Schema.Struct({
-  /** Which accounts to guard: `all`, or a list of account ids. */
-  accounts: withDefault(Schema.Union(Schema.Literal("all"), Schema.Array(PositiveInt)), () => "all" as const),
-  dailyLossLimit: section(Schema.Struct({
-    enabled: withDefault(Schema.Boolean, () => true),
-    /** Realized + unrealized loss for the trading day, in account currency. */
-    amount: withDefault(Schema.Number.pipe(Schema.positive()), () => 1000)
-  })),
-  maxPositionSize: section(Schema.Struct({
-    enabled: withDefault(Schema.Boolean, () => true),
-    /** Contracts per position when a symbol has no entry of its own. */
-    default: withDefault(PositiveInt, () => 5),
-    /** By symbolId (e.g. `F.US.MNQ`). */
-    perSymbol: withDefault(Schema.Record({ key: Schema.String, value: PositiveInt }), () => ({}))
-  })),
-  tradingHours: section(Schema.Struct({
-    enabled: withDefault(Schema.Boolean, () => false),
-    timezone: withDefault(RealtimeConfig.TimeZone, () => "America/Chicago"),
-    open: withDefault(RealtimeConfig.LocalTime, () => "08:30"),
-    close: withDefault(RealtimeConfig.LocalTime, () => "15:10")
-  }))
-})
+export const Risk = RiskConfig.RiskConfigSchema
 
 /**
  * The daemon's own sections, beside the stack's (its `logging` adds `level` to the stack's `logging.resilience`).
@@ -146,16 +130,18 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
  * @since 0.1.0
  */
 export const formatProblems = (error: ParseResult.ParseError): Array<string> =>
-  mergeAlternatives(StackConfig.formatProblems(error))
+  tidyRiskLines(mergeAlternatives(StackConfig.formatProblems(error)))
 
 /**
- * Decodes a parsed YAML/JSON value. Unknown keys are errors (a typo must not silently fall back to a default).
+ * Decodes a parsed YAML/JSON value. Unknown keys are errors (a typo must not silently fall back to a default);
+ * a key of the old `risk:` block is one line naming its new place
+ * (`risk.dailyLossLimit: moved to risk.defaults.dailyLossLimit ({ amount })`).
  *
  * @since 0.1.0
  */
 export const decode = (file: string, input: unknown): Effect.Effect<AppConfig, ConfigError> =>
   Schema.decodeUnknown(AppConfigSchema, { onExcessProperty: "error", errors: "all" })(input ?? {}).pipe(
-    Effect.mapError((e) => new ConfigError({ file, problems: formatProblems(e) }))
+    Effect.mapError((e) => new ConfigError({ file, problems: explain(legacyKeys(input), formatProblems(e)) }))
   )
 
 /**
@@ -207,11 +193,13 @@ export const load = (file: string): Effect.Effect<AppConfig, ConfigError | Confi
 /**
  * What `config check` warns about but accepts, as `path: message` lines: a
  * rate limit that lets more requests through than the gateway's own limit
- * (history 50 / 30 s, general 200 / 60 s), which means 429s.
-  *
-  * @since 0.1.0
-  */
-export const warnings = (config: AppConfig): Array<string> => StackConfig.warnings(config)
+ * (history 50 / 30 s, general 200 / 60 s), which means 429s; no risk rule
+ * configured at all (nothing is enforced); a `risk.perAccount` entry for an
+ * account an explicit `risk.accounts` list does not guard.
+ *
+ * @since 0.1.0
+ */
+export const warnings = (config: AppConfig): Array<string> => [...StackConfig.warnings(config), ...riskWarnings(config.risk)]
 
 /**
  * The seed's defaults.

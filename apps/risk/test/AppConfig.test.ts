@@ -5,6 +5,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { RiskConfig } from "@tradeguard/rules"
 import { AppConfig } from "../src/index.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
@@ -240,22 +241,147 @@ describe("AppConfig: other checks", () => {
       yield* AppConfig.parse("c.yaml", "errorHandling:\n  retries: { backoffBase: 1000, maxBackoffMs: 1000 }\n")
     }))
 
-  it.effect("risk.tradingHours.timezone must be a real IANA zone (was: \"Mars/Olympus\" accepted)", () =>
+  it.effect("risk.defaults.tradingHours.timeZone must be a real IANA zone (was: \"Mars/Olympus\" accepted)", () =>
     Effect.gen(function*() {
-      const text = yield* problems("risk:\n  tradingHours: { timezone: Mars/Olympus }\n")
-      assert.include(text, "risk.tradingHours.timezone: unknown time zone \"Mars/Olympus\"")
+      const text = yield* problems("risk:\n  defaults:\n    tradingHours: { timeZone: Mars/Olympus }\n")
+      assert.include(text, "risk.defaults.tradingHours.timeZone: unknown time zone \"Mars/Olympus\"")
       assert.include(yield* problems("tradingDay:\n  timeZone: Mars/Olympus\n"), "tradingDay.timeZone: unknown time zone")
-      const c = yield* AppConfig.parse("c.yaml", "risk:\n  tradingHours: { timezone: Europe/Berlin }\n")
-      assert.strictEqual(c.risk.tradingHours.timezone, "Europe/Berlin")
+      const c = yield* AppConfig.parse("c.yaml", "risk:\n  defaults:\n    tradingHours: { timeZone: Europe/Berlin }\n")
+      assert.strictEqual(c.risk.defaults.tradingHours?.timeZone, "Europe/Berlin")
+    }))
+})
+
+describe("AppConfig: risk (the rules package's section)", () => {
+  it.effect("the risk section is @tradeguard/rules' RiskConfig: defaults, a partial rule, perAccount replacement and null", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(AppConfig.defaults.risk, RiskConfig.defaults)
+      const c = yield* AppConfig.parse(
+        "c.yaml",
+        "risk:\n  mode: monitor\n  defaults:\n    dailyLossLimit: {}\n    tradingHours: { flatBy: \"15:08\" }\n" +
+          "  perAccount:\n    \"100002\": { dailyLossLimit: { amount: 3000 }, tradingHours: null }\n"
+      )
+      assert.strictEqual(c.risk.mode, "monitor")
+      assert.deepStrictEqual(c.risk.defaults.dailyLossLimit, { amount: 1000 })
+      assert.strictEqual(c.risk.defaults.tradingHours?.close, "15:10")
+      const own = RiskConfig.rulesFor(c.risk, 100002)
+      assert.deepStrictEqual(own.dailyLossLimit, { amount: 3000 })
+      assert.isUndefined(own.tradingHours)
+    }))
+
+  it.effect("an old risk block is refused, each old key naming its new place (was: \"is unexpected\" only)", () =>
+    Effect.gen(function*() {
+      const e = yield* Effect.flip(AppConfig.parse(
+        "c.yaml",
+        "risk:\n  accounts: all\n  dailyLossLimit: { enabled: true, amount: 1000 }\n" +
+          "  maxPositionSize: { enabled: true, default: 5, perSymbol: { \"F.US.MNQ\": 10 } }\n" +
+          "  tradingHours: { enabled: false, timezone: \"America/Chicago\", open: \"08:30\", close: \"15:10\" }\n"
+      ))
+      assert.deepStrictEqual(e.problems, [
+        "risk.dailyLossLimit: moved to risk.defaults.dailyLossLimit ({ amount })",
+        "risk.dailyLossLimit.enabled: a rule is on when present; remove `enabled` (null in perAccount turns a default rule off)",
+        "risk.maxPositionSize: replaced by risk.defaults.maxContracts ({ total, perSymbol })",
+        "risk.tradingHours: moved to risk.defaults.tradingHours (timeZone, open, close, days, flatBy)",
+        "risk.tradingHours.enabled: a rule is on when present; remove `enabled` (null in perAccount turns a default rule off); " +
+        "this one says false: leave the rule out to keep it off",
+        "risk.tradingHours.timezone: renamed timeZone (capital Z)"
+      ])
+    }))
+
+  it.effect("enabled and timezone inside a rule of defaults or perAccount: one line each, by path, nothing else", () =>
+    Effect.gen(function*() {
+      const e = yield* Effect.flip(AppConfig.parse(
+        "c.yaml",
+        "risk:\n  defaults:\n    dailyLossLimit: { enabled: true, amount: 1000 }\n    tradingHours: { timezone: Europe/Berlin }\n" +
+          "  perAccount:\n    \"100002\": { positionMaxLoss: { enabled: false } }\n"
+      ))
+      assert.deepStrictEqual(e.problems, [
+        "risk.defaults.dailyLossLimit.enabled: a rule is on when present; remove `enabled` (null in perAccount turns a default rule off)",
+        "risk.defaults.tradingHours.timezone: renamed timeZone (capital Z)",
+        "risk.perAccount.100002.positionMaxLoss.enabled: a rule is on when present; remove `enabled` (null in perAccount turns a " +
+        "default rule off); this one says false: leave the rule out to keep it off"
+      ])
+    }))
+
+  it.effect("a new rule written at the top of risk says it belongs in risk.defaults", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(
+        yield* problems("risk:\n  positionMaxLoss: { amount: 300 }\n"),
+        "risk.positionMaxLoss: belongs in risk.defaults.positionMaxLoss"
+      )
+    }))
+
+  it.effect("bad rule values name their path once: a missing required field, a bad amount in perAccount, a key that is no account id", () =>
+    Effect.gen(function*() {
+      const e = yield* Effect.flip(AppConfig.parse(
+        "c.yaml",
+        "risk:\n  defaults:\n    maxLossLimit: { amount: 2000 }\n    newsBlackout: { events: [\"2026-12-04 13:30\"] }\n" +
+          "  perAccount:\n    abc: {}\n    \"100002\": { dailyLossLimit: { amount: -5 } }\n"
+      ))
+      assert.deepStrictEqual(e.problems, [
+        "risk.defaults.maxLossLimit.startingBalance: is missing",
+        "risk.defaults.newsBlackout.events[0]: expected an ISO 8601 time with a zone, e.g. 2026-12-04T13:30:00Z, actual \"2026-12-04 13:30\"",
+        "risk.perAccount.abc: is not an account id (digits, e.g. \"100002\")",
+        "risk.perAccount.100002.dailyLossLimit.amount: Expected a positive amount in account currency (dollars), actual -5"
+      ])
+    }))
+
+  it.effect("each shipped example decodes with no error and no \"no rule\" warning", () =>
+    Effect.forEach(["config.example.yaml", "examples/prop-50k.yaml"], (name) =>
+      Effect.gen(function*() {
+        const c = yield* AppConfig.parse(name, fs.readFileSync(path.join(root, name), "utf8"))
+        assert.deepStrictEqual(AppConfig.warnings(c), [], name)
+        assert.isTrue(RiskConfig.hasAnyRule(c.risk), name)
+      })))
+
+  it.effect("config.example.yaml turns every rule on (each documented) and weights the micros 0.1", () =>
+    Effect.gen(function*() {
+      const c = yield* AppConfig.parse("config.example.yaml", fs.readFileSync(path.join(root, "config.example.yaml"), "utf8"))
+      assert.deepStrictEqual(Object.keys(c.risk.defaults).sort(), [...RiskConfig.ruleNames].sort())
+      for (const micro of ["MNQ", "MES", "M2K", "MYM", "MGC"]) assert.strictEqual(RiskConfig.weightOf(c.risk, `F.US.${micro}`), 0.1)
+      assert.strictEqual(RiskConfig.weightOf(c.risk, "F.US.MCLE"), 0.1)
+    }))
+
+  it.effect("examples/prop-50k.yaml: the 50K evaluation's numbers", () =>
+    Effect.gen(function*() {
+      const c = yield* AppConfig.parse("prop-50k.yaml", fs.readFileSync(path.join(root, "examples/prop-50k.yaml"), "utf8"))
+      const rules = RiskConfig.rulesFor(c.risk, 100001)
+      assert.deepStrictEqual(rules.dailyLossLimit, { amount: 1000 })
+      assert.deepStrictEqual(rules.maxLossLimit, { amount: 2000, trailing: "endOfDay", startingBalance: 50000 })
+      assert.strictEqual(rules.maxContracts?.total, 5)
+      assert.deepStrictEqual(rules.scalingPlan?.map((t) => t.maxContracts), [2, 3, 5])
+      assert.deepStrictEqual([rules.tradingHours?.timeZone, rules.tradingHours?.flatBy], ["America/Chicago", "15:08"])
+      assert.strictEqual(rules.consistency?.maxBestDayShare, 0.5)
     }))
 })
 
 describe("AppConfig.warnings", () => {
-  const warn = (yaml: string) => Effect.map(AppConfig.parse("c.yaml", yaml), AppConfig.warnings)
+  const all = (yaml: string) => Effect.map(AppConfig.parse("c.yaml", yaml), AppConfig.warnings)
+  /** The warnings but "no rule is configured" (most of these files set no rule). */
+  const warn = (yaml: string) => Effect.map(all(yaml), (w) => w.filter((line) => !line.startsWith("risk: no rule")))
 
-  it("the seed's values warn about nothing", () => {
-    assert.deepStrictEqual(AppConfig.warnings(AppConfig.defaults), [])
+  it("the seed's values warn only that no risk rule is configured", () => {
+    assert.deepStrictEqual(AppConfig.warnings(AppConfig.defaults), [
+      "risk: no rule is configured (risk.defaults and risk.perAccount set none): nothing is enforced " +
+      "(see config.example.yaml for every rule)"
+    ])
   })
+
+  it.effect("a perAccount entry outside an explicit accounts list warns, by path; with accounts: all it does not", () =>
+    Effect.gen(function*() {
+      const body = "  defaults:\n    dailyLossLimit: {}\n  perAccount:\n    \"100002\": { dailyLossLimit: null }\n" +
+        "    \"100003\": { tradingHours: null }\n"
+      assert.deepStrictEqual(yield* warn(`risk:\n  accounts: [100001, 100002]\n${body}`), [
+        "risk.perAccount.100003: account 100003 is not in risk.accounts [100001, 100002]: its rules never apply"
+      ])
+      assert.deepStrictEqual(yield* all(`risk:\n  accounts: all\n${body}`), [])
+    }))
+
+  it.effect("a rule only in perAccount is a rule: no \"no rule\" warning", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* all("risk:\n  perAccount:\n    \"100002\": { dailyLossLimit: {} }\n"), [])
+      const nulls = yield* all("risk:\n  perAccount:\n    \"100002\": { dailyLossLimit: null }\n")
+      assert.strictEqual(nulls.length, 1, "null only turns a rule off")
+    }))
 
   it.effect("a history limit above 50 / 30 s warns, naming the newest documentation's 30 / 30 s", () =>
     Effect.gen(function*() {

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { mergeAlternatives } from "../src/internal/problems.js"
+import { mergeAlternatives, tidyRiskLines } from "../src/internal/problems.js"
 
 describe("problems", () => {
   it("one line per path and value, every allowed value once, in order, at the place of the first", () => {
@@ -28,5 +28,28 @@ describe("problems", () => {
     assert.deepStrictEqual(mergeAlternatives(["database: Expected Struct (Encoded side), actual 5"]), [
       "database: Expected a mapping of keys, actual 5"
     ])
+  })
+})
+
+describe("tidyRiskLines", () => {
+  it("the null alternative of a perAccount rule goes when the rule has problems of its own, stays when it has none", () => {
+    assert.deepStrictEqual(
+      tidyRiskLines([
+        "risk.perAccount.100002.dailyLossLimit.amount: Expected a positive amount, actual -5",
+        "risk.perAccount.100002.dailyLossLimit: Expected null, actual {\"amount\":-5}",
+        "risk.perAccount.100003.tradingHours: Expected null, actual {}"
+      ]),
+      [
+        "risk.perAccount.100002.dailyLossLimit.amount: Expected a positive amount, actual -5",
+        "risk.perAccount.100003.tradingHours: Expected null, actual {}"
+      ]
+    )
+  })
+
+  it("a perAccount key that is no account id is said in words", () => {
+    assert.deepStrictEqual(
+      tidyRiskLines(["risk.perAccount.abc: is unexpected, expected: a string matching the pattern ^[1-9]\\d*$"]),
+      ["risk.perAccount.abc: is not an account id (digits, e.g. \"100002\")"]
+    )
   })
 })

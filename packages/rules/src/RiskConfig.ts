@@ -32,7 +32,7 @@ import * as Schema from "effect/Schema"
 const { withDefault } = ResilienceConfig
 const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
 const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
-const Amount = Schema.Number.pipe(Schema.positive(), Schema.annotations({ description: "account currency (dollars)" }))
+const Amount = Schema.Number.pipe(Schema.positive({ description: "a positive amount in account currency (dollars)" }))
 
 /**
  * A point in time written as ISO 8601 with a zone or offset, e.g. `2026-12-04T13:30:00Z`.

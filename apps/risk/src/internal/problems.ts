@@ -5,7 +5,10 @@
  * same for `"full"`); the user wants one line naming every allowed value
  * (`database.synchronous: Expected "normal" | "full", actual "off"`). And
  * Schema's name for an object, `Struct (Encoded side)`, reads as "a mapping
- * of keys" (`database: 5`).
+ * of keys" (`database: 5`). A value that may be `null` (a `risk.perAccount`
+ * rule) and is a mapping with a bad key is reported by that key alone, not
+ * also as "Expected null"; a `risk.perAccount` key that is no account id says
+ * so instead of showing the pattern.
  *
  * @internal
  */
@@ -52,3 +55,22 @@ export const mergeAlternatives = (problems: ReadonlyArray<string>): Array<string
     typeof line === "string" ? line : `${line.path}: Expected ${line.alternatives.join(" | ")}, actual ${line.actual}`
   )
 }
+
+/** `path: Expected null, actual {...}`: the `null` alternative of a mapping that has its own problems. */
+const nullAlternative = /^(.*?): Expected null, actual \{/s
+
+/** A record key refused by its pattern, e.g. `risk.perAccount.abc: is unexpected, expected: a string matching ...`. */
+const badAccountKey = /^(risk\.perAccount\.[^:]*): is unexpected, expected: a string matching the pattern .*$/s
+
+/**
+ * The problems without the "Expected null" line of a value that has problems of its own below it
+ * (`risk.perAccount.100002.dailyLossLimit.amount: ...` says it all), and with a `risk.perAccount` key that
+ * is no account id said in words.
+ */
+export const tidyRiskLines = (problems: ReadonlyArray<string>): Array<string> =>
+  problems.flatMap((line) => {
+    const nulled = nullAlternative.exec(line)
+    if (nulled !== null && problems.some((other) => other.startsWith(`${nulled[1]}.`))) return []
+    const key = badAccountKey.exec(line)
+    return key === null ? [line] : [`${key[1]}: is not an account id (digits, e.g. "100002")`]
+  })
