@@ -20,10 +20,16 @@
  *
  * @example
  * ```ts
- * import { RiskConfig, Rules } from "@tradeguard/rules"
- * declare const view: import("@tradeguard/rules").AccountView.AccountView
- * const config = RiskConfig.defaults
- * const { verdicts, memory } = Rules.evaluate(config, { dailyLossLimit: { amount: 1000 } }, view, undefined)
+ * import { type AccountView, RiskConfig, Rules } from "@tradeguard/rules"
+ *
+ * const now = Date.parse("2026-12-02T15:00:00Z")
+ * const view: AccountView.AccountView = {
+ *   accountId: 100001, now, dayStart: Date.parse("2026-12-01T23:00:00Z"), nextDayStart: Date.parse("2026-12-02T23:00:00Z"),
+ *   balance: 50000, positions: [], workingOrders: [], trades: [], quotes: new Map(), barPrices: new Map(),
+ *   contracts: new Map(), marketHubDownSince: undefined, userHubDownSince: undefined, lock: undefined
+ * }
+ * const { verdicts } = Rules.evaluate(RiskConfig.defaults, { dailyLossLimit: { amount: 1000 } }, view, undefined)
+ * console.log(verdicts[0]?.breached) // false: flat, day PnL 0
  * ```
  *
  * @since 0.1.0
