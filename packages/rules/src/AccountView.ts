@@ -71,6 +71,12 @@ export interface AccountView {
   readonly barPrices: ReadonlyMap<string, BarPrice>
   /** By contractId; a contract with a position missing here could not be looked up (the account is degraded). */
   readonly contracts: ReadonlyMap<string, Models.Contract>
+  /**
+   * The contracts whose last lookup FAILED. A contract missing from `contracts` and not in here is still being
+   * looked up (a new position's first seconds): the account is degraded, but staleData does not flatten for it.
+   * Absent: every missing contract counts as failed (fail closed).
+   */
+  readonly failedLookups?: ReadonlySet<string>
   /** Epoch millis since which the market hub is down (undefined: connected). */
   readonly marketHubDownSince: number | undefined
   /** Epoch millis since which the user hub is down (undefined: connected): the picture may be behind. */

@@ -51,6 +51,8 @@ export interface Service {
   readonly quotes: Effect.Effect<ReadonlyMap<string, QuoteSeen>>
   /** The contracts looked up so far (a failed lookup is retried on the next `need`). */
   readonly contracts: Effect.Effect<ReadonlyMap<string, Models.Contract>>
+  /** The contracts whose last lookup failed (not yet found; a contract being looked up the first time is not here). */
+  readonly failedLookups: Effect.Effect<ReadonlySet<string>>
   /** Fetches the REST fallback price of a contract (rate-limited, cached for a short while); undefined when it cannot. */
   readonly barPrice: (contractId: string) => Effect.Effect<BarPrice | undefined>
   /** The REST fallback prices fetched so far. */
@@ -241,6 +243,7 @@ export const make = (
       need,
       quotes,
       contracts: Effect.sync(() => new Map(contracts) as ReadonlyMap<string, Models.Contract>),
+      failedLookups: Effect.sync(() => new Set(failures.keys()) as ReadonlySet<string>),
       barPrice,
       barPrices: Effect.sync(() => new Map(bars) as ReadonlyMap<string, BarPrice>),
       marketHubDownSince: yield* followHub(market),

@@ -135,6 +135,15 @@ describe("staleData", () => {
   it("a contract that could not be looked up applies staleData (fail closed)", () => {
     const v = view({ positions: held, quotes: new Map([[MNQ, quote({ bestBid: 21500 })]]), contracts: new Map() })
     expect(one(rule(), v).verdict).toMatchObject({ breached: true, actions: [flatten()] })
+    const failed = view({ ...v, failedLookups: new Set([MNQ]) })
+    expect(one(rule(), failed).verdict).toMatchObject({ breached: true, actions: [flatten()] })
+  })
+
+  it("regression: a new position whose contract is still being looked up (not failed) is not flattened by staleData", () => {
+    const v = view({ positions: held, quotes: new Map([[MNQ, quote({ bestBid: 21500 })]]), contracts: new Map(), failedLookups: new Set() })
+    const r = one(rule(), v).verdict
+    expect(r).toMatchObject({ breached: false, actions: [] })
+    expect(r.figures).toMatchObject({ lookingUp: [MNQ], unpriced: [] })
   })
 
   it("staleData's maxQuoteAgeMs also decides which marks are fresh", () => {

@@ -110,6 +110,7 @@ export const layer = (accounts: ReadonlyArray<number>) =>
         }),
       quotes: Effect.sync(() => new Map(controls.quotes)),
       contracts: Effect.sync(() => new Map(controls.contracts)),
+      failedLookups: Effect.succeed(new Set<string>()),
       barPrice: (contractId) =>
         Effect.sync(() => {
           controls.barPriceAsked.push(contractId)

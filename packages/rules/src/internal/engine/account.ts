@@ -164,6 +164,7 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
         quotes,
         barPrices,
         contracts: yield* market.contracts,
+        failedLookups: yield* market.failedLookups,
         marketHubDownSince: yield* market.marketHubDownSince,
         userHubDownSince: yield* market.userHubDownSince,
         lock: yield* locks.active(accountId)

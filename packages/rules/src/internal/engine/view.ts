@@ -40,6 +40,7 @@ export interface ViewInputs {
   readonly quotes: ReadonlyMap<string, QuoteSeen>
   readonly barPrices: ReadonlyMap<string, BarPrice>
   readonly contracts: ReadonlyMap<string, Models.Contract>
+  readonly failedLookups?: ReadonlySet<string>
   readonly marketHubDownSince: number | undefined
   readonly userHubDownSince: number | undefined
   readonly lock: ActiveLock | undefined
@@ -67,6 +68,7 @@ export const viewOf = (i: ViewInputs): AccountView => ({
   quotes: only(i.quotes, i.slice.contracts),
   barPrices: only(i.barPrices, i.slice.contracts),
   contracts: only(i.contracts, i.slice.contracts),
+  ...(i.failedLookups === undefined ? {} : { failedLookups: i.failedLookups }),
   marketHubDownSince: i.marketHubDownSince,
   userHubDownSince: i.userHubDownSince,
   lock: i.lock

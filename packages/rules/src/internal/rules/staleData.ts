@@ -17,7 +17,10 @@ export const staleData = (ctx: Context, rule: typeof StaleData.Type): RuleResult
   const { view } = ctx
   const downFor = view.marketHubDownSince === undefined ? undefined : view.now - view.marketHubDownSince
   const hubDown = downFor !== undefined && downFor > rule.hubDownGraceMs
-  const unpriced = ctx.figures.positions.filter((p) => p.unpriced).map((p) => p.contractId)
+  // A contract still being looked up the first time (a new position) is degraded, not stale: no flatten for it.
+  const pending = (id: string) => !view.contracts.has(id) && view.failedLookups !== undefined && !view.failedLookups.has(id)
+  const lookingUp = ctx.figures.positions.filter((p) => p.unpriced && pending(p.contractId)).map((p) => p.contractId)
+  const unpriced = ctx.figures.positions.filter((p) => p.unpriced && !pending(p.contractId)).map((p) => p.contractId)
   const breached = hubDown || unpriced.length > 0
   const reasons = [
     ...(hubDown ? [`market hub down for ${downFor} ms > ${rule.hubDownGraceMs} ms`] : []),
@@ -33,6 +36,7 @@ export const staleData = (ctx: Context, rule: typeof StaleData.Type): RuleResult
         marketHubDownMs: downFor,
         userHubDownMs: view.userHubDownSince === undefined ? undefined : view.now - view.userHubDownSince,
         unpriced,
+        lookingUp,
         maxQuoteAgeMs: rule.maxQuoteAgeMs,
         action: rule.action,
         marks: marks(ctx)
