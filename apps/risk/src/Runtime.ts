@@ -13,9 +13,11 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { OrderConfig, type OrderErrors, OrderManager } from "@tradeguard/orders"
 import type { HubConnection, HubTransport } from "@tradeguard/realtime"
-import type { Errors, ResilientGateway, TokenManager, TokenStore } from "@tradeguard/resilience"
 import { Stack, StackConfig } from "@tradeguard/runtime"
+import { Guard } from "@tradeguard/rules"
+import type { Errors, ResilientGateway, TokenManager, TokenStore } from "@tradeguard/resilience"
 import { Database, OrderIntents } from "@tradeguard/store"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Layer from "effect/Layer"
 import type { AppConfig } from "./AppConfig.js"
 
@@ -62,6 +64,33 @@ export const layer = (
 > => Stack.layerWithoutTransports(config)
 
 /**
+ * The store's one SQLite connection (`database` section: the file, WAL, migrations). The orders step and the
+ * guard share it: one file, one writer.
+ *
+ * @since 0.2.0
+ */
+export const databaseLayer = (config: AppConfig): Layer.Layer<SqlClient.SqlClient, Database.DatabaseError> =>
+  Database.layer(config.database)
+
+/**
+ * The orders step over a SQL client the caller provides: the OrderIntents repository and the OrderManager
+ * (`orderManagement` section). Building it verifies every order intent a previous run left unfinished.
+ *
+ * @since 0.2.0
+ */
+export const ordersOverDatabase = (
+  config: AppConfig
+): Layer.Layer<
+  OrderManager.OrderManager | OrderIntents.OrderIntents,
+  OrderErrors.StoreUnavailable,
+  ResilientGateway.ResilientGateway | HubConnection.UserHub | SqlClient.SqlClient
+> =>
+  OrderManager.layer.pipe(
+    Layer.provideMerge(OrderIntents.layer),
+    Layer.provide(Layer.succeed(OrderConfig.OrderConfig, config.orderManagement))
+  )
+
+/**
  * The orders step of the start-up sequence: the store (`database` section: the file, WAL, migrations) and the
  * OrderManager (`orderManagement` section) over the stack's ResilientGateway and user hub. Building it verifies
  * every order intent a previous run left unfinished before anything new is sent (and before rules start):
@@ -75,12 +104,7 @@ export const ordersLayer = (
   OrderManager.OrderManager | OrderIntents.OrderIntents,
   OrderErrors.StoreUnavailable | Database.DatabaseError,
   ResilientGateway.ResilientGateway | HubConnection.UserHub
-> =>
-  OrderManager.layer.pipe(
-    Layer.provideMerge(OrderIntents.layer),
-    Layer.provide(Layer.succeed(OrderConfig.OrderConfig, config.orderManagement)),
-    Layer.provide(Database.layer(config.database))
-  )
+> => ordersOverDatabase(config).pipe(Layer.provide(databaseLayer(config)))
 
 /**
  * The runtime with its orders step: {@link layer}, then {@link ordersLayer} (start-up recovery of order intents).
@@ -94,3 +118,64 @@ export const layerWithOrders = (
   Errors.AuthenticationFailed | TokenStore.TokenStoreConfigError | OrderErrors.StoreUnavailable | Database.DatabaseError,
   HttpClient.HttpClient | HubTransport.HubTransport | TokenManager.Credentials
 > => ordersLayer(config).pipe(Layer.provideMerge(layer(config)))
+
+/**
+ * The rules step: `@tradeguard/rules`' Guard for the `risk:` section (RiskEngine, Enforcer, Locks, Audit,
+ * MarketData, Accounts and their store repositories). Needs the stack, the OrderManager and a SQL client.
+ * Building it resumes the enforcements a previous run left unfinished, loads the locks and starts evaluating.
+ *
+ * @since 0.2.0
+ */
+export const rulesLayer = (
+  config: AppConfig,
+  options: Guard.Options = {}
+): Layer.Layer<Guard.Services, never, Guard.Requirements> => Guard.layer(config.risk, options)
+
+/**
+ * What the runtime with its rules provides.
+ *
+ * @since 0.2.0
+ */
+export type ServicesWithRules =
+  | Services
+  | OrderManager.OrderManager
+  | OrderIntents.OrderIntents
+  | SqlClient.SqlClient
+  | Guard.Services
+
+/**
+ * The whole daemon, in the start-up order: {@link layer} (token, hubs, reconciliation), then ONE SQLite
+ * connection ({@link databaseLayer}) shared by the orders step ({@link ordersOverDatabase}: order
+ * verification) and the rules step ({@link rulesLayer}), which starts last.
+ *
+ * @example
+ * ```ts
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { SignalRTransport } from "@tradeguard/realtime"
+ * import { TokenManager } from "@tradeguard/resilience"
+ * import { type AppConfig, Runtime } from "@tradeguard/risk"
+ * import * as Layer from "effect/Layer"
+ *
+ * const daemon = (config: AppConfig.AppConfig) =>
+ *   Runtime.layerWithRules(config).pipe(
+ *     Layer.provide(SignalRTransport.layerConfig({}).pipe(Layer.provide(Runtime.configLayer(config)))),
+ *     Layer.provide(NodeHttpClient.layerUndici),
+ *     Layer.provide(TokenManager.Credentials.fromEnv)
+ *   )
+ * ```
+ *
+ * @since 0.2.0
+ */
+export const layerWithRules = (
+  config: AppConfig,
+  options: Guard.Options = {}
+): Layer.Layer<
+  ServicesWithRules,
+  Errors.AuthenticationFailed | TokenStore.TokenStoreConfigError | OrderErrors.StoreUnavailable | Database.DatabaseError,
+  HttpClient.HttpClient | HubTransport.HubTransport | TokenManager.Credentials
+> =>
+  rulesLayer(config, options).pipe(
+    Layer.provideMerge(ordersOverDatabase(config)),
+    Layer.provideMerge(databaseLayer(config)),
+    Layer.provideMerge(layer(config))
+  )

@@ -4,12 +4,14 @@ import { AccountState, HubConnection, InProcessTransport } from "@tradeguard/rea
 import { ResilientGateway, TokenManager } from "@tradeguard/resilience"
 import { OrderIntent, OrderManager } from "@tradeguard/orders"
 import { Simulator } from "@tradeguard/simulator"
+import { Locks, RiskConfig } from "@tradeguard/rules"
 import { Database, OrderIntents } from "@tradeguard/store"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import { AppConfig, Runtime } from "../src/index.js"
 import { compareWithTruth } from "../src/internal/demoReport.js"
@@ -121,4 +123,61 @@ describe("Runtime", () => {
         assert.strictEqual((yield* sim.exchange.peek(real.accountId)).orders.filter((o) => o.customTag?.startsWith("crash-1")).length, 1)
       }).pipe(Effect.provide(Runtime.ordersLayer(withOrders).pipe(Layer.provideMerge(Runtime.layer(withOrders)), Layer.provide(transports))))
     }).pipe(Effect.provide(Simulator.layerInProcess({ seed: 3, wakeInterval: "1 minute" }))))
+
+  it.scoped("the rules step: a daily loss breach on the simulator is flat and locked within 5 simulated seconds; a rebuild keeps the lock", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const account = (yield* sim.exchange.accounts(1, true))[0]!
+      const contractId = (yield* sim.exchange.availableContracts)[0]!.id
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-runtime-")), "guard.db")
+      const withRules = {
+        ...config,
+        database: { ...config.database, path: file },
+        risk: Schema.decodeUnknownSync(RiskConfig.RiskConfigSchema)({
+          accounts: [account.id],
+          defaults: { dailyLossLimit: { amount: 500 } }
+        })
+      }
+      const daemon = Runtime.layerWithRules(withRules).pipe(Layer.provide(transports))
+      const flatAndLocked = Effect.gen(function*() {
+        const truth = yield* sim.exchange.snapshot(account.id)
+        const lock = yield* (yield* Locks.Locks).active(account.id)
+        return { flat: truth.positions.length === 0 && truth.openOrders.length === 0, lock }
+      })
+      yield* Effect.gen(function*() {
+        yield* step
+        // another front-end buys 2 lots; the guard sees the account, the position and its quotes
+        const owner = yield* sim.exchange.ownerOf(account.id)
+        yield* sim.exchange.place(owner, { accountId: account.id, contractId, type: Enums.OrderType.Market, side: Enums.OrderSide.Bid, size: 2 })
+        yield* step
+        assert.strictEqual((yield* sim.exchange.snapshot(account.id)).positions.length, 1)
+        assert.isUndefined((yield* flatAndLocked).lock, "no breach yet: no lock")
+        // the market drops far enough for the day's loss to pass 500 dollars
+        const quote = yield* sim.exchange.quote(contractId)
+        const spec = yield* sim.exchange.contractById(contractId)
+        const drop = Math.ceil(600 / 2 / spec.tickValue) * spec.tickSize
+        yield* sim.exchange.setPrice(contractId, quote.lastPrice - drop)
+        let seconds = 0
+        let state = yield* flatAndLocked
+        while (!(state.flat && state.lock !== undefined) && seconds < 5) {
+          yield* step
+          seconds++
+          state = yield* flatAndLocked
+        }
+        assert.isTrue(state.flat, "flat on the ground truth within 5 simulated seconds")
+        assert.strictEqual(state.lock?.rule, "dailyLossLimit")
+      }).pipe(Effect.provide(daemon))
+      // a restart over the same file: the lock is still in force
+      yield* Effect.gen(function*() {
+        yield* step
+        const lock = yield* (yield* Locks.Locks).active(account.id)
+        assert.strictEqual(lock?.rule, "dailyLossLimit", "the lock survives the rebuild")
+        assert.strictEqual(lock?.end._tag, "NextTradingDay")
+      }).pipe(Effect.provide(daemon))
+    }).pipe(Effect.provide(Simulator.layerInProcess({ seed: 3, wakeInterval: "1 minute" }))))
 })
+
+/** One simulated second, then the in-process fibers and promises run. */
+const step = TestClock.adjust("1 second").pipe(
+  Effect.zipRight(Effect.promise(() => new Promise<void>((r) => setImmediate(r))).pipe(Effect.repeatN(5)))
+)

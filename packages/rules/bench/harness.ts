@@ -147,7 +147,7 @@ const program = (o: Options, market: Market) =>
       accounts: accountIds,
       defaults: { positionMaxLoss: { amount: o.lossLimit } }
     })
-    yield* Effect.provide(Guard.startGuard(config), client)
+    const guard = yield* Effect.provide(Guard.startGuard(config), client)
 
     // ---- the stamps: requests arriving (the market's), created by the client's HTTP stack, the bare client's quotes
     const arrivals = market.arrivals
@@ -211,6 +211,8 @@ const program = (o: Options, market: Market) =>
       const closed = yield* until(() => Effect.map(market.holds(target, c.id), (holds) => !holds), o.timeoutMs)
       if (closed) {
         yield* until(() => Effect.map(state.get, (st) => !HashMap.has(st.positions, key)), o.timeoutMs)
+        // the enforcement verified done: a position bought while it still verifies would be closed again
+        yield* until(() => guard.idle(target), o.timeoutMs)
         yield* market.buy(target, c.id)
         book.set(target, ticks + 1)
         yield* until(() => Effect.map(state.get, (st) => HashMap.has(st.positions, key)), o.timeoutMs)

@@ -227,3 +227,20 @@ describe("RiskEngine: status and health", () => {
   })
 })
 
+describe("RiskEngine: the trading day of the view", () => {
+  it.effect("the view's day start moves at 17:00 Chicago though the engine caches the trading day (evaluated on every quote)", () => {
+    const record = recorder()
+    // 16:59:57 Chicago (CST, UTC-6) on 2 December 2026, before the engine starts
+    return Effect.zipRight(TestClock.setTime(Date.parse("2026-12-02T22:59:57Z")), Effect.gen(function*() {
+      yield* apply(account(ACCOUNT, 50_000))
+      const before = record.of(ACCOUNT).at(-1)!.view
+      assert.strictEqual(before.dayStart, Date.parse("2026-12-01T23:00:00Z"))
+      assert.strictEqual(before.nextDayStart, Date.parse("2026-12-02T23:00:00Z"))
+      yield* tick(3)
+      const after = record.of(ACCOUNT).at(-1)!.view
+      assert.strictEqual(after.now, Date.parse("2026-12-02T23:00:00Z"))
+      assert.strictEqual(after.dayStart, Date.parse("2026-12-02T23:00:00Z"), "the boundary belongs to the new day")
+      assert.strictEqual(after.nextDayStart, Date.parse("2026-12-03T23:00:00Z"))
+    }).pipe(Effect.provide(detached({ engine: { evaluate: rules(record) } }))))
+  })
+})

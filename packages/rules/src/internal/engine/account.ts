@@ -26,6 +26,7 @@ import type { AccountStatus } from "../../RiskEngine.js"
 import type { Evaluation } from "../../Rules.js"
 import { type Decision, decide, exposureOf, type Tracked } from "./decisions.js"
 import { type Slice, sameSlice, sliceOf } from "./slice.js"
+import { cached as cachedTradingDay } from "./tradingDay.js"
 import { degradedReasons, maxQuoteAgeOf, staleContracts, statusOf, viewOf } from "./view.js"
 
 /** What an account's fiber works with. */
@@ -76,6 +77,7 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
         )
       )
     )
+    const tradingDayOf = cachedTradingDay(deps.tradingDay)
     let memory: Memory | undefined = loaded
     let tracked: Tracked = new Map()
     let enforcing = 0
@@ -155,11 +157,12 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
           if (p !== undefined) fetched.set(c, p)
         }), { concurrency: "unbounded", discard: true })
       const barPrices = new Map([...(yield* market.barPrices), ...fetched])
+      const day = tradingDayOf(now)
       const view = viewOf({
         accountId,
         now,
-        dayStart: TradingDay.startOf(now, deps.tradingDay),
-        nextDayStart: TradingDay.next(now, deps.tradingDay),
+        dayStart: day.start,
+        nextDayStart: day.next,
         slice: current,
         quotes,
         barPrices,
