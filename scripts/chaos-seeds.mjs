@@ -4,8 +4,10 @@
  * seed's chaos scenarios with any number of seeds and names the failing ones.
  *
  * - `--scenario`: chaos1 (packages/orders/test/Chaos.test.ts), chaos2, chaos4,
- *   chaos5 (packages/resilience/test/Chaos.test.ts) or chaos3
- *   (packages/realtime/test/Chaos.test.ts); `3` or `chaos 3` work too.
+ *   chaos5 (packages/resilience/test/Chaos.test.ts), chaos3
+ *   (packages/realtime/test/Chaos.test.ts), or chaos4r / chaos5r (4 and 5
+ *   with the rules running: packages/rules/test/Chaos.rateLimit.test.ts,
+ *   Chaos.breaker.test.ts); `3` or `chaos 3` work too.
  * - `--seeds`: a count (`20`: the first 20 of the tests' fixed seed sequence,
  *   `seedList` in test/utils/seeds.ts) or a list (`1,7,42`; one seed: `7,`).
  *
@@ -29,11 +31,13 @@ const scenarios = {
   chaos2: { project: "resilience", file: "test/Chaos.test.ts", title: "2\\. token expiry mid-operation" },
   chaos3: { project: "realtime", file: "test/Chaos.test.ts", title: "3\\. SignalR disconnection during high volume" },
   chaos4: { project: "resilience", file: "test/Chaos.test.ts", title: "4\\. rate-limit burst" },
-  chaos5: { project: "resilience", file: "test/Chaos.test.ts", title: "5\\. server error cascade" }
+  chaos5: { project: "resilience", file: "test/Chaos.test.ts", title: "5\\. server error cascade" },
+  chaos4r: { project: "rules", file: "test/Chaos.rateLimit.test.ts", title: "4r\\. rate-limit burst" },
+  chaos5r: { project: "rules", file: "test/Chaos.breaker.test.ts", title: "5r\\. server error cascade" }
 }
 
 const usage = () => {
-  console.error("usage: pnpm chaos:seeds --scenario <chaos1|chaos2|chaos3|chaos4|chaos5> --seeds <count | s1,s2,...>")
+  console.error("usage: pnpm chaos:seeds --scenario <chaos1|chaos2|chaos3|chaos4|chaos5|chaos4r|chaos5r> --seeds <count | s1,s2,...>")
   process.exit(2)
 }
 

@@ -128,6 +128,12 @@ export interface Options {
   readonly memoryKey?: string
   /** The timer between two evaluations of an account that does not change (default 1 second). */
   readonly interval?: Duration.DurationInput
+  /**
+   * How long an evaluation waits for the REST fallback price of a position whose quote is stale (default 1 second);
+   * past it the evaluation goes on without that price (the fetch goes on in the background, the next evaluation
+   * takes its result), so a fetch held up by the rate limiter or a breaker never holds up the rules.
+   */
+  readonly barPriceWait?: Duration.DurationInput
 }
 
 /**
@@ -178,6 +184,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       evaluate: options.evaluate ?? Rules.evaluate,
       memoryKey: options.memoryKey ?? "rules",
       interval: Duration.decode(options.interval ?? "1 second"),
+      barPriceWait: Duration.decode(options.barPriceWait ?? "1 second"),
       scope,
       publish: (status) => SubscriptionRef.update(statuses, (m) => new Map(m).set(status.accountId, status)),
       needs: (accountId, contracts) =>

@@ -47,6 +47,8 @@ export interface Deps {
   ) => Evaluation
   readonly memoryKey: string
   readonly interval: Duration.Duration
+  /** How long an evaluation waits for a fallback price (past it: evaluated without it; the fetch goes on). */
+  readonly barPriceWait: Duration.Duration
   /** The account's status after each evaluation. */
   readonly publish: (status: AccountStatus) => Effect.Effect<void>
   /** The contracts of the account's positions and working orders after each evaluation (the engine tells MarketData). */
@@ -153,9 +155,12 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
       const stale = staleContracts(current.positions, quotes, now, maxAgeMs)
       const fetched = new Map<string, BarPrice>()
       yield* Effect.forEach(stale, (c) =>
-        Effect.map(market.barPrice(c), (p) => {
-          if (p !== undefined) fetched.set(c, p)
-        }), { concurrency: "unbounded", discard: true })
+        Effect.map(
+          Effect.timeoutTo(market.barPrice(c), { duration: deps.barPriceWait, onSuccess: (p) => p, onTimeout: () => undefined }),
+          (p) => {
+            if (p !== undefined) fetched.set(c, p)
+          }
+        ), { concurrency: "unbounded", discard: true })
       const barPrices = new Map([...(yield* market.barPrices), ...fetched])
       const day = tradingDayOf(now)
       const view = viewOf({
