@@ -8,6 +8,7 @@
  * seed and the events of a failing run.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { afterAll } from "vitest"
 import { Enums } from "@tradeguard/gateway"
 import { Simulator } from "@tradeguard/simulator"
 import * as Effect from "effect/Effect"
@@ -174,6 +175,12 @@ const cases: ReadonlyArray<Case> = [
   }
 ]
 
+/** How often each judgement was reached (printed with ACCEPT_STATS=1: a property that never sees a breach proves little). */
+const stats: Record<string, number> = {}
+afterAll(() => {
+  if (process.env["ACCEPT_STATS"]) console.log(stats)
+})
+
 const RUNS = Number(process.env["ACCEPT_RUNS"] ?? 25)
 
 /** Polls `goal` every 250 ms for 5 simulated seconds. */
@@ -198,6 +205,7 @@ const property = (c: Case, steps: ReadonlyArray<readonly [Ev, number]>) =>
       yield* apply(e)
       const t = yield* Oracle.read
       const j = c.judge(t)
+      stats[`${c.name}: ${j}`] = (stats[`${c.name}: ${j}`] ?? 0) + 1
       if (j === "ambiguous") return
       if (j === "breached") {
         const contractId = Oracle.worstPosition(t).contractId
