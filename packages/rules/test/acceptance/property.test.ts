@@ -33,7 +33,7 @@ type Ev =
 const contract = FastCheck.constantFrom<0 | 1>(0, 1)
 const signedSize = FastCheck.integer({ min: -3, max: 3 }).filter((n) => n !== 0)
 const event: FastCheck.Arbitrary<Ev> = FastCheck.oneof(
-  { weight: 4, arbitrary: FastCheck.record({ _tag: FastCheck.constant("price" as const), c: contract, ticks: FastCheck.integer({ min: -60, max: 60 }) }) },
+  { weight: 5, arbitrary: FastCheck.record({ _tag: FastCheck.constant("price" as const), c: contract, ticks: FastCheck.integer({ min: -80, max: 80 }) }) },
   { weight: 3, arbitrary: FastCheck.record({ _tag: FastCheck.constant("market" as const), c: contract, size: signedSize }) },
   { weight: 1, arbitrary: FastCheck.record({ _tag: FastCheck.constant("limit" as const), c: contract, buy: FastCheck.boolean(), away: FastCheck.integer({ min: 1, max: 30 }) }) },
   {
@@ -49,8 +49,12 @@ const event: FastCheck.Arbitrary<Ev> = FastCheck.oneof(
   { weight: 1, arbitrary: FastCheck.constant({ _tag: "cancel" as const }) }
 )
 /** An event and the simulated millis that pass after it. */
-const step = FastCheck.tuple(event, FastCheck.integer({ min: 1, max: 6 }).map((n) => n * 250))
-const scenario = FastCheck.array(step, { minLength: 2, maxLength: 8 })
+const step = FastCheck.tuple(event, FastCheck.integer({ min: 1, max: 4 }).map((n) => n * 250))
+/** A first market order (an exposure to move), then 2 to 7 steps. */
+const scenario = FastCheck.tuple(
+  FastCheck.record({ _tag: FastCheck.constant("market" as const), c: contract, size: signedSize }).map((e): readonly [Ev, number] => [e, 250]),
+  FastCheck.array(step, { minLength: 2, maxLength: 7 })
+).map(([first, rest]) => [first, ...rest])
 
 const price: Record<string, number> = {}
 
@@ -120,14 +124,14 @@ const flatAndLocked = () => Effect.zipWith(flat(), lockOf(), (f, l) => f && l !=
 const sized = (ok: (t: Oracle.Truth) => boolean) => () => Effect.map(Oracle.read, ok) as Effect.Effect<boolean, never, Needs>
 
 const cases: ReadonlyArray<Case> = [
-  { name: "dailyLossLimit", risk: { dailyLossLimit: { amount: 300 } }, judge: (t) => dollars(dayPnl(t), -300, true), goal: flatAndLocked },
+  { name: "dailyLossLimit", risk: { dailyLossLimit: { amount: 100 } }, judge: (t) => dollars(dayPnl(t), -100, true), goal: flatAndLocked },
   {
     name: "maxLossLimit",
-    risk: { maxLossLimit: { amount: 400, startingBalance: 50_000 } },
-    judge: (t) => dollars(Oracle.equity(t), 49_600, true),
+    risk: { maxLossLimit: { amount: 150, startingBalance: 50_000 } },
+    judge: (t) => dollars(Oracle.equity(t), 49_850, true),
     goal: flatAndLocked
   },
-  { name: "dailyProfitTarget", risk: { dailyProfitTarget: { amount: 250 } }, judge: (t) => dollars(dayPnl(t), 250, false), goal: flatAndLocked },
+  { name: "dailyProfitTarget", risk: { dailyProfitTarget: { amount: 100 } }, judge: (t) => dollars(dayPnl(t), 100, false), goal: flatAndLocked },
   {
     name: "maxContracts total",
     risk: { maxContracts: { total: 3 } },
@@ -148,8 +152,8 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "positionMaxLoss",
-    risk: { positionMaxLoss: { amount: 120 } },
-    judge: (t) => dollars(Oracle.worstPosition(t).unrealized, -120, true),
+    risk: { positionMaxLoss: { amount: 60 } },
+    judge: (t) => dollars(Oracle.worstPosition(t).unrealized, -60, true),
     goal: ({ contractId }) => Effect.map(Oracle.read, (t) => Oracle.sizeOf(t, contractId!) === 0) as Effect.Effect<boolean, never, Needs>
   },
   {
@@ -220,6 +224,7 @@ const property = (c: Case, steps: ReadonlyArray<readonly [Ev, number]>) =>
       yield* run(c.deadline - now - 100)
       assert.deepStrictEqual((yield* sent).map((x) => x.endpoint), [], `${c.name}: sent before the deadline`)
       const wasFlat = yield* flat()
+      stats[`${c.name}: ${wasFlat ? "flat" : "open"} at flatBy`] = (stats[`${c.name}: ${wasFlat ? "flat" : "open"} at flatBy`] ?? 0) + 1
       yield* run(100)
       assert.isTrue(yield* within5s(c.goal({ contractId: undefined })), `${c.name}: not flat within 5 s of flatBy`)
       if (wasFlat) assert.deepStrictEqual((yield* sent).map((x) => x.endpoint), [], `${c.name}: flat already, yet sent`)
