@@ -278,6 +278,7 @@ export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scop
         Effect.flatMap(contractOf(contractId), (m) =>
           run((s, now) => {
             m.pinned = price
+            m.pins.push({ at: now, price })
             moveTo(m, now)
             publishQuote(s, m, now)
             publishDepth(s, m, now)

@@ -184,6 +184,33 @@ describe("fidelity to the live gateway", () => {
       assert.isTrue(bars.length > 0 && bars.every((b) => fraction(b.t) === 0), "bars: no fractional digits")
     }).pipe(Effect.scoped, Effect.provide(layer({ rateLimits: { enabled: false } }))))
 
+  it.effect("bars show a pinned price: the minutes after setPrice have the pinned price, the minutes before and after the unpin the path", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const barsUpTo = (endMillis: number) =>
+        sim.exchange.bars({
+          contractId: MNQ,
+          live: false,
+          startTime: new Date(0).toISOString(),
+          endTime: new Date(endMillis).toISOString(),
+          unit: 2,
+          unitNumber: 1,
+          limit: 100,
+          includePartialBar: false
+        })
+      yield* TestClock.adjust("10 minutes")
+      yield* pin(21_000)
+      yield* TestClock.adjust("3 minutes")
+      yield* sim.exchange.setPrice(MNQ, undefined)
+      yield* TestClock.adjust("3 minutes")
+      const bars = [...(yield* barsUpTo(16 * 60_000))].reverse()
+      assert.strictEqual(bars.length, 16)
+      const pinned = bars.slice(10, 13)
+      assert.deepStrictEqual(pinned.map((b) => [b.o, b.h, b.l, b.c]), pinned.map(() => [21_000, 21_000, 21_000, 21_000]))
+      assert.isFalse(bars.slice(0, 10).every((b) => b.c === 21_000), "the path before the pin")
+      assert.isFalse(bars.slice(13).every((b) => b.c === 21_000), "the path after the unpin")
+    }).pipe(Effect.provide(layer())))
+
   it.effect("depth: a first snapshot of ~2,500 entries stamped 0001-01-01, then types 3, 4, 5, 7 and 8", () =>
     Effect.gen(function*() {
       const token = yield* login()

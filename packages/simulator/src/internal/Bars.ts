@@ -59,10 +59,26 @@ export const bucketEnd = (unit: BarQuery["unit"], unitNumber: number, start: num
 const previousBucket = (unit: BarQuery["unit"], unitNumber: number, start: number): number =>
   unit === 6 ? monthStart(monthIndex(start) - unitNumber) : start - fixedUnitMillis[unit]! * unitNumber
 
+/** A price pinned from `at` on (`price` undefined: the path again from `at`). */
+export interface Pin {
+  readonly at: number
+  readonly price: number | undefined
+}
+
+/** The bid at `millis`: the pin in force then (the last one at or before it), else the path. */
+const priceAt = (spec: PathSpec, tickSize: number, pins: ReadonlyArray<Pin>, millis: number): number => {
+  for (let i = pins.length - 1; i >= 0; i--) {
+    const pin = pins[i]!
+    if (pin.at <= millis) return pin.price ?? bidAt(spec, tickSize, millis)
+  }
+  return bidAt(spec, tickSize, millis)
+}
+
 const barOf = (
   spec: PathSpec,
   tickSize: number,
   tickMillis: number,
+  pins: ReadonlyArray<Pin>,
   from: number,
   to: number
 ): RawBar => {
@@ -72,7 +88,7 @@ const barOf = (
   const step = Math.max(1, Math.ceil(ticks / maxSamplesPerBar))
   let o = 0, h = -Infinity, l = Infinity, c = 0, v = 0
   for (let k = firstTick; k <= lastTick; k += step) {
-    const p = bidAt(spec, tickSize, k * tickMillis)
+    const p = priceAt(spec, tickSize, pins, k * tickMillis)
     if (k === firstTick) o = p
     if (p > h) h = p
     if (p < l) l = p
@@ -82,8 +98,14 @@ const barOf = (
   return { t: from, o, h, l, c, v }
 }
 
-/** The bars of `query`, newest first. */
-export const bars = (spec: PathSpec, tickSize: number, tickMillis: number, query: BarQuery): Array<RawBar> => {
+/** The bars of `query`, newest first; while a price is pinned (`pins`, oldest first) the bars show the pinned price. */
+export const bars = (
+  spec: PathSpec,
+  tickSize: number,
+  tickMillis: number,
+  query: BarQuery,
+  pins: ReadonlyArray<Pin> = []
+): Array<RawBar> => {
   const { unit, unitNumber } = query
   const limit = Math.min(query.limit, maxBars)
   const end = Math.min(query.endMillis, query.nowMillis + 1)
@@ -95,7 +117,7 @@ export const bars = (spec: PathSpec, tickSize: number, tickMillis: number, query
     const stop = bucketEnd(unit, unitNumber, start)
     const partial = stop > query.nowMillis
     if (!partial || query.includePartialBar) {
-      out.push(barOf(spec, tickSize, tickMillis, start, Math.min(stop, query.nowMillis + 1)))
+      out.push(barOf(spec, tickSize, tickMillis, pins, start, Math.min(stop, query.nowMillis + 1)))
     }
     start = previousBucket(unit, unitNumber, start)
   }

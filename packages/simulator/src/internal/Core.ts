@@ -155,7 +155,7 @@ export const barsOf = (
   const raw = bars(market.spec, market.contract.tickSize, state.config.tickMillis, {
     ...query,
     unit: query.unit as BarQuery["unit"]
-  })
+  }, market.pins)
   return Either.right(raw.map((b) => new Models.Bar({ ...b, t: stamp(state.config.seed, "bar", b.t) })))
 }
 

@@ -36,6 +36,7 @@ export const makeMarket = (contract: ContractOptions, seed: number, nowMillis: n
     low: 0,
     volume: 0,
     pinned: undefined,
+    pins: [],
     quote: undefined,
     publishedTouch: undefined,
     publishedLow: undefined,

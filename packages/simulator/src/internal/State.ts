@@ -12,6 +12,7 @@ import type { ContractOptions, Resolved } from "../Options.js"
 import type { Direction, Side } from "./Ledger.js"
 import type { Execution, Touch } from "./Matching.js"
 import type { PathSpec } from "./PricePath.js"
+import type { Pin } from "./Bars.js"
 import { stamp } from "./Timestamps.js"
 
 /** A business rejection, named after the error-enum member it maps to (e.g. `OrderRejected`). */
@@ -107,6 +108,8 @@ export interface MarketRec {
   volume: number
   /** A price set by a test or an operator; the path is ignored while set. */
   pinned: number | undefined
+  /** Every change of `pinned`, oldest first: the bars show the price pinned at their time. */
+  pins: Array<Pin>
   /** The last complete quote, to compute deltas against. */
   quote: FullQuote | undefined
   /** The touch of the last depth update. */
