@@ -167,10 +167,7 @@ describe("acceptance: stale data", () => {
       assert.strictEqual(health._tag, "Ok")
     }).pipe(Effect.provide(layer(stale))))
 
-  // KNOWN DEFECT (reported, not fixed here): the first evaluation after a position opens in a contract the guard has
-  // not looked up yet sees no contract, so the position counts as unpriced and staleData flattens it at once, though
-  // the lookup is only pending (not failed) and the hub and bars are fine. `fails` until it is fixed.
-  it.effect.fails("KNOWN DEFECT: a position in a contract whose lookup is still pending is not flattened by staleData", () =>
+  it.effect("regression: a position in a contract whose lookup is still pending is not flattened by staleData (only a failed lookup is)", () =>
     Effect.gen(function*() {
       yield* setPrice(MNQ, 21_500)
       yield* run(500)
