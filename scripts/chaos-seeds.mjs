@@ -9,7 +9,7 @@
  *   with the rules running: packages/rules/test/Chaos.rateLimit.test.ts,
  *   Chaos.breaker.test.ts); `3` or `chaos 3` work too.
  * - `--seeds`: a count (`20`: the first 20 of the tests' fixed seed sequence,
- *   `seedList` in test/utils/seeds.ts) or a list (`1,7,42`; one seed: `7,`).
+ *   `seedList` of @tradeguard/testing's Seeds) or a list (`1,7,42`; one seed: `7,`).
  *
  * One vitest run of the scenario's test file, filtered to the scenario, with
  * `TRADEGUARD_CHAOS_SEED_COUNT` or `TRADEGUARD_CHAOS_SEEDS` set: each seed is

@@ -9,13 +9,13 @@
  * (`sim.exchange.peek`): no duplicate, no lost order, the store agrees.
  *
  * The seeds come from the outside (`TRADEGUARD_CHAOS_SEEDS=7,42`, or `pnpm chaos:seeds --scenario chaos1
- * --seeds <n | list>`); by default (CI) 100 of {@link seedList}.
+ * --seeds <n | list>`); by default (CI) 100 of `Seeds.seedList`.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Enums, type Models } from "@tradeguard/gateway"
 import { Simulator } from "@tradeguard/simulator"
 import { OrderIntents } from "@tradeguard/store"
-import { TestStack } from "@tradeguard/testing"
+import { TestStack, Seeds } from "@tradeguard/testing"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -25,11 +25,10 @@ import { parseTag } from "../src/OrderIntent.js"
 import * as OrderManager from "../src/OrderManager.js"
 import { outcomeOf } from "../src/internal/persist.js"
 import { type IntentSpec, requestOf, trialOf } from "./utils/chaos.js"
-import { chaosSeeds, seedList } from "./utils/seeds.js"
 import { ACCOUNT, layer, MNQ } from "./utils/stack.js"
 
 /** The CI run: 100 seeds. */
-const SEEDS = chaosSeeds(seedList(100))
+const SEEDS = Seeds.chaosSeeds(Seeds.seedList(100))
 
 /** How long (simulated) the healed trial may take to settle every intent before it fails. */
 const maxSettleSeconds = 600

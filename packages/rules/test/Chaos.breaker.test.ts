@@ -11,7 +11,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Enums } from "@tradeguard/gateway"
 import { CircuitBreaker } from "@tradeguard/resilience"
 import { Simulator } from "@tradeguard/simulator"
-import { TestStack } from "@tradeguard/testing"
+import { TestStack, Seeds } from "@tradeguard/testing"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -19,19 +19,17 @@ import {
   ACCOUNT,
   breach,
   callsText,
-  chaosSeeds,
   firstFlatAndLocked,
   int,
   openPosition,
   outcome,
   prng,
-  seedList,
   SharedGateway,
   SIZE,
   layer
 } from "./utils/chaos.js"
 
-const SEEDS = chaosSeeds(seedList(5))
+const SEEDS = Seeds.chaosSeeds(Seeds.seedList(5))
 /** `errorHandling.circuitBreaker.timeout` (the default). */
 const BREAKER_TIMEOUT = 60_000
 /** The probes and the enforcement's own rounds once the circuits let calls through, ms. */

@@ -12,25 +12,23 @@ import { assert, describe, it } from "@effect/vitest"
 import { Enums } from "@tradeguard/gateway"
 import { RateLimiter } from "@tradeguard/resilience"
 import { Simulator } from "@tradeguard/simulator"
-import { TestStack } from "@tradeguard/testing"
+import { TestStack, Seeds } from "@tradeguard/testing"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import {
   breach,
   callsText,
-  chaosSeeds,
   firstFlatAndLocked,
   int,
   openPosition,
   outcome,
   prng,
   readFlood,
-  seedList,
   SIZE,
   layer
 } from "./utils/chaos.js"
 
-const SEEDS = chaosSeeds(seedList(5))
+const SEEDS = Seeds.chaosSeeds(Seeds.seedList(5))
 /** `errorHandling.rateLimit.maxRetryAfterMs` (the default). */
 const CAP = 60_000
 /** What the enforcement itself takes once the path is open (a few requests and their verification), ms. */

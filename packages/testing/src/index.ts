@@ -11,3 +11,9 @@
  * @since 0.2.0
  */
 export * as TestStack from "./TestStack.js"
+/**
+ * The seeds of seeded (chaos) tests: a fixed sequence, chosen from the environment.
+ *
+ * @since 0.2.0
+ */
+export * as Seeds from "./Seeds.js"

@@ -3,7 +3,7 @@
  * (a comma-separated list: `7,42`) or `TRADEGUARD_CHAOS_SEED_COUNT` (n seeds of
  * {@link seedList}), else the scenario's own defaults (the CI run).
  * `pnpm chaos:seeds --scenario <name> --seeds <n | list>` sets them.
- * Same as `packages/realtime/test/utils/seeds.ts` (kept in step).
+ * Same as `@tradeguard/testing`'s Seeds (resilience cannot depend on it: testing is built on resilience; kept in step).
  */
 
 /** The first `n` seeds of a fixed sequence (mulberry32 from 0x5eed), each in [1, 2^31). */

@@ -1,12 +1,25 @@
 /**
- * The seeds a chaos scenario runs, from the outside: `TRADEGUARD_CHAOS_SEEDS`
- * (a comma-separated list: `7,42`) or `TRADEGUARD_CHAOS_SEED_COUNT` (n seeds of
- * {@link seedList}), else the scenario's own defaults (the CI run).
- * `pnpm chaos:seeds --scenario <name> --seeds <n | list>` sets them.
- * A copy of `packages/resilience/test/utils/seeds.ts` (same seed sequence and variables; kept in step).
+ * The seeds of a seeded (chaos) test, chosen from the outside:
+ * `TRADEGUARD_CHAOS_SEEDS` (a comma-separated list: `7,42`) or
+ * `TRADEGUARD_CHAOS_SEED_COUNT` (that many seeds of {@link seedList}), else the
+ * test's own defaults (the CI run). `pnpm chaos:seeds --scenario <name> --seeds
+ * <n | list>` sets them.
+ *
+ * @example
+ * ```ts
+ * import { Seeds } from "@tradeguard/testing"
+ *
+ * for (const seed of Seeds.chaosSeeds([7, 42])) console.log(`trial with seed ${seed}`)
+ * ```
+ *
+ * @since 0.2.0
  */
 
-/** The first `n` seeds of a fixed sequence (mulberry32 from 0x5eed), each in [1, 2^31). */
+/**
+ * The first `n` seeds of a fixed sequence (mulberry32 from 0x5eed), each in [1, 2^31).
+ *
+ * @since 0.2.0
+ */
 export const seedList = (n: number): Array<number> => {
   let a = 0x5eed
   const out: Array<number> = []
@@ -20,7 +33,11 @@ export const seedList = (n: number): Array<number> => {
   return out
 }
 
-/** The seeds to run: the environment's, or `defaults`. Throws on a malformed value (a typo must not pass silently). */
+/**
+ * The seeds to run: the environment's, or `defaults`. Throws on a malformed value (a typo must not pass silently).
+ *
+ * @since 0.2.0
+ */
 export const chaosSeeds = (defaults: ReadonlyArray<number>, env: NodeJS.ProcessEnv = process.env): ReadonlyArray<number> => {
   const list = env["TRADEGUARD_CHAOS_SEEDS"]?.trim()
   if (list !== undefined && list !== "") {
