@@ -15,6 +15,29 @@
  * @since 0.2.0
  */
 
+/** One step of mulberry32: the next state and its 32-bit output. */
+const step = (a: number): readonly [number, number] => {
+  const next = (a + 0x6d2b79f5) >>> 0
+  let t = next
+  t = Math.imul(t ^ (t >>> 15), t | 1)
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+  return [next, (t ^ (t >>> 14)) >>> 0]
+}
+
+/**
+ * mulberry32: a small seeded PRNG in [0, 1), for drawing a seeded trial.
+ *
+ * @since 0.2.0
+ */
+export const prng = (seed: number): (() => number) => {
+  let a = seed >>> 0
+  return () => {
+    const [next, out] = step(a)
+    a = next
+    return out / 4294967296
+  }
+}
+
 /**
  * The first `n` seeds of a fixed sequence (mulberry32 from 0x5eed), each in [1, 2^31).
  *
@@ -24,11 +47,9 @@ export const seedList = (n: number): Array<number> => {
   let a = 0x5eed
   const out: Array<number> = []
   while (out.length < n) {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    out.push(1 + (((t ^ (t >>> 14)) >>> 0) % 0x7fff_ffff))
+    const [next, bits] = step(a)
+    a = next
+    out.push(1 + (bits % 0x7fff_ffff))
   }
   return out
 }

@@ -21,3 +21,15 @@ describe("Seeds", () => {
     assert.throws(() => Seeds.chaosSeeds([7], { TRADEGUARD_CHAOS_SEED_COUNT: "0" }), /not a count/)
   })
 })
+
+describe("Seeds.prng", () => {
+  it("the same seed draws the same numbers in [0, 1); another seed others", () => {
+    const draw = (seed: number) => {
+      const r = Seeds.prng(seed)
+      return Array.from({ length: 5 }, () => r())
+    }
+    assert.deepStrictEqual(draw(7), draw(7))
+    assert.notDeepEqual(draw(7), draw(8))
+    assert.isTrue(draw(42).every((x) => x >= 0 && x < 1))
+  })
+})

@@ -14,19 +14,11 @@
  */
 import { Enums } from "@tradeguard/gateway"
 import type { FaultPlan } from "@tradeguard/simulator"
+import { Seeds } from "@tradeguard/testing"
 import type { IntentRequest } from "../../src/OrderIntent.js"
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32: a small seeded PRNG in [0, 1) (the test kit's). */
+export const prng = Seeds.prng
 
 /** The request timeout of the resilience config (`api.timeout`, ms) the stack runs with. */
 export const requestTimeoutMillis = 30_000

@@ -10,7 +10,7 @@ import { OrderConfig, OrderManager } from "@tradeguard/orders"
 import { ResilientGateway } from "@tradeguard/resilience"
 import { Simulator } from "@tradeguard/simulator"
 import { Database, OrderIntents } from "@tradeguard/store"
-import { TestStack } from "@tradeguard/testing"
+import { TestStack, Seeds } from "@tradeguard/testing"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -29,17 +29,8 @@ export const SIZE = 2
 /** Where the price is pinned before the trial (a whole number of MNQ ticks). */
 export const START_PRICE = 21_000
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32: a small seeded PRNG in [0, 1) (the test kit's). */
+export const prng = Seeds.prng
 
 /** An integer in [min, max] drawn from `r`. */
 export const int = (r: () => number, min: number, max: number) => min + Math.floor(r() * (max - min + 1))

@@ -15,7 +15,7 @@ import * as Schema from "effect/Schema"
 import * as Guard from "../../src/Guard.js"
 import { Locks } from "../../src/Locks.js"
 import { RiskConfigSchema } from "../../src/RiskConfig.js"
-import { type Call, calls, sim, spy, truth } from "./enforcement.js"
+import { type Call, calls, flatAtSimulator, placeDirectly, sim, spy } from "./enforcement.js"
 
 export { ACCOUNT, MES, MNQ, OTHER, tempDir, truth } from "./enforcement.js"
 
@@ -69,23 +69,7 @@ export const rebuild = <A, E, R>(risk: RiskInput, file: string, use: Effect.Effe
 // ------------------------------------------------------------------ another front-end
 
 /** Places an order straight on the exchange, as another front-end (the phone app) would: untagged, not through tradeguard. */
-export const elsewhere = (request: {
-  readonly accountId?: number
-  readonly contractId?: string
-  readonly type: number
-  readonly side: number
-  readonly size: number
-  readonly limitPrice?: number
-  readonly stopPrice?: number
-  readonly stopLossBracket?: { readonly ticks: number; readonly type: number }
-  readonly takeProfitBracket?: { readonly ticks: number; readonly type: number }
-}) =>
-  Effect.gen(function*() {
-    const s = yield* sim
-    const accountId = request.accountId ?? TestStack.demoAccountId
-    const owner = yield* Effect.orDie(s.exchange.ownerOf(accountId))
-    return yield* Effect.orDie(s.exchange.place(owner, { contractId: "CON.F.US.MNQ.Z26", ...request, accountId } as never))
-  })
+export const elsewhere = placeDirectly
 
 /** A market order from another front-end: `size` > 0 buys, < 0 sells. */
 export const marketElsewhere = (contractId: string, size: number, accountId = TestStack.demoAccountId) =>
@@ -117,10 +101,7 @@ export const sent: Effect.Effect<ReadonlyArray<Call>, never, import("./enforceme
 )
 
 /** The ground truth of an account is Flat: no open position and no order in status 1 Open, 6 Pending, 7 PendingCancellation or 8 Suspended. */
-export const flat = (accountId = TestStack.demoAccountId) =>
-  Effect.map(truth(accountId), (t) =>
-    t.positions.every((p) => p.size === 0) &&
-    t.orders.every((o) => ![1, 6, 7, 8].includes(o.status)))
+export const flat = flatAtSimulator
 
 /** The account's active lock, if any. */
 export const lockOf = (accountId = TestStack.demoAccountId) => Effect.flatMap(Locks, (l) => l.active(accountId))
