@@ -1,5 +1,5 @@
 /**
- * The `tradeguard` command line: `demo`, `config check <file>`.
+ * The `tradeguard` command line: `run`, `status`, `unlock`, `audit`, `demo`, `chaos`, `sim`, `config check <file>`.
  *
  * Every error is one clear message on stderr and a non-zero exit code:
  *
@@ -22,18 +22,19 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import * as AppConfig from "./AppConfig.js"
+import * as Chaos from "./Chaos.js"
+import * as Daemon from "./Daemon.js"
 import * as Demo from "./Demo.js"
+import * as OpsClient from "./OpsClient.js"
+import * as SimCommand from "./SimCommand.js"
 
 /** The exit codes of {@link main}. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const
 
 /** A command failed: `message` goes to stderr, the process exits with `code`. */
-export class CommandFailed extends Schema.TaggedError<CommandFailed>()("CommandFailed", {
-  message: Schema.String,
-  code: Schema.Number
-}) {}
+export { CommandFailed } from "./internal/commandFailed.js"
+import { CommandFailed } from "./internal/commandFailed.js"
 
 /** `config check [file]`: the summary and `warning:` lines on success; every problem, by path, otherwise. */
 export const check = (file: string) =>
@@ -73,8 +74,87 @@ const demo = Command.make(
   ({ seed }) => Demo.run({ seed })
 ).pipe(Command.withDescription("Run the daemon's runtime against the embedded simulator on loopback and narrate it."))
 
+const configFile = Options.file("config").pipe(
+  Options.withDefault("config.yaml"),
+  Options.withDescription("the config.yaml (default config.yaml)")
+)
+const opsUrl = Options.text("ops").pipe(
+  Options.optional,
+  Options.withDescription("the daemon's operations endpoint (default: http://<ops.host>:<ops.port> of --config)")
+)
+
+const run = Command.make(
+  "run",
+  {
+    config: configFile,
+    simulator: Options.boolean("simulator").pipe(
+      Options.withDescription("start the embedded simulator on loopback and point everything at it (demo credentials)")
+    )
+  },
+  (o) => Daemon.run(o)
+).pipe(Command.withDescription("Run the risk daemon: connect, reconcile, enforce the risk rules, serve the operations endpoint."))
+
+const status = Command.make(
+  "status",
+  { config: configFile, ops: opsUrl, json: Options.boolean("json").pipe(Options.withDescription("print the JSON of /status")) },
+  (o) => OpsClient.status(o)
+).pipe(Command.withDescription("Print the running daemon's status: accounts against their limits, locks, hubs, breakers, limiter."))
+
+const unlock = Command.make(
+  "unlock",
+  {
+    config: configFile,
+    ops: opsUrl,
+    account: Args.integer({ name: "account" }).pipe(Args.withDescription("the account id")),
+    reason: Options.text("reason").pipe(Options.withDescription("why the lock is ended (audited)"))
+  },
+  (o) => OpsClient.unlock(o)
+).pipe(Command.withDescription(
+  "End an account's lock: through the running daemon, or through the database when no daemon holds the lease."
+))
+
+const audit = Command.make(
+  "audit",
+  {
+    config: configFile,
+    account: Options.integer("account").pipe(Options.optional, Options.withDescription("only this account")),
+    since: Options.text("since").pipe(
+      Options.optional,
+      Options.withDescription("from this time: ISO 8601 (2026-12-01T09:30:00Z) or an age (90m, 24h, 7d)")
+    ),
+    json: Options.boolean("json").pipe(Options.withDescription("one JSON object per record"))
+  },
+  (o) => OpsClient.audit(o)
+).pipe(Command.withDescription("Print the enforcement log (decisions, actions, verifications, locks) from the database."))
+
+const chaos = Command.make(
+  "chaos",
+  {
+    seed: Options.integer("seed").pipe(Options.withDefault(1), Options.withDescription("the seed of faults and bots")),
+    hours: Options.float("hours").pipe(Options.withDefault(24), Options.withDescription("simulated hours"))
+  },
+  (o) => Chaos.run(o)
+).pipe(Command.withDescription(
+  "A simulated-time trading session of random faults in-process; prints each invariant and exits 1 if one fails."
+))
+
+const sim = Command.make(
+  "sim",
+  {
+    port: Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("port on 127.0.0.1 (0: any free port)")),
+    seed: Options.integer("seed").pipe(Options.withDefault(1), Options.withDescription("seed of prices and faults")),
+    singleSession: Options.boolean("single-session").pipe(
+      Options.withDescription("a new login ends the user's other sessions, as the live gateway may")
+    ),
+    tickMs: Options.integer("tick-ms").pipe(Options.withDefault(1000), Options.withDescription("price tick interval (ms)"))
+  },
+  (o) => SimCommand.run(o)
+).pipe(Command.withDescription("Serve the ProjectX gateway simulator (REST, both hubs, admin endpoints) on loopback."))
+
 /** The command tree. */
-export const command = Command.make("tradeguard").pipe(Command.withSubcommands([demo, config]))
+export const command = Command.make("tradeguard").pipe(
+  Command.withSubcommands([run, status, unlock, audit, demo, chaos, sim, config])
+)
 
 /** @effect/cli's runner of {@link command}: fails with what a command fails with, or a ValidationError. */
 export const cli = Command.run(command, { name: "tradeguard", version: "0.1.0" })

@@ -1,0 +1,10 @@
+import * as Schema from "effect/Schema"
+
+/** A command failed: `message` goes to stderr, the process exits with `code`. */
+export class CommandFailed extends Schema.TaggedError<CommandFailed>()("CommandFailed", {
+  message: Schema.String,
+  code: Schema.Number
+}) {}
+
+/** Not built yet (a stub of the skeleton). */
+export const notYet = (what: string) => new CommandFailed({ message: `tradeguard ${what}: not implemented yet`, code: 1 })
