@@ -59,53 +59,7 @@ export const Database = StoreConfig.StoreConfigSchema
  */
 export const Logging = Schema.Struct({
   level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const),
-  /** `pretty`: one readable line per entry (a terminal); `json`: one JSON object per line (production, log shippers). */
-  format: withDefault(Schema.Literal("pretty", "json"), () => "pretty" as const),
   resilience: section(ResilienceConfig.LoggingResilience)
-})
-
-const Port = Schema.Number.pipe(Schema.int(), Schema.between(0, 65535))
-const EnvName = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: () => "Expected an environment variable name (letters, digits, _)" })
-)
-
-/**
- * The `ops` section: the operations endpoint (`/healthz`, `/readyz`, `/metrics`, `/status`, `POST /unlock`).
- * Loopback by default; `port: 0` takes any free port (the daemon prints `ops listening on http://host:port`).
- * `tokenEnv` names the environment variable holding the bearer token; unset on a loopback bind, a token is
- * generated at start and written 0600 to `ops.token` beside the database. A bind that is not loopback
- * requires it.
- *
- * @since 0.3.0
- */
-export const Ops = Schema.Struct({
-  host: withDefault(Schema.NonEmptyString, () => "127.0.0.1"),
-  port: withDefault(Port, () => 9464),
-  tokenEnv: withDefault(EnvName, () => "TRADEGUARD_OPS_TOKEN")
-})
-
-/**
- * What an alert is sent for: a rule breach, an enforcement's outcome (done or failed), an escalated
- * enforcement, a session conflict, a degraded period (its start and its end).
- *
- * @since 0.3.0
- */
-export const AlertEvent = Schema.Literal("breach", "enforcement", "escalation", "session_conflict", "degraded")
-
-/**
- * The `alerts` section. Every alert is always an ERROR/WARN log line and a metric; with `webhookUrlEnv` set
- * (the NAME of the environment variable holding the URL, since a webhook URL often embeds a secret), also a
- * JSON POST to that URL, retried with backoff, off the enforcement path. `events` picks which (default all).
- *
- * @since 0.3.0
- */
-export const Alerts = Schema.Struct({
-  webhookUrlEnv: Schema.optionalWith(EnvName, { exact: true }),
-  events: withDefault(Schema.Array(AlertEvent), () => ["breach", "enforcement", "escalation", "session_conflict", "degraded"] as const),
-  /** Per POST (ms). */
-  timeoutMs: withDefault(Schema.Number.pipe(Schema.int(), Schema.positive()), () => 5000),
-  /** Attempts per alert before it is dropped (logged). */
-  maxAttempts: withDefault(Schema.Number.pipe(Schema.int(), Schema.positive()), () => 5)
 })
 
 /**
@@ -127,9 +81,7 @@ export const AppSections = {
   orderManagement: section(OrderManagement),
   database: section(Database),
   logging: section(Logging),
-  risk: section(Risk),
-  ops: section(Ops),
-  alerts: section(Alerts)
+  risk: section(Risk)
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The `tradeguard` command line: `run`, `status`, `unlock`, `audit`, `demo`, `chaos`, `sim`, `config check <file>`.
+ * The `tradeguard` command line: `run`, `demo`, `sim`, `config check <file>`.
  *
  * Every error is one clear message on stderr and a non-zero exit code:
  *
@@ -23,10 +23,8 @@ import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as AppConfig from "./AppConfig.js"
-import * as Chaos from "./Chaos.js"
 import * as Daemon from "./Daemon.js"
 import * as Demo from "./Demo.js"
-import * as OpsClient from "./OpsClient.js"
 import * as SimCommand from "./SimCommand.js"
 
 /** The exit codes of {@link main}. */
@@ -78,10 +76,6 @@ const configFile = Options.file("config").pipe(
   Options.withDefault("config.yaml"),
   Options.withDescription("the config.yaml (default config.yaml)")
 )
-const opsUrl = Options.text("ops").pipe(
-  Options.optional,
-  Options.withDescription("the daemon's operations endpoint (default: http://<ops.host>:<ops.port> of --config)")
-)
 
 const run = Command.make(
   "run",
@@ -92,51 +86,7 @@ const run = Command.make(
     )
   },
   (o) => Daemon.run(o)
-).pipe(Command.withDescription("Run the risk daemon: connect, reconcile, enforce the risk rules, serve the operations endpoint."))
-
-const status = Command.make(
-  "status",
-  { config: configFile, ops: opsUrl, json: Options.boolean("json").pipe(Options.withDescription("print the JSON of /status")) },
-  (o) => OpsClient.status(o)
-).pipe(Command.withDescription("Print the running daemon's status: accounts against their limits, locks, hubs, breakers, limiter."))
-
-const unlock = Command.make(
-  "unlock",
-  {
-    config: configFile,
-    ops: opsUrl,
-    account: Args.integer({ name: "account" }).pipe(Args.withDescription("the account id")),
-    reason: Options.text("reason").pipe(Options.withDescription("why the lock is ended (audited)"))
-  },
-  (o) => OpsClient.unlock(o)
-).pipe(Command.withDescription(
-  "End an account's lock: through the running daemon, or through the database when no daemon holds the lease."
-))
-
-const audit = Command.make(
-  "audit",
-  {
-    config: configFile,
-    account: Options.integer("account").pipe(Options.optional, Options.withDescription("only this account")),
-    since: Options.text("since").pipe(
-      Options.optional,
-      Options.withDescription("from this time: ISO 8601 (2026-12-01T09:30:00Z) or an age (90m, 24h, 7d)")
-    ),
-    json: Options.boolean("json").pipe(Options.withDescription("one JSON object per record"))
-  },
-  (o) => OpsClient.audit(o)
-).pipe(Command.withDescription("Print the enforcement log (decisions, actions, verifications, locks) from the database."))
-
-const chaos = Command.make(
-  "chaos",
-  {
-    seed: Options.integer("seed").pipe(Options.withDefault(1), Options.withDescription("the seed of faults and bots")),
-    hours: Options.float("hours").pipe(Options.withDefault(24), Options.withDescription("simulated hours"))
-  },
-  (o) => Chaos.run(o)
-).pipe(Command.withDescription(
-  "A simulated-time trading session of random faults in-process; prints each invariant and exits 1 if one fails."
-))
+).pipe(Command.withDescription("Run the risk daemon: connect, reconcile, enforce the risk rules until SIGINT or SIGTERM (exit 0)."))
 
 const sim = Command.make(
   "sim",
@@ -153,7 +103,7 @@ const sim = Command.make(
 
 /** The command tree. */
 export const command = Command.make("tradeguard").pipe(
-  Command.withSubcommands([run, status, unlock, audit, demo, chaos, sim, config])
+  Command.withSubcommands([run, demo, sim, config])
 )
 
 /** @effect/cli's runner of {@link command}: fails with what a command fails with, or a ValidationError. */

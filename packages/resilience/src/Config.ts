@@ -106,13 +106,7 @@ export const Authentication = Schema.Struct({
     path: withDefault(Schema.String, () => ".tradeguard/token.enc"),
     /** The environment variable that holds the key (32 bytes: 64 hex chars or base64). */
     keyEnv: withDefault(Schema.String, () => "TRADEGUARD_TOKEN_KEY")
-  })),
-  /**
-   * What to do when another client logs in as the same user (a `GatewayLogout`): `reclaim` logs in again at
-   * once (guarding the account comes first; it ends the other client's session in turn), `backoff` does so too
-   * until 3 conflicts in 10 minutes, then waits (doubling, up to 5 minutes) before each new login.
-   */
-  sessionConflict: withDefault(Schema.Literal("reclaim", "backoff"), () => "reclaim" as const)
+  }))
 })
 
 /**

@@ -6,5 +6,4 @@ export class CommandFailed extends Schema.TaggedError<CommandFailed>()("CommandF
   code: Schema.Number
 }) {}
 
-/** Not built yet (a stub of the skeleton). */
-export const notYet = (what: string) => new CommandFailed({ message: `tradeguard ${what}: not implemented yet`, code: 1 })
+
