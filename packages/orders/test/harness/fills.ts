@@ -29,6 +29,9 @@ const precision = 1e-6
 export const largeLimitBuy = Effect.gen(function*() {
   const sim = yield* Simulator.Simulator
   const quote = yield* Effect.orDie(sim.exchange.quote(MNQ))
+  // Held where it is while the order rests: a drift above the limit (or ticks slowed by a loaded machine) would
+  // leave the resting part unfilled.
+  yield* Effect.orDie(sim.exchange.setPrice(MNQ, quote.bestBid!))
   const limitPrice = quote.bestAsk! + (levels - 1) * tick
   return { accountId: ACCOUNT, contractId: MNQ, type: Enums.OrderType.Limit, side: Enums.OrderSide.Bid, size, limitPrice }
 })
