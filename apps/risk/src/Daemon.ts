@@ -20,6 +20,7 @@ import { Server } from "@tradeguard/simulator"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -145,9 +146,13 @@ export const startWith = (
         new CommandFailed({ message: `tradeguard run: start-up failed at ${stepOf(e)}: ${e.message}`, code: 1 })
       )
     )
-    const accounts = yield* Effect.provide(Accounts.Accounts, context)
-    return { baseUrl: config.api.baseUrl, accounts: yield* accounts.watched, mode: config.risk.mode }
+    const accounts = yield* Context.get(context, Accounts.Accounts).watched
+    return { baseUrl: config.api.baseUrl, accounts, mode: config.risk.mode }
   })
+
+/** The production transports for `config` and the gateway user. */
+const platformFor = (config: AppConfig.AppConfig, userName: string, apiKey: string) =>
+  Layer.merge(Stack.transportsLayer(config), Stack.credentials({ userName, apiKey }))
 
 /**
  * Loads the config, starts the simulator when asked, checks the environment and starts the daemon in the
@@ -173,10 +178,7 @@ export const start = (
       // The token store reads its key from the process's environment.
       if ((process.env[keyEnv] ?? "") === "") process.env[keyEnv] = crypto.randomBytes(32).toString("hex")
       yield* Console.log(`simulator listening on http://127.0.0.1:${port} (user demo)`)
-      return yield* startWith(
-        config,
-        Layer.merge(Stack.transportsLayer(config), Stack.credentials({ userName: "demo", apiKey: "demo-api-key" }))
-      )
+      return yield* startWith(config, platformFor(config, "demo", "demo-api-key"))
     }
     const missing = missingEnvironment(loaded, env)
     if (missing.length > 0) {
@@ -185,13 +187,7 @@ export const start = (
         code: 1
       })
     }
-    return yield* startWith(
-      loaded,
-      Layer.merge(
-        Stack.transportsLayer(loaded),
-        Stack.credentials({ userName: env["PROJECTX_USERNAME"]!, apiKey: env["PROJECTX_API_KEY"]! })
-      )
-    )
+    return yield* startWith(loaded, platformFor(loaded, env["PROJECTX_USERNAME"]!, env["PROJECTX_API_KEY"]!))
   })
 
 /**

@@ -5,5 +5,3 @@ export class CommandFailed extends Schema.TaggedError<CommandFailed>()("CommandF
   message: Schema.String,
   code: Schema.Number
 }) {}
-
-
