@@ -124,9 +124,14 @@ export const stepOf = (error: { readonly _tag: string }): string => {
  * @since 0.3.0
  */
 export interface Started {
+  /** The gateway (or simulator) REST base URL. */
   readonly baseUrl: string
+  /** The accounts guarded. */
   readonly accounts: ReadonlyArray<number>
+  /** `risk.mode`. */
   readonly mode: "enforce" | "monitor"
+  /** Every service of the running daemon (for the demo, the ops endpoint, tests). */
+  readonly context: Context.Context<Runtime.ServicesWithRules>
 }
 
 /**
@@ -147,7 +152,7 @@ export const startWith = (
       )
     )
     const accounts = yield* Context.get(context, Accounts.Accounts).watched
-    return { baseUrl: config.api.baseUrl, accounts, mode: config.risk.mode }
+    return { baseUrl: config.api.baseUrl, accounts, mode: config.risk.mode, context }
   })
 
 /** The production transports for `config` and the gateway user. */
