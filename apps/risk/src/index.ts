@@ -16,3 +16,9 @@ export * as AppConfig from "./AppConfig.js"
  * @since 0.1.0
  */
 export * as Runtime from "./Runtime.js"
+/**
+ * The daemon's Prometheus metrics (prom-client, a registry of their own) for `GET /metrics`.
+ *
+ * @since 0.3.0
+ */
+export * as Metrics from "./Metrics.js"
