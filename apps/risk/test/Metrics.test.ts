@@ -151,8 +151,12 @@ describe("Metrics over the daemon (embedded simulator)", () => {
         )
 
       assert.match(metrics.contentType, /^text\/plain/)
-      const first = yield* until("both accounts evaluated", (f) =>
-        family(f, "tradeguard_account_equity").metrics.length === 2 ? f : undefined)
+      const first = yield* until("both accounts evaluated, both hubs connected", (f) =>
+        family(f, "tradeguard_account_equity").metrics.length === 2 &&
+          value(f, "tradeguard_hub_state", { hub: "user", state: "Connected" }) === 1 &&
+          value(f, "tradeguard_hub_state", { hub: "market", state: "Connected" }) === 1
+          ? f
+          : undefined)
       for (const f of first) assert.match(f.name, /^tradeguard_/)
       const types = Object.fromEntries(first.map((f) => [f.name, f.type]))
       assert.deepInclude(types, {
