@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Prom from "prom-client"
 import * as Daemon from "../src/Daemon.js"
 import * as Core from "../src/internal/metricsCore.js"
 import * as Metrics from "../src/Metrics.js"
@@ -151,8 +152,12 @@ describe("Metrics over the daemon (embedded simulator)", () => {
         )
 
       assert.match(metrics.contentType, /^text\/plain/)
-      const first = yield* until("both accounts evaluated", (f) =>
-        family(f, "tradeguard_account_equity").metrics.length === 2 ? f : undefined)
+      const first = yield* until("both accounts evaluated, both hubs connected", (f) =>
+        family(f, "tradeguard_account_equity").metrics.length === 2 &&
+          value(f, "tradeguard_hub_state", { hub: "user", state: "Connected" }) === 1 &&
+          value(f, "tradeguard_hub_state", { hub: "market", state: "Connected" }) === 1
+          ? f
+          : undefined)
       for (const f of first) assert.match(f.name, /^tradeguard_/)
       const types = Object.fromEntries(first.map((f) => [f.name, f.type]))
       assert.deepInclude(types, {
@@ -265,5 +270,8 @@ describe("Metrics over the daemon (embedded simulator)", () => {
       const c = parse(yield* withConflicts.render)
       assert.strictEqual(family(c, "tradeguard_session_conflicts_total").type, "COUNTER")
       assert.strictEqual(value(c, "tradeguard_session_conflicts_total"), 3)
+      // two sets of metrics side by side: each has its own registry, prom-client's global one holds none of them
+      const global = parse(yield* Effect.promise(() => Prom.register.metrics()))
+      assert.deepStrictEqual(global.filter((f) => f.name.startsWith("tradeguard_")), [])
     })).pipe(Effect.provide(NodeContext.layer)), 90_000)
 })
