@@ -1,8 +1,23 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Models } from "@tradeguard/gateway"
 import { AccountState, HubEvent } from "@tradeguard/realtime"
+import type { Enforcer } from "@tradeguard/rules"
 import * as Effect from "effect/Effect"
-import { compareWithTruth, describeEvent } from "../src/internal/demoReport.js"
+import {
+  compareWithTruth,
+  decisionLines,
+  describeEnforcement,
+  describeEvent,
+  describeLifecycle,
+  describeTransition,
+  duplicatesOf,
+  exitCodeOf,
+  invariants,
+  renderSummary,
+  stamp,
+  type Summary,
+  tally
+} from "../src/internal/demoReport.js"
 
 const ts = "2026-11-23T14:00:00.0000000+00:00"
 const account = new Models.Account({ id: 1, name: "A", balance: 100, canTrade: true, isVisible: true })
@@ -23,7 +38,121 @@ const stateOf = (events: ReadonlyArray<HubEvent.HubEvent>) =>
     return yield* s.get
   })
 
+const passing: Summary = {
+  seed: 7,
+  elapsedMillis: 41_234,
+  ordersSent: 8,
+  intents: 0,
+  duplicates: [],
+  received429: 0,
+  pressure: { requests: 40, completed: 40, maxWaitMillis: 4413.2 },
+  reconnects: { user: 2, market: 1 },
+  reconciliations: 6,
+  eventsReconciled: 9,
+  breaches: ["rule dailyLossLimit on 100001: BREACHED"],
+  actions: [["closeContract -> Done", 2], ["cancel -> Done", 1]],
+  enforcements: [["verified flat", 3]],
+  locked: { accountId: 100001, lock: "dailyLossLimit: day PnL -1004.44 <= -500.00", positions: 0, workingOrders: 0 },
+  otherFrontEnd: { cancelled: true, flattened: true },
+  untouched: { accountId: 100002, touched: [] },
+  mismatches: []
+}
+
 describe("demo report", () => {
+  it("a passing run: every invariant ok, exit code 0, every figure in the summary", () => {
+    const checked = invariants(passing)
+    assert.isTrue(checked.every((i) => i.ok))
+    assert.strictEqual(exitCodeOf(checked), 0)
+    const text = renderSummary(passing).join("\n")
+    assert.include(text, "summary (seed 7, 41.2 s)")
+    assert.include(text, "orders sent:          8 by the bot")
+    assert.include(text, "duplicates:           0")
+    assert.include(text, "429 received:         0 (pressure: 40 requests queued by the limiter, longest wait 4413 ms)")
+    assert.include(text, "reconnects:           user hub 2, market hub 1")
+    assert.include(text, "events reconciled 9")
+    assert.include(text, "closeContract -> Done x2, cancel -> Done x1")
+    assert.include(text, "verified flat x3")
+    assert.include(text, "ok     other front-end undone: resting order cancelled, filled order flattened")
+    assert.include(text, "all invariants hold")
+  })
+
+  it("each failing invariant is named FAILED and makes the exit code non-zero", () => {
+    const failing: Array<[Partial<Summary>, string]> = [
+      [{ duplicates: ["bot-3: orders 1, 2"] }, "duplicates: 1 (bot-3: orders 1, 2)"],
+      [{ received429: 2 }, "429 received: 2"],
+      [{ pressure: { requests: 40, completed: 39, maxWaitMillis: 0 } }, "429 pressure absorbed: 39 of 40 completed"],
+      [{ breaches: [], locked: { ...passing.locked, lock: undefined } }, "breach enforced: no lock"],
+      [{ locked: { ...passing.locked, positions: 1 } }, "locked account 100001 flat: 1 position(s), 0 working order(s)"],
+      [{ otherFrontEnd: { cancelled: false, flattened: false } }, "other front-end undone: resting order NOT cancelled, filled order NOT flattened"],
+      [{ untouched: { accountId: 100002, touched: ["order 5 no longer working"] } }, "account 100002 untouched: order 5 no longer working"],
+      [{ mismatches: ["100002: position C missing"] }, "state equals ground truth: 100002: position C missing"]
+    ]
+    for (const [patch, line] of failing) {
+      const s = { ...passing, ...patch }
+      const checked = invariants(s)
+      assert.strictEqual(exitCodeOf(checked), 1, line)
+      const text = renderSummary(s).join("\n")
+      assert.include(text, `FAILED ${line}`)
+      assert.include(text, "1 invariant(s) FAILED")
+    }
+    assert.include(renderSummary({ ...passing, actions: [], breaches: [] }).join("\n"), "enforcement actions:  none")
+    assert.include(renderSummary({ ...passing, locked: { ...passing.locked, lock: undefined } }).join("\n"), "100001: NOT locked")
+  })
+
+  it("timeline lines carry the time since the start", () => {
+    assert.strictEqual(stamp(12_345, "x"), " +12.3s  x")
+    assert.strictEqual(stamp(-5, "x"), "  +0.0s  x")
+  })
+
+  it("describes hub lifecycle events, breaker transitions and enforcement steps", () => {
+    assert.strictEqual(describeLifecycle("user", { _tag: "Connected", connectionId: 1 }), "user hub connected")
+    assert.include(describeLifecycle("user", { _tag: "Reconnecting", reason: "dropped", cause: "closed" } as never), "lost (dropped)")
+    assert.include(describeLifecycle("user", { _tag: "Reconnected", connectionId: 2, attempts: 3 }), "after 3 attempt(s)")
+    assert.include(describeLifecycle("user", { _tag: "Subscribed", connectionId: 2, afterReconnect: true }), "replayed")
+    assert.include(describeLifecycle("user", { _tag: "Subscribed", connectionId: 2, afterReconnect: false }), "active")
+    assert.include(
+      describeLifecycle("market", { _tag: "SubscriptionActive", connectionId: 2, subscription: { method: "SubscribeContractQuotes" } } as never),
+      "SubscribeContractQuotes active"
+    )
+    assert.include(describeLifecycle("user", { _tag: "Closed", reason: "stopped" }), "closed: stopped")
+    assert.strictEqual(
+      describeTransition({ group: "reads", from: { _tag: "Closed" }, to: { _tag: "Open" }, at: 0 } as never),
+      "circuit reads: Closed -> Open"
+    )
+    const events: Array<[Enforcer.Event, string]> = [
+      [{ _tag: "Started", id: "e1", accountId: 1, rule: "dailyLossLimit", resumed: true }, "started (dailyLossLimit, resumed)"],
+      [{ _tag: "Started", id: "e1", accountId: 1, rule: "dailyLossLimit", resumed: false }, "started (dailyLossLimit)"],
+      [{ _tag: "ActionDone", id: "e1", accountId: 1, step: { action: "cancel", request: {}, outcome: "Done", startedAt: 10, endedAt: 110 } }, "cancel -> Done (100 ms)"],
+      [{ _tag: "Verified", id: "e1", accountId: 1, at: 0, final: { flat: true, positions: [], workingOrders: [] } }, "verified: flat, 0 position(s)"],
+      [{ _tag: "Verified", id: "e1", accountId: 1, at: 0, final: { flat: false, positions: [], workingOrders: [] } }, "verified: NOT flat"],
+      [{ _tag: "Escalated", id: "e1", accountId: 1, at: 0, remaining: "1 position" }, "ESCALATED: 1 position"]
+    ]
+    for (const [e, text] of events) assert.include(describeEnforcement(e), text)
+  })
+
+  it("rule decisions: one line when a rule is breached, when it is within again, when a lock is set or ended", () => {
+    const rule = { rule: "dailyLossLimit" as const, figure: -600, limit: -500, breached: true, reason: "day PnL -600 <= -500" }
+    const lock = { rule: "dailyLossLimit" as const, reason: "day PnL", since: 0, end: { _tag: "Manual" }, until: undefined } as never
+    const [d1, l1] = decisionLines(new Map(), [{ accountId: 1, rules: [rule], lock }])
+    assert.deepStrictEqual(l1, [
+      "rule dailyLossLimit on 1: BREACHED (day PnL -600 <= -500; figure -600, limit -500)",
+      "account 1 LOCKED (dailyLossLimit: day PnL)"
+    ])
+    const [d2, l2] = decisionLines(d1, [{ accountId: 1, rules: [rule], lock }])
+    assert.deepStrictEqual(l2, [])
+    const [, l3] = decisionLines(d2, [{ accountId: 1, rules: [{ ...rule, breached: false }], lock: undefined }])
+    assert.deepStrictEqual(l3, ["rule dailyLossLimit on 1: within its limit again", "account 1 unlocked"])
+    const [, l4] = decisionLines(new Map(), [{ accountId: 2, rules: [{ ...rule, figure: undefined, limit: undefined }], lock: undefined }])
+    assert.include(l4[0]!, "figure ?, limit ?")
+  })
+
+  it("duplicates: orders grouped by the key of their tag; untagged and foreign orders are left out", () => {
+    const orders = [{ id: 1, customTag: "bot-1" }, { id: 2, customTag: "bot-1" }, { id: 3, customTag: "bot-2" }, { id: 4 }, { id: 5, customTag: "x" }]
+    assert.deepStrictEqual(duplicatesOf(orders, (t) => (t.startsWith("bot-") ? t : undefined)), ["bot-1: orders 1, 2"])
+    assert.deepStrictEqual(duplicatesOf(orders, () => undefined), [])
+    assert.deepStrictEqual(tally(["a", "b", "a"]), [["a", 2], ["b", 1]])
+  })
+
   it.effect("no difference when the cache holds exactly the ground truth", () =>
     Effect.gen(function*() {
       const mine = yield* stateOf([HubEvent.account(account), HubEvent.order(order), HubEvent.position(position), HubEvent.trade(trade)])
@@ -42,8 +171,8 @@ describe("demo report", () => {
       ])
     }))
 
-  it("describes events in one line, with their origin", () => {
-    assert.strictEqual(describeEvent(HubEvent.trade(trade, true)), "trade 3700000000 Bid 2 @ 10 fees 0.50 (reconciled)")
+  it("describes events in one line, with their account and origin", () => {
+    assert.strictEqual(describeEvent(HubEvent.trade(trade, true)), "trade 3700000000 acct 1 Bid 2 @ 10 fees 0.50 (reconciled)")
     assert.include(describeEvent(HubEvent.order(order)), "Open")
   })
 
@@ -70,8 +199,8 @@ describe("demo report", () => {
 
   it("describes every kind of event", () => {
     assert.include(describeEvent(HubEvent.account(account)), "account 1 balance 100.00 (live)")
-    assert.include(describeEvent(HubEvent.position(position)), "position C")
-    assert.include(describeEvent(HubEvent.position(new Models.Position({ ...position, size: 0 }))), "position C closed")
+    assert.include(describeEvent(HubEvent.position(position)), "position acct 1 C")
+    assert.include(describeEvent(HubEvent.position(new Models.Position({ ...position, size: 0 }))), "position acct 1 C closed")
     assert.include(describeEvent(HubEvent.order(new Models.Order({ ...order, filledPrice: 10, customTag: "t" }))), "@ 10 tag t")
     assert.include(describeEvent(HubEvent.trade(new Models.Trade({ ...trade, profitAndLoss: -5 }))), "pnl -5.00")
   })
