@@ -8,6 +8,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Models } from "@tradeguard/gateway"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
@@ -28,6 +29,17 @@ export const Snapshot = Schema.Struct({
 
 /** The type of {@link Snapshot}. */
 export type Snapshot = typeof Snapshot.Type
+
+/** Polls `check` every 200 ms until it holds (true) or `millis` have passed (false). */
+export const waitUntil = <E, R>(check: Effect.Effect<boolean, E, R>, millis: number): Effect.Effect<boolean, E, R> =>
+  Effect.gen(function*() {
+    const end = (yield* Clock.currentTimeMillis) + millis
+    while ((yield* Clock.currentTimeMillis) < end) {
+      if (yield* check) return true
+      yield* Effect.sleep("200 millis")
+    }
+    return yield* check
+  })
 
 /** An order the bot sends (the gateway's `Order/place` body). */
 export interface BotOrder {

@@ -6,10 +6,14 @@
  * @internal
  */
 import { Enums, type Models } from "@tradeguard/gateway"
-import type { AccountState, HubConnection, HubEvent } from "@tradeguard/realtime"
+import type { AccountState, HubConnection, HubEvent, StateReconciler } from "@tradeguard/realtime"
 import type { CircuitBreaker } from "@tradeguard/resilience"
-import type { Enforcer, RiskEngine } from "@tradeguard/rules"
+import type { AccountView, Enforcer, RiskEngine } from "@tradeguard/rules"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
+import { CommandFailed } from "./commandFailed.js"
+import type { Snapshot } from "./demoBot.js"
 
 const origin = (e: { readonly reconciled: boolean }) => (e.reconciled ? "reconciled" : "live")
 
@@ -119,6 +123,8 @@ export interface Summary {
   readonly elapsedMillis: number
   /** Orders the bot (the other front-end) sent, and how many were accepted. */
   readonly ordersSent: number
+  /** Orders at the simulator the bot did not send: the daemon's (its closes and its intents' orders). */
+  readonly daemonOrders: number
   /** Order intents the daemon wrote ahead of its own orders. */
   readonly intents: number
   /** One line per order sent more than once (a bot tag or a daemon intent with two orders at the simulator). */
@@ -189,7 +195,7 @@ const counts = (entries: ReadonlyArray<readonly [string, number]>) =>
 /** The summary: the figures, then each invariant with `ok` or `FAILED`. */
 export const renderSummary = (s: Summary, checked: ReadonlyArray<Invariant> = invariants(s)): Array<string> => [
   `summary (seed ${s.seed}, ${(s.elapsedMillis / 1000).toFixed(1)} s)`,
-  `  orders sent:          ${s.ordersSent} by the bot, ${s.intents} by the daemon (write-ahead intents)`,
+  `  orders sent:          ${s.ordersSent} by the bot, ${s.daemonOrders} by the daemon (${s.intents} write-ahead intent(s))`,
   `  duplicates:           ${s.duplicates.length}`,
   `  429 received:         ${s.received429} (pressure: ${s.pressure.requests} requests queued by the limiter, longest wait ${Math.round(s.pressure.maxWaitMillis)} ms)`,
   `  reconnects:           user hub ${s.reconnects.user}, market hub ${s.reconnects.market}`,
@@ -224,6 +230,21 @@ export const duplicatesOf = (
     if (key !== undefined) byKey.set(key, [...(byKey.get(key) ?? []), o.id])
   }
   return [...byKey.entries()].filter(([, ids]) => ids.length > 1).map(([k, ids]) => `${k}: orders ${ids.join(", ")}`)
+}
+
+/** A duplicate close: more orders at the simulator without the bot's tags than closeContract requests the daemon sent. */
+export const extraCloses = (daemonOrders: number, closes: number): Array<string> =>
+  daemonOrders > closes ? [`${daemonOrders} daemon orders for ${closes} closeContract request(s)`] : []
+
+/**
+ * A timeline line for a log line of the daemon, or undefined to leave it out: the SignalR library's own lines
+ * (the hub's lifecycle says the same, shorter). Long lines are cut at 200 characters.
+ */
+export const logLine = (level: string, message: unknown): string | undefined => {
+  const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+  if (text.startsWith("signalr:")) return undefined
+  const line = `(${level.toLowerCase()}) ${text}`
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line
 }
 
 /** The ground truth of an account, as the simulator's snapshot gives it. */
@@ -267,3 +288,112 @@ export const compareWithTruth = (mine: AccountState.Snapshot, truth: Truth, acco
   }
   return out
 }
+
+/** The average price of the account's first open position (0 when flat). */
+export const entryPrice = (s: Pick<Snapshot, "positions">): number => s.positions[0]?.averagePrice ?? 0
+
+/** The size of the position in `contractId` among `positions` (0 when none). */
+export const positionSize = (positions: ReadonlyArray<Models.Position>, contractId: string): number =>
+  positions.find((p) => p.contractId === contractId)?.size ?? 0
+
+/** No open position and no working order. */
+export const isFlat = (s: Pick<Snapshot, "positions" | "openOrders">): boolean => s.positions.length === 0 && s.openOrders.length === 0
+
+/** The order is known to the simulator and no longer working. */
+export const isDone = (s: Pick<Snapshot, "orders" | "openOrders">, orderId: number): boolean =>
+  s.orders.some((o) => o.id === orderId) && !s.openOrders.some((o) => o.id === orderId)
+
+/** The order filled (at least partly) and the account is flat again. */
+export const isFilledAndFlat = (s: Snapshot, orderId: number): boolean =>
+  s.orders.some((o) => o.id === orderId && o.fillVolume > 0) && isFlat(s)
+
+/** `yes` / `no` lines of the script's checks. */
+export const checkLine = {
+  seen: (orderId: number, seen: boolean) => `order ${orderId} in the daemon's picture after the reconnect: ${seen ? "yes" : "MISSING"}`,
+  cancelled: (orderId: number, done: boolean) => `resting order ${orderId} ${done ? "cancelled by the daemon" : "STILL WORKING"}`,
+  flattened: (orderId: number, done: boolean) =>
+    `market order ${orderId} ${done ? "filled, and the position flattened by the daemon" : "NOT undone"}`
+}
+
+/** What the session observed, raw: {@link summarize} turns it into the {@link Summary}. */
+export interface Observed {
+  readonly seed: number
+  readonly elapsedMillis: number
+  /** The customTags of the bot's orders. */
+  readonly botTags: ReadonlyArray<string>
+  /** The daemon's order attempts: customTag and the intent (idempotency key) it belongs to. */
+  readonly attempts: ReadonlyArray<{ readonly custom_tag: string; readonly idempotency_key: string }>
+  readonly events: ReadonlyArray<Enforcer.Event>
+  readonly reports: ReadonlyArray<StateReconciler.Report>
+  readonly breaches: ReadonlyArray<string>
+  readonly received429: number
+  readonly pressure: Summary["pressure"]
+  readonly reconnects: Summary["reconnects"]
+  readonly otherFrontEnd: Summary["otherFrontEnd"]
+  /** The breached account: its truth at the end and its lock. */
+  readonly locked: { readonly accountId: number; readonly snapshot: Snapshot; readonly lock: AccountView.ActiveLock | undefined }
+  /** The other account: its truth at the end, and what the bot left there (one position of `size`, a resting order). */
+  readonly other: { readonly accountId: number; readonly snapshot: Snapshot; readonly size: number; readonly restingOrderId: number }
+  /** The daemon's cached picture at the end. */
+  readonly picture: AccountState.Snapshot
+}
+
+/** The summary of what the session observed. */
+export const summarize = (o: Observed): Summary => {
+  const botTags = new Set(o.botTags)
+  const intentOf = new Map(o.attempts.map((r) => [r.custom_tag, r.idempotency_key]))
+  const orders = [...o.locked.snapshot.orders, ...o.other.snapshot.orders]
+  const closes = o.events.filter((e) => e._tag === "ActionDone" && e.step.action === "closeContract").length
+  const daemonOrders = orders.filter((x) => x.customTag === undefined || !botTags.has(x.customTag)).length
+  const other = o.other.snapshot
+  const touched = [
+    ...o.events.filter((e) => e.accountId === o.other.accountId).map(describeEnforcement),
+    ...(other.positions.length === 1 && other.positions[0]!.size === o.other.size ? [] : [`positions changed: ${other.positions.length}`]),
+    ...(other.openOrders.some((x) => x.id === o.other.restingOrderId) ? [] : [`order ${o.other.restingOrderId} no longer working`])
+  ]
+  const lock = o.locked.lock
+  return {
+    seed: o.seed,
+    elapsedMillis: o.elapsedMillis,
+    ordersSent: botTags.size,
+    daemonOrders,
+    intents: new Set(intentOf.values()).size,
+    duplicates: [
+      ...duplicatesOf(orders, (tag) => (botTags.has(tag) ? tag : undefined)),
+      ...duplicatesOf(orders, (tag) => intentOf.get(tag)),
+      ...extraCloses(daemonOrders, closes)
+    ],
+    received429: o.received429,
+    pressure: o.pressure,
+    reconnects: o.reconnects,
+    reconciliations: o.reports.length,
+    eventsReconciled: o.reports.reduce((n, r) => n + r.totalMissed, 0),
+    breaches: o.breaches,
+    actions: tally(o.events.flatMap((e) => (e._tag === "ActionDone" ? [`${e.step.action} -> ${e.step.outcome}`] : []))),
+    enforcements: tally(o.events.flatMap((e) =>
+      e._tag === "Verified" ? [e.final.flat ? "verified flat" : "verified not flat"] : e._tag === "Escalated" ? ["escalated"] : []
+    )),
+    locked: {
+      accountId: o.locked.accountId,
+      lock: lock === undefined ? undefined : `${lock.rule}: ${lock.reason}`,
+      positions: o.locked.snapshot.positions.length,
+      workingOrders: o.locked.snapshot.openOrders.length
+    },
+    otherFrontEnd: o.otherFrontEnd,
+    untouched: { accountId: o.other.accountId, touched },
+    mismatches: [
+      ...compareWithTruth(o.picture, o.locked.snapshot, o.locked.accountId).map((m) => `${o.locked.accountId}: ${m}`),
+      ...compareWithTruth(o.picture, other, o.other.accountId).map((m) => `${o.other.accountId}: ${m}`)
+    ]
+  }
+}
+
+/** Prints the summary; fails with exit code 1 when an invariant does not hold. */
+export const conclude = (summary: Summary): Effect.Effect<void, CommandFailed> =>
+  Effect.gen(function*() {
+    const checked = invariants(summary)
+    for (const line of renderSummary(summary, checked)) yield* Console.log(line)
+    if (exitCodeOf(checked) !== 0) {
+      return yield* new CommandFailed({ message: "tradeguard demo: an invariant failed (see the summary)", code: 1 })
+    }
+  })
