@@ -255,13 +255,16 @@ export const run = (options: DemoOptions): Effect.Effect<void, CommandFailed> =>
   Effect.gen(function*() {
     const t0 = yield* Clock.currentTimeMillis
     const say = (text: string) => Effect.flatMap(Clock.currentTimeMillis, (now) => Console.log(Report.stamp(now - t0, text)))
-    const file = yield* Effect.sync(() => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-demo-"))
-      const file = path.join(dir, "config.yaml")
-      fs.writeFileSync(file, YAML.stringify(demoConfig(dir)))
-      return file
-    })
-    yield* say(`tradeguard demo (seed ${options.seed}): the daemon with the embedded simulator, config ${file}`)
+    const file = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-demo-"))
+        const file = path.join(dir, "config.yaml")
+        fs.writeFileSync(file, YAML.stringify(demoConfig(dir)))
+        return file
+      }),
+      (file) => Effect.sync(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }))
+    )
+    yield* say(`tradeguard demo (seed ${options.seed}): the daemon with the embedded simulator, config ${file} (removed at the end)`)
     const summary = yield* Effect.scoped(Effect.gen(function*() {
       const started = yield* Daemon.start({ config: file, simulator: true })
       yield* say(`daemon ready: guarding ${started.accounts.join(" and ")} (daily loss limit $${dailyLoss}), mode ${started.mode}`)
@@ -272,6 +275,7 @@ export const run = (options: DemoOptions): Effect.Effect<void, CommandFailed> =>
     yield* say("stopped")
     yield* Report.conclude(summary)
   }).pipe(
+    Effect.scoped,
     Effect.catchTags({
       DemoStepFailed: (e) => new CommandFailed({ message: `tradeguard demo: ${e.message}`, code: 1 }),
       SqlError: (e) => new CommandFailed({ message: `tradeguard demo: the database: ${e.message}`, code: 1 })

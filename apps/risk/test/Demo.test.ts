@@ -5,6 +5,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import * as Demo from "../src/Demo.js"
 import { captured } from "./utils/console.js"
 
@@ -27,5 +29,7 @@ describe("Demo", () => {
       }
       assert.notInclude(text, "FAILED")
       assert.include(text, "all invariants hold")
+      const config = /config (\S+config\.yaml) \(removed at the end\)/.exec(text)![1]!
+      assert.isFalse(fs.existsSync(path.dirname(config)), "the demo's temporary directory is removed")
     }), 150_000)
 })
