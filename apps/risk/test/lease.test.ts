@@ -38,6 +38,16 @@ describe("the daemon's leases", () => {
     assert.strictEqual(Lease.userLease("alice"), "user:alice")
   })
 
+  it("by default a lost lease makes the exit code 1", () => {
+    const before = process.exitCode
+    try {
+      Effect.runSync(Lease.exitWithFailure)
+      assert.strictEqual(process.exitCode, 1)
+    } finally {
+      process.exitCode = before
+    }
+  })
+
   it.scoped("a second daemon for the same user is refused, naming the holder; released with the scope", () =>
     Effect.gen(function*() {
       const env = { TRADEGUARD_LEASE_DB: path.join(dir(), "leases.db") }
