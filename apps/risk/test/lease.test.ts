@@ -36,6 +36,7 @@ describe("the daemon's leases", () => {
     assert.strictEqual(Lease.leaseFile({ TRADEGUARD_LEASE_DB: " " }), path.join(os.homedir(), ".tradeguard", "leases.db"))
     assert.strictEqual(Lease.leaseFile({}), path.join(os.homedir(), ".tradeguard", "leases.db"))
     assert.strictEqual(Lease.userLease("alice"), "user:alice")
+    assert.strictEqual(Lease.userLease(" Alice "), "user:alice")
   })
 
   it("by default a lost lease makes the exit code 1", () => {
@@ -56,7 +57,8 @@ describe("the daemon's leases", () => {
       const e = yield* Effect.flip(Effect.scoped(Lease.holdLeases(memory, "alice", env)))
       assert.strictEqual(e.code, 1)
       assert.strictEqual(e.message, `tradeguard run: another daemon holds user alice: ${holder} 1970-01-01T00:00:00.000Z`)
-      // another user is another lease
+      // the same user spelled otherwise is the same lease; another user is another lease
+      assert.include((yield* Effect.flip(Effect.scoped(Lease.holdLeases(memory, "ALICE", env)))).message, "another daemon holds user ALICE")
       yield* Effect.scoped(Lease.holdLeases(memory, "bob", env))
       yield* Fiber.interrupt(first)
       yield* Effect.scoped(Lease.holdLeases(memory, "alice", env))
@@ -122,6 +124,7 @@ describe("the daemon's leases", () => {
       const e = yield* Effect.flip(Effect.scoped(Lease.holdLeases(memory, "alice", { TRADEGUARD_LEASE_DB: d })))
       assert.include(e.message, "tradeguard run: start-up failed at lease of user alice:")
       assert.include(e.message, d)
+      assert.include(e.message, "TRADEGUARD_LEASE_DB names another file")
       fs.writeFileSync(path.join(d, "bad.db"), "not a database, not at all, garbage garbage garbage garbage garbage garbage")
       const bad = yield* Effect.flip(Lease.databaseHolder(withDatabase(path.join(d, "bad.db"))))
       assert.include(bad.message, "bad.db")

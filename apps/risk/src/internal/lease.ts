@@ -26,8 +26,11 @@ export const leasesVersion = 4
 /** The name of the database lease (in the daemon's own database). */
 export const databaseLease = "database"
 
-/** The name of the lease of gateway user `userName` (in the machine-wide lease file). */
-export const userLease = (userName: string): string => `user:${userName}`
+/**
+ * The name of the lease of gateway user `userName` (in the machine-wide lease file); the name is trimmed and
+ * lower-cased, as `Alice` and `alice` log in as one user.
+ */
+export const userLease = (userName: string): string => `user:${userName.trim().toLowerCase()}`
 
 /** The machine-wide lease file: `TRADEGUARD_LEASE_DB`, else `~/.tradeguard/leases.db`. */
 export const leaseFile = (env: Readonly<Record<string, string | undefined>>): string => {
@@ -55,11 +58,12 @@ const failed = (message: string) => new CommandFailed({ message, code: 1 })
 const take = (
   layer: Layer.Layer<Leases.Leases, Database.DatabaseError>,
   name: string,
-  what: string
+  what: string,
+  hint = ""
 ): Effect.Effect<Leases.Held, CommandFailed, Scope.Scope> =>
   Effect.gen(function*() {
     const context = yield* Layer.build(layer).pipe(
-      Effect.mapError((e) => failed(`tradeguard run: start-up failed at lease of ${what}: ${e.message}`))
+      Effect.mapError((e) => failed(`tradeguard run: start-up failed at lease of ${what}: ${e.message}${hint}`))
     )
     return yield* Leases.hold(name, thisProcess()).pipe(
       Effect.provide(context),
@@ -97,7 +101,10 @@ export const holdLeases = (
     }
     if (userName !== undefined) {
       const what = `user ${userName}`
-      held.push([what, yield* take(Leases.layerFile(leaseFile(env)), userLease(userName), what)])
+      held.push([
+        what,
+        yield* take(Leases.layerFile(leaseFile(env)), userLease(userName), what, " (TRADEGUARD_LEASE_DB names another file)")
+      ])
     }
     if (held.length === 0) return
     const daemon = yield* Effect.withFiberRuntime<Effect.Effect<void>>((fiber) =>
