@@ -1,6 +1,6 @@
 /**
  * The `database` section of the master configuration as a Schema whose
- * defaults are the seed's values (`schemaVersion: 3` (the seed's 2 + lock rules), retention 7 / 30 / 90
+ * defaults are the seed's values (`schemaVersion: 4` (the seed's 2 + lock rules + leases), retention 7 / 30 / 90
  * days) plus the store's own keys: `path`, `synchronous`, `busyTimeoutMs`.
  *
  * - `path`: the SQLite file (its directory is created), `":memory:"` for a
@@ -36,11 +36,11 @@ import { section, withDefault } from "./internal/schema.js"
 const Days = Schema.Number.pipe(Schema.int(), Schema.positive(), Schema.annotations({ description: "days" }))
 
 /**
- * The schema versions this build can migrate to (and open): 1, 2 and 3.
+ * The schema versions this build can migrate to (and open): 1 to 4.
  *
  * @since 0.2.0
  */
-export const supportedVersion = 3
+export const supportedVersion = 4
 
 /**
  * `database.schemaVersion`: the version the database is migrated to, at most
