@@ -58,8 +58,8 @@ export const Database = StoreConfig.StoreConfigSchema
  * @since 0.1.0
  */
 export const Logging = Schema.Struct({
-  level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const),
-  resilience: section(ResilienceConfig.LoggingResilience)
+  level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const).annotations({ description: "The least severe log line written: `DEBUG` (everything), `INFO`, `WARNING` or `ERROR`." }),
+  resilience: section(ResilienceConfig.LoggingResilience).annotations({ description: "Which resilience events are logged (each switch on by default)." })
 })
 
 /**
@@ -78,10 +78,10 @@ export const Risk = RiskConfig.RiskConfigSchema
  * @since 0.2.0
  */
 export const AppSections = {
-  orderManagement: section(OrderManagement),
-  database: section(Database),
-  logging: section(Logging),
-  risk: section(Risk)
+  orderManagement: section(OrderManagement).annotations({ description: "Order calls: verification of unknown outcomes, partial fills, the duplicate check." }),
+  database: section(Database).annotations({ description: "The SQLite database: locks, order intents, the enforcement log, reconciliation reports: what survives a restart." }),
+  logging: section(Logging).annotations({ description: "What is logged, and how much." }),
+  risk: section(Risk).annotations({ description: "Which accounts are guarded, how (`enforce` or `monitor`), and the rules: defaults for every account, replacements per account. docs/rules.md explains each rule." })
 }
 
 /**
