@@ -48,7 +48,7 @@ describe("docs/configuration.md", () => {
 
   it("shows ranges, units, allowed values, and the rules' own defaults", () => {
     const rows = new Map(configSections().flatMap((s) => s.rows).map((r) => [r.path, r]))
-    assert.deepInclude(rows.get("database.schemaVersion"), { type: "integer", range: "≥ 1, ≤ 3", default: "`3`" })
+    assert.deepInclude(rows.get("database.schemaVersion"), { type: "integer", range: "≥ 1, ≤ 4", default: "`4`" })
     assert.deepInclude(rows.get("signalr.health.pingInterval"), { type: "integer (milliseconds)", range: "> 0" })
     assert.deepInclude(rows.get("logging.level"), { type: "string", range: "one of \"DEBUG\", \"INFO\", \"WARNING\", \"ERROR\"" })
     assert.deepInclude(rows.get("risk.defaults.dailyLossLimit.amount"), { default: "`1000`", range: "> 0" })
