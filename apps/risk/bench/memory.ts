@@ -118,7 +118,8 @@ const program = Effect.gen(function*() {
   const daemon = yield* spawn("tradeguard run", [...flags, bin, "run", "--config", config], /tradeguard running against/, {
     PROJECTX_USERNAME: "bench-guard",
     PROJECTX_API_KEY: "bench-guard-key",
-    TRADEGUARD_TOKEN_KEY: crypto.randomBytes(32).toString("hex")
+    TRADEGUARD_TOKEN_KEY: crypto.randomBytes(32).toString("hex"),
+    TRADEGUARD_LEASE_DB: path.join(dir, "leases.db")
   })
   const bare = yield* spawn("bare client", [serve, "bare", baseUrl, "--positions", `${o.positions}`], /^bare connected/)
   const guarded = daemon.lines.find((l) => l.startsWith("tradeguard running"))!
