@@ -59,7 +59,31 @@ export const Database = StoreConfig.StoreConfigSchema
  */
 export const Logging = Schema.Struct({
   level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const),
+  /** `pretty`: one human line per event; `json`: one JSON object per line (for production log collectors). */
+  format: withDefault(Schema.Literal("pretty", "json"), () => "pretty" as const),
   resilience: section(ResilienceConfig.LoggingResilience)
+})
+
+/**
+ * What an alert is about, a closed set: a rule `breach`, an `enforcement` outcome, an `escalation`, a
+ * `session_conflict`, a `degraded` period and the `recovered` end of one.
+ *
+ * @since 0.3.0
+ */
+export const AlertEvent = Schema.Literal("breach", "enforcement", "escalation", "session_conflict", "degraded", "recovered")
+
+/**
+ * The `alerts:` section: the webhook's URL comes from the environment variable `webhookUrlEnv` names (it may hold
+ * a secret; alerts are posted only while it is set), `events` the ones posted (default all), each POST times out
+ * after `timeoutMs` and is tried up to `maxAttempts` times with exponential backoff.
+ *
+ * @since 0.3.0
+ */
+export const Alerts = Schema.Struct({
+  webhookUrlEnv: withDefault(Schema.NonEmptyTrimmedString, () => "TRADEGUARD_ALERT_WEBHOOK"),
+  events: withDefault(Schema.Array(AlertEvent), () => AlertEvent.literals),
+  timeoutMs: withDefault(Schema.Number.pipe(Schema.int(), Schema.positive()), () => 5000),
+  maxAttempts: withDefault(Schema.Number.pipe(Schema.int(), Schema.between(1, 20)), () => 5)
 })
 
 /**
@@ -81,6 +105,7 @@ export const AppSections = {
   orderManagement: section(OrderManagement),
   database: section(Database),
   logging: section(Logging),
+  alerts: section(Alerts),
   risk: section(Risk)
 }
 

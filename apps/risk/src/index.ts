@@ -16,3 +16,9 @@ export * as AppConfig from "./AppConfig.js"
  * @since 0.1.0
  */
 export * as Runtime from "./Runtime.js"
+/**
+ * The daemon's logger: `logging.format` (pretty or JSON lines), `logging.level`, and secrets redacted.
+ *
+ * @since 0.3.0
+ */
+export * as Logging from "./Logging.js"
