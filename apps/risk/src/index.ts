@@ -22,3 +22,10 @@ export * as Runtime from "./Runtime.js"
  * @since 0.3.0
  */
 export * as Logging from "./Logging.js"
+/**
+ * Alerts: each breach, enforcement outcome, escalation, session conflict and degraded period as a log line, a
+ * metric and (with a webhook URL in the environment) a JSON POST, never in the enforcement path.
+ *
+ * @since 0.3.0
+ */
+export * as Alerts from "./Alerts.js"

@@ -1,18 +1,24 @@
 /**
  * A full in-process run of the daemon against the embedded simulator with the JSON logger capturing EVERY log
  * line (level DEBUG): a breach of the daily loss limit is provoked through the simulator's admin price endpoint
- * and enforced; no line carries the API key, a token the simulator issued, the token file's key or the webhook URL.
+ * and enforced; no line carries the API key, a token the simulator issued, the token file's key or the webhook URL,
+ * and the breach reached the webhook (a local HTTP server) as an alert POST.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { TokenManager } from "@tradeguard/resilience"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
+import * as http from "node:http"
+import type * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Alerts from "../src/Alerts.js"
 import * as AppConfig from "../src/AppConfig.js"
 import * as Daemon from "../src/Daemon.js"
 import * as Logging from "../src/Logging.js"
@@ -41,7 +47,18 @@ describe("a full run logs no secret", () => {
       ].join("\n"))
       const config = yield* AppConfig.load(file)
       const tokenKey = crypto.randomBytes(32).toString("hex")
-      const webhook = `http://127.0.0.1:9/hook/${crypto.randomBytes(8).toString("hex")}`
+      const posts: Array<Record<string, unknown>> = []
+      const server = http.createServer((req, res) => {
+        let text = ""
+        req.on("data", (b: Buffer) => (text += b.toString()))
+        req.on("end", () => {
+          posts.push(JSON.parse(text) as Record<string, unknown>)
+          res.writeHead(204).end()
+        })
+      })
+      yield* Effect.async<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void)))
+      yield* Effect.addFinalizer(() => Effect.sync(() => server.close()))
+      const webhook = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hook/${crypto.randomBytes(8).toString("hex")}`
       const saved = { key: process.env["TRADEGUARD_TOKEN_KEY"], hook: process.env["TRADEGUARD_ALERT_WEBHOOK"] }
       process.env["TRADEGUARD_TOKEN_KEY"] = tokenKey
       process.env["TRADEGUARD_ALERT_WEBHOOK"] = webhook
@@ -50,6 +67,12 @@ describe("a full run logs no secret", () => {
 
       const session = Effect.scoped(Effect.gen(function*() {
         const started = yield* Daemon.start({ config: file, simulator: true }, {})
+        // What the lead wires into the daemon: the alerts over the HttpClient, watching the rules' services.
+        yield* Layer.build(Alerts.layerWatchRules.pipe(
+          Layer.provideMerge(Alerts.layer(config.alerts)),
+          Layer.provide(Layer.succeedContext(started.context)),
+          Layer.provide(NodeHttpClient.layerUndici)
+        ))
         const tokenManager = Context.get(started.context, TokenManager.TokenManager)
         tokens.push(Redacted.value(yield* tokenManager.get))
         const base = started.baseUrl
@@ -85,7 +108,7 @@ describe("a full run logs no secret", () => {
           flat = s.positions.length === 0 && s.openOrders.length === 0
         }
         assert.isTrue(flat, "the breach was enforced")
-        yield* Effect.sleep("300 millis")
+        for (let i = 0; i < 100 && !posts.some((p) => p["event"] === "enforcement"); i++) yield* Effect.sleep("100 millis")
         tokens.push(Redacted.value(yield* tokenManager.get))
       }))
 
@@ -108,5 +131,14 @@ describe("a full run logs no secret", () => {
         assert.isAbove(secret.length, 8)
         assert.notInclude(everything, secret)
       }
-    }).pipe(Effect.provide(NodeContext.layer)), 90_000)
+      const breach = posts.find((p) => p["event"] === "breach")
+      assert.isDefined(breach, "the breach was posted to the webhook")
+      assert.strictEqual(breach!["account"], 100001)
+      assert.strictEqual(breach!["rule"], "dailyLossLimit")
+      assert.include(breach!["text"] as string, "tradeguard ERROR breach · account 100001 · dailyLossLimit")
+      const enforced = posts.find((p) => p["event"] === "enforcement")
+      assert.isDefined(enforced, "the enforcement outcome was posted")
+      assert.strictEqual((enforced!["detail"] as { flat: boolean }).flat, true)
+      assert.isTrue(parsed.some((l) => l.level === "ERROR" && l.message.startsWith("alert breach")))
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)), 90_000)
 })
