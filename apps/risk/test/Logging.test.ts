@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as AppConfig from "../src/AppConfig.js"
+import * as Format from "../src/internal/loggingFormat.js"
 import * as Logging from "../src/Logging.js"
 
 const jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJkZW1vIiwiZXhwIjoxfQ.c2lnbmF0dXJlLWhlcmU"
@@ -148,6 +149,17 @@ describe("Logging", () => {
       delete process.env["MY_HOOK_VAR"]
       assert.strictEqual((JSON.parse(lines[0]!) as { message: string }).message, "key [redacted] hook [redacted]")
     }))
+
+  it("annotation values of every kind become JSON", () => {
+    const circular: Record<string, unknown> = { a: 1 }
+    circular["self"] = circular
+    assert.deepStrictEqual(
+      [null, undefined, true, 1n, new TypeError("bad"), { n: 2n }, () => 1, Symbol.for("s")].map(Format.jsonable),
+      [null, undefined, true, "1", { name: "TypeError", message: "bad" }, { n: "2" }, "() => 1", "Symbol(s)"]
+    )
+    assert.isString(Format.jsonable(circular))
+    assert.strictEqual(Format.messageText([new RangeError("r"), { a: 1 }, "x"]), "RangeError: r {\"a\":1} x")
+  })
 
   it("redact and levelOf", () => {
     assert.strictEqual(Logging.redact("a secret-value b", ["secret-value"]), "a [redacted] b")
