@@ -45,8 +45,11 @@ export interface Figures {
   /** Per account: the differences between AccountState and the simulator at the end (empty: equal). */
   readonly differences: Readonly<Record<string, ReadonlyArray<string>>>
   readonly breaches: ReadonlyArray<Breach>
-  /** Hub connect attempts: succeeded, refused by the gateway (fault plan or operator), failed otherwise. */
-  readonly connects: { readonly ok: number; readonly refused: number; readonly failed: number }
+  /**
+   * Hub connect attempts: succeeded; refused by the gateway (503 from the fault plan or the operator); 401 within
+   * two minutes of the gateway revoking the session (token expiry, forced logout); failed otherwise.
+   */
+  readonly connects: { readonly ok: number; readonly refused: number; readonly revoked: number; readonly failed: number }
   /** Disturbances applied, by kind (the schedule's, plus the fault plan's hub drops and stalls). */
   readonly disturbances: Readonly<Record<string, number>>
   /** Error and warning log lines of the daemon. */
@@ -111,7 +114,8 @@ export const invariantsOf = (f: Figures): ReadonlyArray<Invariant> => {
     {
       name: "reconnection success rate",
       figure: `${pct(rate)} (${f.connects.ok} of ${attempts} attempts while the gateway accepted connections; ` +
-        `${f.connects.refused} refused by it; required > ${pct(requiredConnectRate)})`,
+        `not counted: ${f.connects.refused} refused with 503, ${f.connects.revoked} answered 401 just after it revoked the session; ` +
+        `required > ${pct(requiredConnectRate)})`,
       holds: rate > requiredConnectRate
     }
   ]

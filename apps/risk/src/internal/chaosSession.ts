@@ -11,7 +11,7 @@ import { Enums, Models } from "@tradeguard/gateway"
 import { OrderIntent } from "@tradeguard/orders"
 import { AccountPicture, AccountState, HubConnection, InProcessTransport, StateReconciler, TradingDay } from "@tradeguard/realtime"
 import { ResilientGateway, TokenManager } from "@tradeguard/resilience"
-import { Locks } from "@tradeguard/rules"
+import { type Guard, Locks } from "@tradeguard/rules"
 import { type FaultPlan, Options as SimulatorOptions, Simulator } from "@tradeguard/simulator"
 import { Seeds } from "@tradeguard/testing"
 import * as Clock from "effect/Clock"
@@ -24,8 +24,10 @@ import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import * as AppConfig from "../AppConfig.js"
 import * as Daemon from "../Daemon.js"
+import * as Runtime from "../Runtime.js"
 import { settle, type SimulatedClock } from "./chaosClock.js"
 import { type Breach, type Figures } from "./chaosFigures.js"
+import { CommandFailed as CommandFailedError } from "./commandFailed.js"
 import type { CommandFailed } from "./commandFailed.js"
 import { type Disturbance, scheduleOf } from "./chaosSchedule.js"
 
@@ -51,6 +53,11 @@ const MARGIN = 50
 /** How long a breach may take to be flat and locked before it counts as not enforced, simulated ms. */
 const ENFORCE_BOUND = 10 * 60_000
 const BREACH_SIZE = 4
+/**
+ * A hub connect answered 401 this long after the gateway revoked the daemon's token (a token expiry or a forced
+ * logout) is counted as refused by the gateway (it no longer accepts that session), not as a failed attempt.
+ */
+const REVOKED_WINDOW = 120_000
 
 const contracts: ReadonlyArray<SimulatorOptions.ContractOptions> = [
   {
@@ -95,6 +102,13 @@ export const configOf = AppConfig.decode("chaos", {
   risk: { accounts: [...ACCOUNTS], defaults: { dailyLossLimit: { amount: LIMIT } } }
 })
 
+/**
+ * The rules' options of a session: each account's engine evaluates on every change of its slice of the state
+ * (events, quotes) as in production, and on a timer once a simulated minute instead of every second (the timer
+ * only matters to clock rules, and a tick a second would be most of the wall time of a simulated day).
+ */
+export const guardOptions: Guard.Options = { engine: { interval: "1 minute" } }
+
 /** The hub faults in force all session long: drops, stalls, lost events, reconnects refused after a drop. */
 const hubPlan: FaultPlan.HubFaults = {
   dropConnection: { probability: 0.002, error: "chaos: connection dropped" },
@@ -108,7 +122,10 @@ const int = (r: () => number, min: number, max: number) => min + Math.floor(r() 
 interface Counters {
   ok: number
   refused: number
+  revoked: number
   failed: number
+  /** Simulated millis of the last token expiry or forced logout (the gateway revoked the daemon's token). */
+  revokedAt: number
   r429: number
   r5xx: number
   errors: number
@@ -134,7 +151,7 @@ interface PendingBreach {
 /** Runs one session on `options.clock` and returns its figures. */
 export const session = (options: SessionOptions): Effect.Effect<Figures, CommandFailed> =>
   Effect.suspend(() => {
-    const c: Counters = { ok: 0, refused: 0, failed: 0, r429: 0, r5xx: 0, errors: 0, warnings: 0 }
+    const c: Counters = { ok: 0, refused: 0, revoked: 0, failed: 0, revokedAt: -Infinity, r429: 0, r5xx: 0, errors: 0, warnings: 0 }
     return run(options, c).pipe(
       Effect.scoped,
       Effect.provide(Logger.replace(Logger.defaultLogger, countingLogger(c))),
@@ -158,7 +175,12 @@ const run = (options: SessionOptions, c: Counters) =>
     const hubs: InProcessTransport.InProcessHubServer = {
       connect: (hub, token) =>
         sim.hubs.connect(hub, token).pipe(Effect.tapBoth({
-          onFailure: (e) => Effect.sync(() => (e._tag === "HubRefused" ? c.refused++ : c.failed++)),
+          onFailure: (e) =>
+            Effect.map(Clock.currentTimeMillis, (now) => {
+              if (e._tag === "HubRefused") c.refused++
+              else if (now - c.revokedAt <= REVOKED_WINDOW) c.revoked++
+              else c.failed++
+            }),
           onSuccess: () => Effect.sync(() => c.ok++)
         }))
     }
@@ -167,8 +189,11 @@ const run = (options: SessionOptions, c: Counters) =>
       InProcessTransport.layer(hubs),
       TokenManager.Credentials.layer(SimulatorOptions.defaultUserName, SimulatorOptions.defaultApiKey)
     )
-    const started = yield* Daemon.startWith(config, platform)
-    const ctx = started.context
+    const ctx = yield* Layer.build(Runtime.layerWithRules(config, guardOptions).pipe(Layer.provide(platform))).pipe(
+      Effect.mapError((e) =>
+        new CommandFailedError({ message: `tradeguard chaos: start-up failed at ${Daemon.stepOf(e)}: ${e.message}`, code: 1 })
+      )
+    )
     const user = Context.get(ctx, HubConnection.UserHub)
     const market = Context.get(ctx, HubConnection.MarketHub)
     const state = Context.get(ctx, AccountState.AccountState)
@@ -235,7 +260,7 @@ const run = (options: SessionOptions, c: Counters) =>
       t.positions.reduce((n, p) => n + (p.type === Enums.PositionType.Long ? p.size : -p.size), 0)
     const flatten = (accountId: number, contractId: string) =>
       Effect.gen(function*() {
-        const t = yield* Effect.orDie(sim.exchange.peek(accountId))
+        const t = yield* live(accountId)
         for (const o of t.openOrders) {
           yield* Effect.either(sim.exchange.cancel(owner, { accountId, orderId: o.id }))
           botCancels++
@@ -243,11 +268,18 @@ const run = (options: SessionOptions, c: Counters) =>
         const net = netOf(t)
         if (net !== 0) yield* place(accountId, contractId, net > 0 ? Enums.OrderSide.Ask : Enums.OrderSide.Bid, Math.abs(net))
       })
+    /** The working orders and open positions of an account (cheap reads, not the whole history). */
+    const live = (accountId: number) =>
+      Effect.orDie(Effect.zipWith(
+        sim.exchange.searchOpenOrders(owner, { accountId }),
+        sim.exchange.searchOpenPositions(owner, { accountId }),
+        (openOrders, positions) => ({ openOrders, positions })
+      ))
     const botAct = (i: number) =>
       Effect.gen(function*() {
         const accountId = ACCOUNTS[i]!
         const contractId = CONTRACTS[i]!
-        const t = yield* Effect.orDie(sim.exchange.peek(accountId))
+        const t = yield* live(accountId)
         const net = netOf(t)
         const x = r()
         if (x < 0.45) {
@@ -279,30 +311,26 @@ const run = (options: SessionOptions, c: Counters) =>
       Effect.gen(function*() {
         if (now < nextRoll) return
         nextRoll = TradingDay.next(now, config.tradingDay)
-        for (const a of ACCOUNTS) dayStart.set(a, (yield* Effect.orDie(sim.exchange.peek(a))).account.balance)
+        for (const a of yield* sim.exchange.accounts(owner, false)) dayStart.set(a.id, a.balance)
       })
     const dayPnl = (i: number) =>
       Effect.gen(function*() {
         const accountId = ACCOUNTS[i]!
-        const t = yield* Effect.orDie(sim.exchange.peek(accountId))
+        const positions = yield* Effect.orDie(sim.exchange.searchOpenPositions(owner, { accountId }))
+        const balance = (yield* sim.exchange.accounts(owner, false)).find((a) => a.id === accountId)?.balance ?? 0
         const spec = contracts[i]!
         let unrealized = 0
-        for (const p of t.positions) {
+        for (const p of positions) {
           const q = yield* Effect.orDie(sim.exchange.quote(p.contractId))
           const long = p.type === Enums.PositionType.Long
           const mark = long ? q.bestBid ?? q.lastPrice : q.bestAsk ?? q.lastPrice
           unrealized += ((long ? mark - p.averagePrice : p.averagePrice - mark) / spec.tickSize) * spec.tickValue * p.size
           unrealized -= spec.feePerSide * p.size
         }
-        return t.account.balance - (dayStart.get(accountId) ?? t.account.balance) + unrealized
+        return balance - (dayStart.get(accountId) ?? balance) + unrealized
       })
     const isFlat = (accountId: number) =>
-      Effect.map(Effect.orDie(sim.exchange.peek(accountId)), (t) =>
-        t.positions.every((p) => p.size === 0) &&
-        t.orders.every((o) =>
-          o.status !== Enums.OrderStatus.Open && o.status !== Enums.OrderStatus.Pending &&
-          o.status !== Enums.OrderStatus.PendingCancellation && o.status !== Enums.OrderStatus.Suspended
-        ))
+      Effect.map(live(accountId), (t) => t.positions.every((p) => p.size === 0) && t.openOrders.length === 0)
 
     // breaches: pending until flat and locked (or the bound passes)
     const breaches: Array<Breach> = []
@@ -318,15 +346,16 @@ const run = (options: SessionOptions, c: Counters) =>
         // the daemon gets a few seconds to see the position and subscribe its quotes; then the market drops
         pending.set(accountId, { account: accountId, contract: CONTRACTS[i]!, at: now, scripted: true, pinAt: now + 5_000 })
       })
-    const checkBreaches = (now: number) =>
+    const checkBreaches = (now: number, oracle: boolean) =>
       Effect.gen(function*() {
         for (let i = 0; i < ACCOUNTS.length; i++) {
           const accountId = ACCOUNTS[i]!
           const p = pending.get(accountId)
+          if (p === undefined && !oracle) continue
           if (p?.pinAt !== undefined && now >= p.pinAt) {
             const spec = contracts[i]!
             const pnl = yield* dayPnl(i)
-            const t = yield* Effect.orDie(sim.exchange.peek(accountId))
+            const t = yield* live(accountId)
             const net = Math.max(1, netOf(t))
             const loss = LIMIT + 150 + Math.max(0, pnl)
             const ticks = Math.ceil(loss / net / spec.tickValue)
@@ -393,11 +422,13 @@ const run = (options: SessionOptions, c: Counters) =>
           }
           case "TokenExpiry":
             note(d._tag)
+            c.revokedAt = now
             yield* sim.auth.expireTokens(SimulatorOptions.defaultUserName)
             yield* sim.hubs.checkTokens
             return
           case "ForcedLogout":
             note(d._tag)
+            c.revokedAt = now
             yield* sim.auth.forceLogout(SimulatorOptions.defaultUserName)
             return
           case "HubDrop":
@@ -433,7 +464,7 @@ const run = (options: SessionOptions, c: Counters) =>
           const now = yield* Clock.currentTimeMillis
           yield* rollDay(now)
           yield* applyPlan(now)
-          yield* checkBreaches(now)
+          yield* checkBreaches(now, true)
           left -= s
           idleSeconds += s
         }
@@ -463,7 +494,7 @@ const run = (options: SessionOptions, c: Counters) =>
         const after = yield* Clock.currentTimeMillis
         yield* applyPlan(after)
         if (s % 5 === 0) yield* rollDay(after)
-        yield* checkBreaches(after)
+        yield* checkBreaches(after, s % 10 === 0)
       }
       yield* idle(Math.max(0, hourSeconds - hour.burstStart - hour.burstSeconds))
     }
@@ -473,7 +504,7 @@ const run = (options: SessionOptions, c: Counters) =>
     yield* applyPlan(yield* Clock.currentTimeMillis)
     for (let k = 0; k < 120 && pending.size > 0; k++) {
       yield* tick(5_000)
-      yield* checkBreaches(yield* Clock.currentTimeMillis)
+      yield* checkBreaches(yield* Clock.currentTimeMillis, false)
     }
     for (const p of pending.values()) breaches.push({ account: p.account, at: p.at, scripted: p.scripted, timeToFlat: undefined })
     for (const contract of CONTRACTS) yield* Effect.orDie(sim.exchange.setPrice(contract, undefined))
@@ -538,7 +569,7 @@ const run = (options: SessionOptions, c: Counters) =>
       pressureReads,
       differences,
       breaches,
-      connects: { ok: c.ok, refused: c.refused, failed: c.failed },
+      connects: { ok: c.ok, refused: c.refused, revoked: c.revoked, failed: c.failed },
       disturbances,
       errorLogs: c.errors,
       warningLogs: c.warnings
