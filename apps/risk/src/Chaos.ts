@@ -7,7 +7,7 @@
  * invariants from what it measured ({@link Invariant}): duplicates 0, lost events 0, 429 received 0, state equals
  * the ground truth, every breach enforced (with the slowest time to flat), reconnection success rate above 99 %.
  *
- * Time: each simulated hour has one trading burst ({@link Options.burstSeconds}, default 10 minutes) stepped a
+ * Time: each simulated hour has one trading burst ({@link Options.burstSeconds}, default 2 minutes) stepped a
  * second at a time; the rest of the hour is quiet time (no bot trades) moved through in one-minute steps, during
  * which hub pings, token refresh, periodic reconciliation and the trading-day roll still run. The figures say
  * how many seconds were active and idle.
@@ -62,7 +62,7 @@ export interface Options {
   readonly seed: number
   /** Simulated hours (fractions allowed). */
   readonly hours: number
-  /** Seconds of trading burst per simulated hour (default 600); the rest of each hour is quiet. */
+  /** Seconds of trading burst per simulated hour (default 120); the rest of each hour is quiet. */
   readonly burstSeconds?: number | undefined
   /** Test hook: what the final comparison takes as an account's ground truth (to prove a mismatch fails the run). */
   readonly groundTruth?: ((picture: AccountPicture.Picture) => AccountPicture.Picture) | undefined
@@ -86,7 +86,7 @@ export interface Report {
  *
  * @since 0.3.0
  */
-export const defaultBurstSeconds = 600
+export const defaultBurstSeconds = 120
 
 /**
  * Runs a session under its own TestClock (whatever Clock the caller has) and judges it. Fails only when the

@@ -53,6 +53,8 @@ const MARGIN = 50
 /** How long a breach may take to be flat and locked before it counts as not enforced, simulated ms. */
 const ENFORCE_BOUND = 10 * 60_000
 const BREACH_SIZE = 4
+/** The chance a second that an account's bot acts (about 2 user-hub events a second across the three, at intensity 1). */
+const PACE = 0.22
 /**
  * A hub connect answered 401 this long after the gateway revoked the daemon's token (a token expiry or a forced
  * logout) is counted as refused by the gateway (it no longer accepts that session), not as a failed attempt.
@@ -483,12 +485,12 @@ const run = (options: SessionOptions, c: Counters) =>
           const x = r()
           intensity = x < 0.6 ? 0.5 : x < 0.92 ? 1.5 : 5
         }
+        // the bots of the accounts that may trade (not locked, no breach under way) keep the pace between them
+        const trading: Array<number> = []
         for (let i = 0; i < ACCOUNTS.length; i++) {
-          const accountId = ACCOUNTS[i]!
-          if (pending.has(accountId) || r() >= 0.22 * intensity) continue
-          if ((yield* locks.active(accountId)) !== undefined) continue
-          yield* botAct(i)
+          if (!pending.has(ACCOUNTS[i]!) && (yield* locks.active(ACCOUNTS[i]!)) === undefined) trading.push(i)
         }
+        for (const i of trading) if (r() < PACE * intensity * ACCOUNTS.length / trading.length) yield* botAct(i)
         yield* tick(1000)
         activeSeconds++
         const after = yield* Clock.currentTimeMillis
