@@ -1,7 +1,8 @@
 /**
  * `tradeguard chaos --seed <n> --hours <h>`: a simulated trading session of random faults, in-process. The whole
- * daemon (`Daemon.startWith`: Runtime.layerWithRules with an in-memory SQLite store and the rules) runs against
- * the in-process simulator under TestClock, while bots trade three accounts from another front-end and a seeded
+ * daemon (`Runtime.layerWithRules` with an in-memory SQLite store and the rules) runs against the in-process
+ * simulator in simulated time (a discrete-event Clock: TestClock's real-timer polling at every wake-up would make a
+ * simulated day take half an hour), while bots trade three accounts from another front-end and a seeded
  * schedule injects hub drops and stalls, lost events, 5xx bursts, 429 pressure (read floods through the daemon's
  * own limiter), dropped replies, token expiry, forced logouts and daily-loss breaches. Then it judges six
  * invariants from what it measured ({@link Invariant}): duplicates 0, lost events 0, 429 received 0, state equals
@@ -10,7 +11,8 @@
  * Time: each simulated hour has one trading burst ({@link Options.burstSeconds}, default 2 minutes) stepped a
  * second at a time; the rest of the hour is quiet time (no bot trades) moved through in one-minute steps, during
  * which hub pings, token refresh, periodic reconciliation and the trading-day roll still run. The figures say
- * how many seconds were active and idle.
+ * how many seconds were active and idle. The rules' engines evaluate on every state change and on a one-minute
+ * timer (instead of one second).
  *
  * @example
  * ```ts

@@ -135,6 +135,21 @@ describe("Chaos", () => {
       assert.strictEqual(code, 1)
     }), { timeout: 300_000 })
 
+  it.effect("`tradeguard chaos --help` says what is simulated and how time passes; a bad option is a usage error", () =>
+    Effect.gen(function*() {
+      const run = (...args: ReadonlyArray<string>) =>
+        captured(Cli.main(["node", "tradeguard", "chaos", ...args])).pipe(Effect.provide(NodeContext.layer))
+      const [code, lines] = yield* run("--help")
+      const help = lines.out.join("\n")
+      assert.strictEqual(code, 0)
+      assert.include(help, "--seed integer")
+      assert.include(help, "--hours")
+      assert.include(help, "--burst-seconds")
+      assert.include(help, "quiet in between")
+      const [bad] = yield* run("--hours", "many")
+      assert.strictEqual(bad, 2)
+    }))
+
   it.live("CI acceptance: `tradeguard chaos --seed 1 --hours 24` passes", () =>
     Effect.gen(function*() {
       const [code, lines] = yield* captured(Cli.main(["node", "tradeguard", "chaos", "--seed", "1", "--hours", "24"])).pipe(

@@ -1,6 +1,6 @@
 /**
- * A chaos session: the whole daemon (`Daemon.startWith`: Runtime.layerWithRules, an in-memory SQLite store, the
- * rules) over the in-process simulator, on the caller's Clock (TestClock), with bots trading three accounts from
+ * A chaos session: the whole daemon (`Runtime.layerWithRules`: token, hubs, reconciliation, an in-memory SQLite
+ * store, order verification, the rules) over the in-process simulator, on a simulated Clock, with bots trading three accounts from
  * another front-end and the seeded faults of `chaosSchedule.ts`. Returns the figures; judging them is
  * `chaosFigures.ts`'s.
  *
