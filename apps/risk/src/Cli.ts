@@ -115,7 +115,8 @@ const chaos = Command.make(
   (o) => Chaos.command({ seed: o.seed, hours: o.hours, burstSeconds: o.burst })
 ).pipe(Command.withDescription(
   "A simulated trading session of random faults, in-process: the whole daemon against the embedded simulator in " +
-    "simulated time, bots trading three accounts (about 2 events/s during each hour's trading burst, quiet in between), " +
+    "simulated time, bots trading three accounts (about 2 events/s during each hour's trading burst while accounts " +
+    "are unlocked, quiet in between), " +
     "hub drops and stalls, lost events, 5xx bursts, 429 pressure, dropped replies, token expiry, forced logout and " +
     "daily-loss breaches. Prints each invariant and its figure; exit 1 if one fails."
 ))
