@@ -23,6 +23,7 @@ import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as AppConfig from "./AppConfig.js"
+import * as Chaos from "./Chaos.js"
 import * as Daemon from "./Daemon.js"
 import * as Demo from "./Demo.js"
 import * as SimCommand from "./SimCommand.js"
@@ -101,9 +102,28 @@ const sim = Command.make(
   (o) => SimCommand.run(o)
 ).pipe(Command.withDescription("Serve the ProjectX gateway simulator (REST, both hubs, admin endpoints) on loopback."))
 
+const chaos = Command.make(
+  "chaos",
+  {
+    seed: Options.integer("seed").pipe(Options.withDefault(1), Options.withDescription("seed of the session: prices, bots, faults")),
+    hours: Options.float("hours").pipe(Options.withDefault(24), Options.withDescription("simulated hours (fractions allowed)")),
+    burst: Options.integer("burst-seconds").pipe(
+      Options.withDefault(Chaos.defaultBurstSeconds),
+      Options.withDescription("seconds of trading burst per simulated hour; the rest of each hour is quiet")
+    )
+  },
+  (o) => Chaos.command({ seed: o.seed, hours: o.hours, burstSeconds: o.burst })
+).pipe(Command.withDescription(
+  "A simulated trading session of random faults, in-process: the whole daemon against the embedded simulator in " +
+    "simulated time, bots trading three accounts (about 2 events/s during each hour's trading burst while accounts " +
+    "are unlocked, quiet in between), " +
+    "hub drops and stalls, lost events, 5xx bursts, 429 pressure, dropped replies, token expiry, forced logout and " +
+    "daily-loss breaches. Prints each invariant and its figure; exit 1 if one fails."
+))
+
 /** The command tree. */
 export const command = Command.make("tradeguard").pipe(
-  Command.withSubcommands([run, demo, sim, config])
+  Command.withSubcommands([run, demo, sim, config, chaos])
 )
 
 /** @effect/cli's runner of {@link command}: fails with what a command fails with, or a ValidationError. */

@@ -1,0 +1,122 @@
+/**
+ * What a chaos session measured, and the invariants judged from it (pure).
+ *
+ * @internal
+ */
+
+/** One breach of a daily loss limit: scripted (the bot went big and the market moved) or found by the oracle. */
+export interface Breach {
+  readonly account: number
+  /** Simulated epoch millis the ground truth crossed the limit. */
+  readonly at: number
+  readonly scripted: boolean
+  /** Simulated millis from the breach to flat at the simulator and locked; undefined: never within the bound. */
+  readonly timeToFlat: number | undefined
+}
+
+/** The session's figures. */
+export interface Figures {
+  readonly seed: number
+  readonly hours: number
+  readonly accounts: ReadonlyArray<number>
+  /** Simulated seconds the bots traded (the bursts), and idle seconds between them. */
+  readonly activeSeconds: number
+  readonly idleSeconds: number
+  /** Orders the bots placed and cancelled (from the other front-end). */
+  readonly botOrders: number
+  readonly botCancels: number
+  /** User-hub events received live by the daemon, and delivered by a reconciliation. */
+  readonly liveEvents: number
+  readonly reconciledEvents: number
+  /** Trades at the simulator (every account), and how many of them reached the daemon's event stream. */
+  readonly trades: number
+  readonly tradesDelivered: number
+  /** Trades delivered more than once; orders sharing a customTag; intents with more than one entry order. */
+  readonly duplicateTrades: number
+  readonly duplicateTags: number
+  /** Reconciliations run, and what they found missing (summed by kind). */
+  readonly reconciliations: number
+  readonly missed: Readonly<Record<string, number>>
+  /** HTTP statuses the daemon received: 429s, 5xx. */
+  readonly received429: number
+  readonly received5xx: number
+  /** Reads fired by the rate-pressure bursts. */
+  readonly pressureReads: number
+  /** Per account: the differences between AccountState and the simulator at the end (empty: equal). */
+  readonly differences: Readonly<Record<string, ReadonlyArray<string>>>
+  readonly breaches: ReadonlyArray<Breach>
+  /**
+   * Hub connect attempts: succeeded; refused by the gateway (503 from the fault plan or the operator); 401 within
+   * two minutes of the gateway revoking the session (token expiry, forced logout); failed otherwise.
+   */
+  readonly connects: { readonly ok: number; readonly refused: number; readonly revoked: number; readonly failed: number }
+  /** Disturbances applied, by kind (the schedule's, plus the fault plan's hub drops and stalls). */
+  readonly disturbances: Readonly<Record<string, number>>
+  /** Error and warning log lines of the daemon. */
+  readonly errorLogs: number
+  readonly warningLogs: number
+}
+
+/** One invariant: its name, its figure as printed, whether it holds. */
+export interface Invariant {
+  readonly name: string
+  readonly figure: string
+  readonly holds: boolean
+}
+
+/** The reconnection success rate the seed asks for (of attempts made while the gateway accepts connections). */
+export const requiredConnectRate = 0.99
+
+const pct = (x: number) => `${(Math.round(x * 10_000) / 100).toFixed(2)} %`
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+/** The invariants of a session, in the order they are printed. */
+export const invariantsOf = (f: Figures): ReadonlyArray<Invariant> => {
+  const duplicates = f.duplicateTrades + f.duplicateTags
+  const lost = f.trades - f.tradesDelivered
+  const unequal = Object.entries(f.differences).filter(([, d]) => d.length > 0)
+  const enforced = f.breaches.filter((b) => b.timeToFlat !== undefined)
+  const slowest = enforced.reduce((m, b) => Math.max(m, b.timeToFlat!), 0)
+  const attempts = f.connects.ok + f.connects.failed
+  const rate = attempts === 0 ? 1 : f.connects.ok / attempts
+  return [
+    {
+      name: "duplicates",
+      figure: `${duplicates} (trades delivered twice ${f.duplicateTrades}, orders sharing a tag or intent ${f.duplicateTags})`,
+      holds: duplicates === 0
+    },
+    {
+      name: "lost events",
+      figure: `${lost} (${f.trades} trades at the gateway, ${f.tradesDelivered} delivered; ` +
+        `reconciliations recovered ${JSON.stringify(f.missed)})`,
+      holds: lost === 0
+    },
+    {
+      name: "429 received",
+      figure: `${f.received429} (${f.pressureReads} pressure reads queued by the limiter)`,
+      holds: f.received429 === 0
+    },
+    {
+      name: "state equals ground truth",
+      figure: unequal.length === 0
+        ? `${f.accounts.length} of ${f.accounts.length} accounts`
+        : `${f.accounts.length - unequal.length} of ${f.accounts.length} accounts; ${
+          unequal.map(([a, d]) => `${a}: ${d.slice(0, 3).join("; ")}${d.length > 3 ? ` (+${d.length - 3})` : ""}`).join(" | ")
+        }`,
+      holds: unequal.length === 0
+    },
+    {
+      name: "every breach enforced",
+      figure: `${enforced.length} of ${f.breaches.length} (${f.breaches.filter((b) => b.scripted).length} scripted, ` +
+        `${f.breaches.filter((b) => !b.scripted).length} found by the oracle), slowest time to flat ${seconds(slowest)}`,
+      holds: f.breaches.length > 0 && enforced.length === f.breaches.length
+    },
+    {
+      name: "reconnection success rate",
+      figure: `${pct(rate)} (${f.connects.ok} of ${attempts} attempts while the gateway accepted connections; ` +
+        `not counted: ${f.connects.refused} refused with 503, ${f.connects.revoked} answered 401 just after it revoked the session; ` +
+        `required > ${pct(requiredConnectRate)})`,
+      holds: rate > requiredConnectRate
+    }
+  ]
+}

@@ -1,0 +1,579 @@
+/**
+ * A chaos session: the whole daemon (`Runtime.layerWithRules`: token, hubs, reconciliation, an in-memory SQLite
+ * store, order verification, the rules) over the in-process simulator, on a simulated Clock, with bots trading three accounts from
+ * another front-end and the seeded faults of `chaosSchedule.ts`. Returns the figures; judging them is
+ * `chaosFigures.ts`'s.
+ *
+ * @internal
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import { Enums, Models } from "@tradeguard/gateway"
+import { OrderIntent } from "@tradeguard/orders"
+import { AccountPicture, AccountState, HubConnection, InProcessTransport, StateReconciler, TradingDay } from "@tradeguard/realtime"
+import { ResilientGateway, TokenManager } from "@tradeguard/resilience"
+import { type Guard, Locks } from "@tradeguard/rules"
+import { type FaultPlan, Options as SimulatorOptions, Simulator } from "@tradeguard/simulator"
+import { Seeds } from "@tradeguard/testing"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
+import * as AppConfig from "../AppConfig.js"
+import * as Daemon from "../Daemon.js"
+import * as Runtime from "../Runtime.js"
+import { settle, type SimulatedClock } from "./chaosClock.js"
+import { type Breach, type Figures } from "./chaosFigures.js"
+import { CommandFailed as CommandFailedError } from "./commandFailed.js"
+import type { CommandFailed } from "./commandFailed.js"
+import { type Disturbance, scheduleOf } from "./chaosSchedule.js"
+
+/** What a session is run with. */
+export interface SessionOptions {
+  readonly seed: number
+  readonly hours: number
+  /** Trading burst per simulated hour, seconds (the rest of the hour is idle). */
+  readonly burstSeconds: number
+  /** The simulated clock the session runs on (provided to everything it starts) and moves. */
+  readonly clock: SimulatedClock
+  /** Test hook: the ground truth of an account as the final comparison sees it. */
+  readonly groundTruth?: ((picture: AccountPicture.Picture) => AccountPicture.Picture) | undefined
+}
+
+/** The three accounts the bots trade, each on its own contract (a price pinned for a breach moves one account only). */
+export const ACCOUNTS = [100001, 100002, 100003] as const
+const CONTRACTS = ["CON.F.US.MNQ.Z26", "CON.F.US.MES.Z26", "CON.F.US.MNQ.H27"] as const
+/** The daily loss limit of every account, dollars. */
+export const LIMIT = 500
+/** The oracle calls a breach only this far past the limit (fees and the mark's side differ by a few dollars). */
+const MARGIN = 50
+/** How long a breach may take to be flat and locked before it counts as not enforced, simulated ms. */
+const ENFORCE_BOUND = 10 * 60_000
+const BREACH_SIZE = 4
+/** The chance a second that an account's bot acts (about 2 user-hub events a second across the three, at intensity 1). */
+const PACE = 0.22
+/**
+ * A hub connect answered 401 this long after the gateway revoked the daemon's token (a token expiry or a forced
+ * logout) is counted as refused by the gateway (it no longer accepts that session), not as a failed attempt.
+ */
+const REVOKED_WINDOW = 120_000
+
+const contracts: ReadonlyArray<SimulatorOptions.ContractOptions> = [
+  {
+    id: CONTRACTS[0], name: "MNQZ6", description: "Micro E-mini Nasdaq-100: December 2026", tickSize: 0.25, tickValue: 0.5,
+    activeContract: true, symbolId: "F.US.MNQ", underlying: "NQ", basePrice: 21_500, feePerSide: 0.37
+  },
+  {
+    id: CONTRACTS[1], name: "MESZ6", description: "Micro E-mini S&P 500: December 2026", tickSize: 0.25, tickValue: 1.25,
+    activeContract: true, symbolId: "F.US.MES", underlying: "ES", basePrice: 6_000, feePerSide: 0.37
+  },
+  {
+    id: CONTRACTS[2], name: "MNQH7", description: "Micro E-mini Nasdaq-100: March 2027", tickSize: 0.25, tickValue: 0.5,
+    activeContract: true, symbolId: "F.US.MNQ", underlying: "NQ", basePrice: 21_700, feePerSide: 0.37
+  }
+]
+
+/** The simulator of a session: the demo user with the three accounts, a wake and hub pings every minute. */
+export const simulatorOptions = (seed: number): SimulatorOptions.Options => ({
+  seed,
+  users: [{
+    userName: SimulatorOptions.defaultUserName,
+    apiKey: SimulatorOptions.defaultApiKey,
+    accounts: ACCOUNTS.map((id, i) => ({ id, name: `SIM-CHAOS-${i + 1}`, balance: 50_000 }))
+  }],
+  contracts,
+  wakeInterval: "1 minute",
+  hubPingInterval: "1 minute"
+})
+
+/** The daemon's config of a session: the simulator, an in-memory store and token, the daily loss limit on the three accounts. */
+export const configOf = AppConfig.decode("chaos", {
+  api: { baseUrl: Simulator.baseUrl, allowInsecure: true },
+  authentication: { storage: { type: "memory" } },
+  signalr: {
+    hubs: { userHubUrl: `${Simulator.baseUrl}/hubs/user`, marketHubUrl: `${Simulator.baseUrl}/hubs/market` },
+    health: { pingInterval: 60_000, staleThreshold: 150_000 }
+  },
+  stateReconciliation: { periodicIntervalMs: 600_000 },
+  tradingDay: { checkIntervalMs: 600_000 },
+  database: { path: ":memory:" },
+  logging: { level: "WARNING", resilience: { tokenRefresh: false, errorRetries: false, circuitBreaker: false } },
+  risk: { accounts: [...ACCOUNTS], defaults: { dailyLossLimit: { amount: LIMIT } } }
+})
+
+/**
+ * The rules' options of a session: each account's engine evaluates on every change of its slice of the state
+ * (events, quotes) as in production, and on a timer once a simulated minute instead of every second (the timer
+ * only matters to clock rules, and a tick a second would be most of the wall time of a simulated day).
+ */
+export const guardOptions: Guard.Options = { engine: { interval: "1 minute" } }
+
+/** The hub faults in force all session long: drops, stalls, lost events, reconnects refused after a drop. */
+const hubPlan: FaultPlan.HubFaults = {
+  dropConnection: { probability: 0.002, error: "chaos: connection dropped" },
+  stallConnection: { probability: 0.0005, durationMillis: 60_000 },
+  loseEvents: { probability: 0.003 },
+  refuseReconnect: { probability: 0.3, durationMillis: 15_000, afterDrop: true }
+}
+
+const int = (r: () => number, min: number, max: number) => min + Math.floor(r() * (max - min + 1))
+
+interface Counters {
+  ok: number
+  refused: number
+  revoked: number
+  failed: number
+  /** Simulated millis of the last token expiry or forced logout (the gateway revoked the daemon's token). */
+  revokedAt: number
+  r429: number
+  r5xx: number
+  errors: number
+  warnings: number
+}
+
+/** Counts the daemon's error and warning lines (printing none of them). */
+const countingLogger = (c: Counters) =>
+  Logger.make(({ logLevel }) => {
+    if (logLevel._tag === "Error" || logLevel._tag === "Fatal") c.errors++
+    else if (logLevel._tag === "Warning") c.warnings++
+  })
+
+interface PendingBreach {
+  readonly account: number
+  readonly contract: string
+  at: number
+  readonly scripted: boolean
+  /** A scripted breach: the position is opened first, the price pinned `pinAt`. */
+  pinAt: number | undefined
+}
+
+/** Runs one session on `options.clock` and returns its figures. */
+export const session = (options: SessionOptions): Effect.Effect<Figures, CommandFailed> =>
+  Effect.suspend(() => {
+    const c: Counters = { ok: 0, refused: 0, revoked: 0, failed: 0, revokedAt: -Infinity, r429: 0, r5xx: 0, errors: 0, warnings: 0 }
+    return run(options, c).pipe(
+      Effect.scoped,
+      Effect.provide(Logger.replace(Logger.defaultLogger, countingLogger(c))),
+      Effect.withClock(options.clock.clock)
+    )
+  })
+
+const run = (options: SessionOptions, c: Counters) =>
+  Effect.gen(function*() {
+    const r = Seeds.prng(options.seed)
+    const config = yield* Effect.orDie(configOf)
+
+    // the simulator, and the daemon over it through counting transports
+    const simContext = yield* Layer.build(Simulator.layerInProcess(simulatorOptions(options.seed)))
+    const sim = Context.get(simContext, Simulator.Simulator)
+    const http = HttpClient.tap(Context.get(simContext, HttpClient.HttpClient), (res) =>
+      Effect.sync(() => {
+        if (res.status === 429) c.r429++
+        else if (res.status >= 500) c.r5xx++
+      }))
+    const hubs: InProcessTransport.InProcessHubServer = {
+      connect: (hub, token) =>
+        sim.hubs.connect(hub, token).pipe(Effect.tapBoth({
+          onFailure: (e) =>
+            Effect.map(Clock.currentTimeMillis, (now) => {
+              if (e._tag === "HubRefused") c.refused++
+              else if (now - c.revokedAt <= REVOKED_WINDOW) c.revoked++
+              else c.failed++
+            }),
+          onSuccess: () => Effect.sync(() => c.ok++)
+        }))
+    }
+    const platform = Layer.mergeAll(
+      Layer.succeed(HttpClient.HttpClient, http),
+      InProcessTransport.layer(hubs),
+      TokenManager.Credentials.layer(SimulatorOptions.defaultUserName, SimulatorOptions.defaultApiKey)
+    )
+    const ctx = yield* Layer.build(Runtime.layerWithRules(config, guardOptions).pipe(Layer.provide(platform))).pipe(
+      Effect.mapError((e) =>
+        new CommandFailedError({ message: `tradeguard chaos: start-up failed at ${Daemon.stepOf(e)}: ${e.message}`, code: 1 })
+      )
+    )
+    const user = Context.get(ctx, HubConnection.UserHub)
+    const market = Context.get(ctx, HubConnection.MarketHub)
+    const state = Context.get(ctx, AccountState.AccountState)
+    const reconciler = Context.get(ctx, StateReconciler.StateReconciler)
+    const locks = Context.get(ctx, Locks.Locks)
+    const gateway = Context.get(ctx, ResilientGateway.ResilientGateway)
+
+    // what reaches the daemon
+    const events = yield* user.subscribeEvents
+    const deliveries = new Map<number, number>()
+    let liveEvents = 0
+    let reconciledEvents = 0
+    const drain = Effect.map(Queue.takeAll(events), (chunk) => {
+      for (const e of chunk) {
+        if (e.reconciled) reconciledEvents++
+        else liveEvents++
+        if (e._tag === "Trade") deliveries.set(e.trade.id, (deliveries.get(e.trade.id) ?? 0) + 1)
+      }
+    })
+    const reports: Array<StateReconciler.Report> = []
+    yield* Effect.forkScoped(Stream.runForEach(reconciler.reports, (x) => Effect.sync(() => reports.push(x))))
+
+    // the fault plan: the hub faults always, REST windows on top
+    const disturbances: Record<string, number> = {}
+    const note = (kind: string) => void (disturbances[kind] = (disturbances[kind] ?? 0) + 1)
+    let serverErrorsUntil = 0
+    let dropRepliesUntil = 0
+    let planKey = ""
+    let faultsOn = true
+    const applyPlan = (now: number) => {
+      const errors = faultsOn && now < serverErrorsUntil
+      const drops = faultsOn && now < dropRepliesUntil
+      const key = `${faultsOn}${errors}${drops}`
+      if (key === planKey) return Effect.void
+      planKey = key
+      const plan: FaultPlan.FaultPlan = faultsOn
+        ? {
+          seed: options.seed + now,
+          hub: hubPlan,
+          ...(errors ? { serverErrors: { probability: 0.7, status: 503 as const } } : {}),
+          ...(drops ? { dropReply: { probability: 0.5 } } : {})
+        }
+        : {}
+      return sim.setFaults(plan)
+    }
+
+    // the bots: another front-end trading each account
+    const owner = yield* Effect.orDie(sim.exchange.ownerOf(ACCOUNTS[0]))
+    let botOrders = 0
+    let botCancels = 0
+    const place = (accountId: number, contractId: string, side: 0 | 1, size: number, limitPrice?: number) =>
+      Effect.map(
+        Effect.either(sim.exchange.place(owner, {
+          accountId,
+          contractId,
+          type: limitPrice === undefined ? Enums.OrderType.Market : Enums.OrderType.Limit,
+          side,
+          size,
+          ...(limitPrice === undefined ? {} : { limitPrice })
+        })),
+        () => void botOrders++
+      )
+    const netOf = (t: { readonly positions: ReadonlyArray<Models.Position> }) =>
+      t.positions.reduce((n, p) => n + (p.type === Enums.PositionType.Long ? p.size : -p.size), 0)
+    const flatten = (accountId: number, contractId: string) =>
+      Effect.gen(function*() {
+        const t = yield* live(accountId)
+        for (const o of t.openOrders) {
+          yield* Effect.either(sim.exchange.cancel(owner, { accountId, orderId: o.id }))
+          botCancels++
+        }
+        const net = netOf(t)
+        if (net !== 0) yield* place(accountId, contractId, net > 0 ? Enums.OrderSide.Ask : Enums.OrderSide.Bid, Math.abs(net))
+      })
+    /** The working orders and open positions of an account (cheap reads, not the whole history). */
+    const live = (accountId: number) =>
+      Effect.orDie(Effect.zipWith(
+        sim.exchange.searchOpenOrders(owner, { accountId }),
+        sim.exchange.searchOpenPositions(owner, { accountId }),
+        (openOrders, positions) => ({ openOrders, positions })
+      ))
+    const botAct = (i: number) =>
+      Effect.gen(function*() {
+        const accountId = ACCOUNTS[i]!
+        const contractId = CONTRACTS[i]!
+        const t = yield* live(accountId)
+        const net = netOf(t)
+        const x = r()
+        if (x < 0.45) {
+          const side = Math.abs(net) >= 3 ? (net > 0 ? Enums.OrderSide.Ask : Enums.OrderSide.Bid) : r() < 0.5 ? Enums.OrderSide.Bid : Enums.OrderSide.Ask
+          return yield* place(accountId, contractId, side, int(r, 1, 2))
+        }
+        if (x < 0.7) {
+          if (t.openOrders.length >= 4) return
+          const q = yield* Effect.orDie(sim.exchange.quote(contractId))
+          const buy = r() < 0.5
+          const away = int(r, 2, 12) * 0.25
+          const price = buy ? (q.bestBid ?? q.lastPrice) - away : (q.bestAsk ?? q.lastPrice) + away
+          return yield* place(accountId, contractId, buy ? Enums.OrderSide.Bid : Enums.OrderSide.Ask, 1, price)
+        }
+        if (x < 0.9) {
+          const o = t.openOrders[int(r, 0, t.openOrders.length - 1)]
+          if (o === undefined) return
+          yield* Effect.either(sim.exchange.cancel(owner, { accountId, orderId: o.id }))
+          botCancels++
+          return
+        }
+        yield* flatten(accountId, contractId)
+      })
+
+    // the oracle: the day's PnL from the ground truth (balance since the day started, open positions at the touch)
+    const dayStart = new Map<number, number>()
+    let nextRoll = 0
+    const rollDay = (now: number) =>
+      Effect.gen(function*() {
+        if (now < nextRoll) return
+        nextRoll = TradingDay.next(now, config.tradingDay)
+        for (const a of yield* sim.exchange.accounts(owner, false)) dayStart.set(a.id, a.balance)
+      })
+    const dayPnl = (i: number) =>
+      Effect.gen(function*() {
+        const accountId = ACCOUNTS[i]!
+        const positions = yield* Effect.orDie(sim.exchange.searchOpenPositions(owner, { accountId }))
+        const balance = (yield* sim.exchange.accounts(owner, false)).find((a) => a.id === accountId)?.balance ?? 0
+        const spec = contracts[i]!
+        let unrealized = 0
+        for (const p of positions) {
+          const q = yield* Effect.orDie(sim.exchange.quote(p.contractId))
+          const long = p.type === Enums.PositionType.Long
+          const mark = long ? q.bestBid ?? q.lastPrice : q.bestAsk ?? q.lastPrice
+          unrealized += ((long ? mark - p.averagePrice : p.averagePrice - mark) / spec.tickSize) * spec.tickValue * p.size
+          unrealized -= spec.feePerSide * p.size
+        }
+        return balance - (dayStart.get(accountId) ?? balance) + unrealized
+      })
+    const isFlat = (accountId: number) =>
+      Effect.map(live(accountId), (t) => t.positions.every((p) => p.size === 0) && t.openOrders.length === 0)
+
+    // breaches: pending until flat and locked (or the bound passes)
+    const breaches: Array<Breach> = []
+    const pending = new Map<number, PendingBreach>()
+    const seenLocks = new Set<string>()
+    const startBreach = (i: number, now: number) =>
+      Effect.gen(function*() {
+        const accountId = ACCOUNTS[i]!
+        if (pending.has(accountId) || (yield* locks.active(accountId)) !== undefined) return
+        yield* flatten(accountId, CONTRACTS[i]!)
+        yield* place(accountId, CONTRACTS[i]!, Enums.OrderSide.Bid, BREACH_SIZE)
+        note("Breach")
+        // the daemon gets a few seconds to see the position and subscribe its quotes; then the market drops
+        pending.set(accountId, { account: accountId, contract: CONTRACTS[i]!, at: now, scripted: true, pinAt: now + 5_000 })
+      })
+    const checkBreaches = (now: number, oracle: boolean) =>
+      Effect.gen(function*() {
+        for (let i = 0; i < ACCOUNTS.length; i++) {
+          const accountId = ACCOUNTS[i]!
+          const p = pending.get(accountId)
+          if (p === undefined && !oracle) continue
+          if (p?.pinAt !== undefined && now >= p.pinAt) {
+            const spec = contracts[i]!
+            const pnl = yield* dayPnl(i)
+            const t = yield* live(accountId)
+            const net = Math.max(1, netOf(t))
+            const loss = LIMIT + 150 + Math.max(0, pnl)
+            const ticks = Math.ceil(loss / net / spec.tickValue)
+            const q = yield* Effect.orDie(sim.exchange.quote(p.contract))
+            yield* Effect.orDie(sim.exchange.setPrice(p.contract, (q.bestBid ?? q.lastPrice) - ticks * spec.tickSize))
+            p.pinAt = undefined
+            p.at = now
+            continue
+          }
+          if (p !== undefined && p.pinAt === undefined) {
+            const lock = yield* locks.active(accountId)
+            const done = lock !== undefined && (yield* isFlat(accountId))
+            if (done || now - p.at > ENFORCE_BOUND) {
+              if (lock !== undefined) seenLocks.add(`${accountId}:${lock.since}`)
+              breaches.push({ account: accountId, at: p.at, scripted: p.scripted, timeToFlat: done ? now - p.at : undefined })
+              pending.delete(accountId)
+              if (p.scripted) yield* Effect.orDie(sim.exchange.setPrice(p.contract, undefined))
+            }
+            continue
+          }
+          if (p !== undefined) continue
+          // a lock the daemon set before the oracle saw the breach: a breach too, timed from the lock
+          const lock = yield* locks.active(accountId)
+          if (lock !== undefined) {
+            const key = `${accountId}:${lock.since}`
+            if (!seenLocks.has(key)) {
+              seenLocks.add(key)
+              pending.set(accountId, { account: accountId, contract: CONTRACTS[i]!, at: lock.since, scripted: false, pinAt: undefined })
+            }
+            continue
+          }
+          if ((yield* dayPnl(i)) < -(LIMIT + MARGIN)) {
+            pending.set(accountId, { account: accountId, contract: CONTRACTS[i]!, at: now, scripted: false, pinAt: undefined })
+          }
+        }
+      })
+
+    const disturb = (d: Disturbance, now: number) =>
+      Effect.gen(function*() {
+        switch (d._tag) {
+          case "ServerErrors":
+            serverErrorsUntil = now + d.seconds * 1000
+            note(d._tag)
+            return
+          case "DropReplies":
+            dropRepliesUntil = now + d.seconds * 1000
+            note(d._tag)
+            return
+          case "RatePressure": {
+            note(d._tag)
+            pressureReads += d.reads
+            for (let k = 0; k < d.reads; k++) {
+              const accountId = ACCOUNTS[k % ACCOUNTS.length]
+              const read: Effect.Effect<unknown, unknown> = k % 4 === 0
+                ? gateway.positionSearchOpen({ accountId })
+                : k % 4 === 1
+                ? gateway.orderSearchOpen({ accountId })
+                : k % 4 === 2
+                ? gateway.accountSearch({ onlyActiveAccounts: true })
+                : gateway.tradeSearch({ accountId, startTimestamp: Models.timestampFromMillis(Math.max(0, now - 3_600_000)) })
+              yield* Effect.forkScoped(Effect.ignore(read))
+            }
+            return
+          }
+          case "TokenExpiry":
+            note(d._tag)
+            c.revokedAt = now
+            yield* sim.auth.expireTokens(SimulatorOptions.defaultUserName)
+            yield* sim.hubs.checkTokens
+            return
+          case "ForcedLogout":
+            note(d._tag)
+            c.revokedAt = now
+            yield* sim.auth.forceLogout(SimulatorOptions.defaultUserName)
+            return
+          case "HubDrop":
+            note(`HubDrop ${d.hub}`)
+            yield* sim.hubs.drop({ hub: d.hub }, { error: "chaos: operator drop" })
+            return
+          case "HubStall":
+            note(`HubStall ${d.hub}`)
+            yield* sim.hubs.stall({ hub: d.hub }, `${d.seconds} seconds`)
+            return
+          case "Breach":
+            return yield* startBreach(d.account, now)
+        }
+      })
+    let pressureReads = 0
+
+    // one simulated step: move the clock, let every fiber run, take in what arrived
+    const tick = (millis: number) =>
+      Effect.gen(function*() {
+        yield* options.clock.advance(millis)
+        yield* drain
+      })
+
+    yield* rollDay(yield* Clock.currentTimeMillis)
+    yield* applyPlan(yield* Clock.currentTimeMillis)
+    let activeSeconds = 0
+    let idleSeconds = 0
+    const idle = (seconds: number) =>
+      Effect.gen(function*() {
+        for (let left = seconds; left > 0;) {
+          const s = Math.min(60, left)
+          yield* tick(s * 1000)
+          const now = yield* Clock.currentTimeMillis
+          yield* rollDay(now)
+          yield* applyPlan(now)
+          yield* checkBreaches(now, true)
+          left -= s
+          idleSeconds += s
+        }
+      })
+
+    const schedule = scheduleOf({ seed: options.seed, hours: options.hours, accounts: ACCOUNTS.length, burstSeconds: options.burstSeconds })
+    for (const [h, hour] of schedule.entries()) {
+      const hourSeconds = Math.min(3600, Math.round((options.hours - h) * 3600))
+      yield* idle(hour.burstStart)
+      let next = 0
+      let intensity = 1
+      for (let s = 0; s < hour.burstSeconds; s++) {
+        const now = yield* Clock.currentTimeMillis
+        while (next < hour.events.length && hour.events[next]!.at <= s) yield* disturb(hour.events[next++]!.disturbance, now)
+        if (s % 60 === 0) {
+          const x = r()
+          intensity = x < 0.6 ? 0.5 : x < 0.92 ? 1.5 : 5
+        }
+        // the bots of the accounts that may trade (not locked, no breach under way) keep the pace between them
+        const trading: Array<number> = []
+        for (let i = 0; i < ACCOUNTS.length; i++) {
+          if (!pending.has(ACCOUNTS[i]!) && (yield* locks.active(ACCOUNTS[i]!)) === undefined) trading.push(i)
+        }
+        for (const i of trading) if (r() < PACE * intensity * ACCOUNTS.length / trading.length) yield* botAct(i)
+        yield* tick(1000)
+        activeSeconds++
+        const after = yield* Clock.currentTimeMillis
+        yield* applyPlan(after)
+        if (s % 5 === 0) yield* rollDay(after)
+        yield* checkBreaches(after, s % 10 === 0)
+      }
+      yield* idle(Math.max(0, hourSeconds - hour.burstStart - hour.burstSeconds))
+    }
+
+    // quiet: the faults off, every pending breach decided, one reconciliation interval for the daemon to catch up
+    faultsOn = false
+    yield* applyPlan(yield* Clock.currentTimeMillis)
+    for (let k = 0; k < 120 && pending.size > 0; k++) {
+      yield* tick(5_000)
+      yield* checkBreaches(yield* Clock.currentTimeMillis, false)
+    }
+    for (const p of pending.values()) breaches.push({ account: p.account, at: p.at, scripted: p.scripted, timeToFlat: undefined })
+    for (const contract of CONTRACTS) yield* Effect.orDie(sim.exchange.setPrice(contract, undefined))
+    const quiet = config.stateReconciliation.periodicIntervalMs + 60_000
+    for (let t = 0; t < quiet; t += 10_000) yield* tick(10_000)
+    yield* sim.exchange.advance
+    yield* settle
+    yield* state.settle
+    yield* drain
+
+    // the figures
+    const snapshot = yield* state.get
+    const differences: Record<string, ReadonlyArray<string>> = {}
+    let trades = 0
+    let duplicateTags = 0
+    const truthTradeIds: Array<number> = []
+    for (const accountId of ACCOUNTS) {
+      const t = yield* Effect.orDie(sim.exchange.peek(accountId))
+      const dayFrom = TradingDay.startOf(yield* Clock.currentTimeMillis, config.tradingDay)
+      const todays = t.trades.filter((x) => Date.parse(x.creationTimestamp) >= dayFrom)
+      const truth = AccountPicture.of(t.account, t.openOrders, t.positions, todays)
+      const expected = options.groundTruth === undefined ? truth : options.groundTruth(truth)
+      differences[String(accountId)] = AccountPicture.differences(AccountPicture.ofSnapshot(snapshot, accountId), expected)
+      trades += t.trades.length
+      truthTradeIds.push(...t.trades.map((x) => x.id))
+      const tags = new Map<string, number>()
+      const entries = new Map<string, number>()
+      for (const o of t.orders) {
+        if (o.customTag === undefined || o.customTag === null || o.customTag === "") continue
+        tags.set(o.customTag, (tags.get(o.customTag) ?? 0) + 1)
+        const parsed = OrderIntent.parseTag(o.customTag)
+        if (Option.isSome(parsed) && parsed.value.leg === undefined) {
+          entries.set(parsed.value.key, (entries.get(parsed.value.key) ?? 0) + 1)
+        }
+      }
+      for (const n of [...tags.values(), ...entries.values()]) if (n > 1) duplicateTags += n - 1
+    }
+    const missed: Record<string, number> = {}
+    for (const x of reports) for (const [k, n] of Object.entries(x.missed)) if (n > 0) missed[k] = (missed[k] ?? 0) + n
+    const userHealth = yield* user.health
+    const marketHealth = yield* market.health
+    disturbances["stale detections"] = userHealth.staleDetections + marketHealth.staleDetections
+    disturbances["reconnects"] = userHealth.reconnects + marketHealth.reconnects
+    return {
+      seed: options.seed,
+      hours: options.hours,
+      accounts: [...ACCOUNTS],
+      activeSeconds,
+      idleSeconds,
+      botOrders,
+      botCancels,
+      liveEvents,
+      reconciledEvents,
+      trades,
+      tradesDelivered: truthTradeIds.filter((id) => deliveries.has(id)).length,
+      duplicateTrades: [...deliveries.values()].filter((n) => n > 1).length,
+      duplicateTags,
+      reconciliations: reports.length,
+      missed,
+      received429: c.r429,
+      received5xx: c.r5xx,
+      pressureReads,
+      differences,
+      breaches,
+      connects: { ok: c.ok, refused: c.refused, revoked: c.revoked, failed: c.failed },
+      disturbances,
+      errorLogs: c.errors,
+      warningLogs: c.warnings
+    } satisfies Figures
+  })
