@@ -28,6 +28,7 @@ import * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { StackConfig } from "@tradeguard/runtime"
+import { isIP } from "node:net"
 import * as YAML from "yaml"
 import { explain, legacyKeys } from "./internal/legacyRisk.js"
 import { mergeAlternatives, tidyRiskLines } from "./internal/problems.js"
@@ -73,6 +74,31 @@ export const Logging = Schema.Struct({
 export const Risk = RiskConfig.RiskConfigSchema
 
 /**
+ * The `ops` section: where the operations endpoint listens (`host`, loopback by default; `port`, 0: any free
+ * port) and the environment variable holding its bearer token (`tokenEnv`; required when `host` is not loopback).
+ *
+ * @since 0.3.0
+ */
+export const Ops = Schema.Struct({
+  host: withDefault(
+    Schema.String.pipe(Schema.filter((h) =>
+      isIP(h) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(h)
+        ? undefined
+        : "Expected an IP address or a host name"
+    )),
+    () => "127.0.0.1"
+  ),
+  port: withDefault(
+    Schema.Int.pipe(Schema.between(0, 65535, { message: () => "Expected a port between 0 and 65535" })),
+    () => 9464
+  ),
+  tokenEnv: withDefault(
+    Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: () => "Expected an environment variable name" })),
+    () => "TRADEGUARD_OPS_TOKEN"
+  )
+})
+
+/**
  * The daemon's own sections, beside the stack's (its `logging` adds `level` to the stack's `logging.resilience`).
  *
  * @since 0.2.0
@@ -81,7 +107,8 @@ export const AppSections = {
   orderManagement: section(OrderManagement),
   database: section(Database),
   logging: section(Logging),
-  risk: section(Risk)
+  risk: section(Risk),
+  ops: section(Ops)
 }
 
 /**
