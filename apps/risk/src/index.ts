@@ -16,3 +16,21 @@ export * as AppConfig from "./AppConfig.js"
  * @since 0.1.0
  */
 export * as Runtime from "./Runtime.js"
+/**
+ * Readiness: the closed set of reason codes `/readyz` gives and the verdict on a snapshot of the daemon.
+ *
+ * @since 0.3.0
+ */
+export * as Readiness from "./Readiness.js"
+/**
+ * The operations endpoint: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /unlock`, and its token.
+ *
+ * @since 0.3.0
+ */
+export * as Ops from "./Ops.js"
+/**
+ * The daemon's status, as `/status` serves it and `tradeguard status` prints it.
+ *
+ * @since 0.3.0
+ */
+export * as Status from "./Status.js"

@@ -11,7 +11,7 @@ import type * as Readiness from "../src/Readiness.js"
 import type * as Status from "../src/Status.js"
 import { captured } from "./utils/console.js"
 
-const configFile = () => {
+const configFile = (ops = "ops: { port: 0 }") => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-ops-daemon-"))
   const p = path.join(d, "config.yaml")
   fs.writeFileSync(p, [
@@ -19,7 +19,7 @@ const configFile = () => {
     `  storage: { path: ${JSON.stringify(path.join(d, "token.enc"))} }`,
     `database: { path: ${JSON.stringify(path.join(d, "tradeguard.db"))} }`,
     "logging: { level: ERROR }",
-    "ops: { port: 0 }",
+    ops,
     "signalr: { reconnection: { delays: [100, 200, 400], maxDelayMs: 400 } }",
     "risk:",
     "  defaults:",
@@ -139,4 +139,20 @@ describe("the daemon's ops endpoint (in process, embedded simulator)", () => {
       const after = (yield* fetchJson(`${url}/status`)).body as Status.Status
       assert.include(after.lastEnforcements.map((e) => e.kind), "Unlock")
     }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)), 90_000)
+
+  it.live("refuses to start bound beyond loopback without the token, naming the variable, before logging in", () =>
+    Effect.gen(function*() {
+      const { file } = configFile("ops: { host: 0.0.0.0, port: 0, tokenEnv: MY_OPS_TOKEN }")
+      const e = yield* Effect.flip(Effect.scoped(Daemon.start({ config: file, simulator: true }, {})))
+      assert.strictEqual(e.code, 1)
+      assert.include(e.message, "start-up failed at ops")
+      assert.include(e.message, "MY_OPS_TOKEN")
+      // with the variable it starts, and reads need the token
+      const [started] = yield* captured(Daemon.start({ config: file, simulator: true }, { MY_OPS_TOKEN: "s3cret" }))
+      assert.strictEqual(started.ops.token.source, "env")
+      const url = `http://127.0.0.1:${started.ops.port}`
+      assert.strictEqual((yield* fetchJson(`${url}/status`)).status, 401)
+      assert.strictEqual((yield* fetchJson(`${url}/status`, { headers: { authorization: "Bearer s3cret" } })).status, 200)
+      assert.strictEqual((yield* Effect.promise(() => fetch(`${url}/healthz`))).status, 200)
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)), 60_000)
 })
