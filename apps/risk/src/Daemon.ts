@@ -287,9 +287,9 @@ export const start = (
  *
  * @since 0.3.0
  */
-export const run = (options: RunOptions) =>
+export const run = (options: RunOptions, startOptions: StartOptions = {}) =>
   Effect.scoped(Effect.gen(function*() {
-    const started = yield* start(options)
+    const started = yield* start(options, process.env, startOptions)
     yield* Console.log(
       `tradeguard running against ${started.baseUrl}: ${started.accounts.length} account(s) guarded ` +
         `(${started.accounts.join(", ")}), mode ${started.mode}`
