@@ -7,6 +7,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Daemon from "../src/Daemon.js"
+import * as OpsCommands from "../src/internal/opsCommands.js"
 import type * as Readiness from "../src/Readiness.js"
 import type * as Status from "../src/Status.js"
 import { captured } from "./utils/console.js"
@@ -114,6 +115,10 @@ describe("the daemon's ops endpoint (in process, embedded simulator)", () => {
       assert.deepStrictEqual(status.breakers.map((b) => b.state), ["Closed", "Closed", "Closed", "Closed"])
       assert.deepStrictEqual(status.limiter?.windows.map((w) => w.window).sort(), ["general", "history"])
       assert.isNotNull(status.lastReconciliation)
+      // tradeguard status prints it as tables
+      const [, printed] = yield* captured(OpsCommands.status({ config: file, configGiven: true, ops: url, env: {}, json: false }))
+      assert.include(printed.out.join("\n"), "ready: yes   phase: Running")
+      assert.include(printed.out.join("\n"), `${started.accounts[0]}  `)
 
       // unlock through the endpoint: needs the token, ends the lock, audited
       const locks = Context.get(started.context, Locks.Locks)
