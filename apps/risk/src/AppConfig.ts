@@ -59,8 +59,8 @@ export const Database = StoreConfig.StoreConfigSchema
  * @since 0.1.0
  */
 export const Logging = Schema.Struct({
-  level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const),
-  resilience: section(ResilienceConfig.LoggingResilience)
+  level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const).annotations({ description: "The least severe log line written: `DEBUG` (everything), `INFO`, `WARNING` or `ERROR`." }),
+  resilience: section(ResilienceConfig.LoggingResilience).annotations({ description: "Which resilience events are logged (each switch on by default)." })
 })
 
 /**
@@ -87,15 +87,15 @@ export const Ops = Schema.Struct({
         : "Expected an IP address or a host name"
     )),
     () => "127.0.0.1"
-  ),
+  ).annotations({ description: "The address the ops endpoint binds: loopback by default; anywhere else needs the token variable `tokenEnv`." }),
   port: withDefault(
     Schema.Int.pipe(Schema.between(0, 65535, { message: () => "Expected a port between 0 and 65535" })),
     () => 9464
-  ),
+  ).annotations({ description: "The ops endpoint's port, 0 to 65535 (0: any free port; the daemon prints the real one)." }),
   tokenEnv: withDefault(
     Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: () => "Expected an environment variable name" })),
     () => "TRADEGUARD_OPS_TOKEN"
-  )
+  ).annotations({ description: "The environment variable holding the ops bearer token; unset on loopback: one is generated into `ops.token` beside the database." })
 })
 
 /**
@@ -104,11 +104,11 @@ export const Ops = Schema.Struct({
  * @since 0.2.0
  */
 export const AppSections = {
-  orderManagement: section(OrderManagement),
-  database: section(Database),
-  logging: section(Logging),
-  risk: section(Risk),
-  ops: section(Ops)
+  orderManagement: section(OrderManagement).annotations({ description: "Order calls: verification of unknown outcomes, partial fills, the duplicate check." }),
+  database: section(Database).annotations({ description: "The SQLite database: locks, order intents, the enforcement log, reconciliation reports: what survives a restart." }),
+  logging: section(Logging).annotations({ description: "What is logged, and how much." }),
+  risk: section(Risk).annotations({ description: "Which accounts are guarded, how (`enforce` or `monitor`), and the rules: defaults for every account, replacements per account. docs/rules.md explains each rule." }),
+  ops: section(Ops).annotations({ description: "The operations endpoint: /healthz, /readyz, /metrics, /status, POST /unlock (loopback by default)." })
 }
 
 /**

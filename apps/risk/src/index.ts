@@ -17,6 +17,12 @@ export * as AppConfig from "./AppConfig.js"
  */
 export * as Runtime from "./Runtime.js"
 /**
+ * The daemon's Prometheus metrics (prom-client, a registry of their own) for `GET /metrics`.
+ *
+ * @since 0.3.0
+ */
+export * as Metrics from "./Metrics.js"
+/**
  * Readiness: the closed set of reason codes `/readyz` gives and the verdict on a snapshot of the daemon.
  *
  * @since 0.3.0
