@@ -35,6 +35,7 @@ import * as crypto from "node:crypto"
 import * as AppConfig from "./AppConfig.js"
 import { CommandFailed } from "./internal/commandFailed.js"
 import * as OpsHandlers from "./internal/opsHandlers.js"
+import * as Metrics from "./Metrics.js"
 import * as Ops from "./Ops.js"
 import type * as Readiness from "./Readiness.js"
 import { holdLeases } from "./internal/lease.js"
@@ -153,7 +154,7 @@ export interface Started {
  * @since 0.3.0
  */
 export interface StartOptions {
-  /** `/metrics`' exposition (default: 503 `metrics not wired`). */
+  /** `/metrics`' exposition (default: the daemon's own Metrics, once it runs; 503 before). */
   readonly metrics?: Effect.Effect<Ops.Exposition> | undefined
   /** More readiness reasons (e.g. session conflicts), asked at every `/readyz` and `/status` once running. */
   readonly extraReasons?: Effect.Effect<ReadonlyArray<Readiness.Reason>> | undefined
@@ -223,6 +224,10 @@ export const startWith = (
       Context.get(context, Enforcer.Enforcer).events,
       (event) => Ref.update(state.escalations, (m) => OpsHandlers.escalationsAfter(m, event))
     ).pipe(Effect.forkScoped)
+    if (options.metrics === undefined) {
+      const metrics = yield* Effect.provide(Metrics.make(), context)
+      yield* Ref.set(state.metrics, Effect.map(metrics.render, (body) => ({ contentType: metrics.contentType, body })))
+    }
     yield* Ref.set(state.services, context)
     // the last finalizer runs first: the phase says Stopping before anything closes
     yield* Effect.addFinalizer(() => enter({ _tag: "Stopping" }))

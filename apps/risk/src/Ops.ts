@@ -5,7 +5,7 @@
  * |---|---|
  * | `GET /healthz` | 200 `ok` while the process runs; never needs the token |
  * | `GET /readyz` | 200 `{ ready: true, reasons: [] }` once started and nothing is degraded, else 503 `{ ready: false, reasons: [{ code, detail }] }` (codes: see Readiness) |
- * | `GET /metrics` | the Prometheus text exposition (503 until metrics are wired) |
+ * | `GET /metrics` | the Prometheus text exposition (503 while it is not available) |
  * | `GET /status` | the daemon's status as JSON (see Status) |
  * | `POST /unlock` | `{ account, reason }`: ends the account's lock (logged and audited) |
  *
@@ -143,8 +143,8 @@ export interface UnlockResult {
 export interface Handlers {
   readonly readiness: Effect.Effect<Readiness.Readiness>
   readonly status: Effect.Effect<unknown>
-  /** undefined: `/metrics` answers 503 `metrics not wired`. */
-  readonly metrics?: Effect.Effect<Exposition> | undefined
+  /** undefined (or an effect giving undefined: not available yet): `/metrics` answers 503 `metrics not wired`. */
+  readonly metrics?: Effect.Effect<Exposition | undefined> | undefined
   readonly unlock: (account: number, reason: string) => Effect.Effect<UnlockResult, OpsUnavailable>
 }
 
@@ -192,8 +192,10 @@ export const router = (handlers: Handlers, token: string, loopback: boolean) => 
         false,
         handlers.metrics === undefined
           ? metricsNotWired
-          : Effect.map(handlers.metrics, (m) =>
-            HttpServerResponse.text(m.body, { status: 200, contentType: m.contentType }))
+          : Effect.flatMap(handlers.metrics, (m) =>
+            m === undefined
+              ? metricsNotWired
+              : Effect.succeed(HttpServerResponse.text(m.body, { status: 200, contentType: m.contentType })))
       )
     ),
     HttpRouter.get("/status", check(false, Effect.map(handlers.status, (s) => json(s)))),

@@ -115,6 +115,14 @@ describe("the daemon's ops endpoint (in process, embedded simulator)", () => {
       assert.deepStrictEqual(status.breakers.map((b) => b.state), ["Closed", "Closed", "Closed", "Closed"])
       assert.deepStrictEqual(status.limiter?.windows.map((w) => w.window).sort(), ["general", "history"])
       assert.isNotNull(status.lastReconciliation)
+      // /metrics serves the daemon's own metrics once it runs
+      const metrics = yield* Effect.promise(async () => {
+        const r = await fetch(`${url}/metrics`)
+        return { status: r.status, type: r.headers.get("content-type") ?? "", body: await r.text() }
+      })
+      assert.strictEqual(metrics.status, 200)
+      assert.include(metrics.type, "text/plain")
+      assert.match(metrics.body, /^tradeguard_\w+/m)
       // tradeguard status prints it as tables
       const [, printed] = yield* captured(OpsCommands.status({ config: file, configGiven: true, ops: url, env: {}, json: false }))
       assert.include(printed.out.join("\n"), "ready: yes   phase: Running")

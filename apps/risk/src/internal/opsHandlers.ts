@@ -45,6 +45,8 @@ export interface DaemonState {
   readonly phase: SubscriptionRef.SubscriptionRef<Readiness.Phase>
   readonly services: Ref.Ref<Context.Context<Services> | undefined>
   readonly escalations: Ref.Ref<ReadonlyMap<number, Readiness.Escalation>>
+  /** The exposition of the running daemon's metrics, once it runs. */
+  readonly metrics: Ref.Ref<Effect.Effect<Ops.Exposition> | undefined>
 }
 
 /** A fresh state: starting at `step`, no services. */
@@ -52,7 +54,8 @@ export const makeState = (step: string): Effect.Effect<DaemonState> =>
   Effect.all({
     phase: SubscriptionRef.make<Readiness.Phase>({ _tag: "Starting", step }),
     services: Ref.make<Context.Context<Services> | undefined>(undefined),
-    escalations: Ref.make<ReadonlyMap<number, Readiness.Escalation>>(new Map())
+    escalations: Ref.make<ReadonlyMap<number, Readiness.Escalation>>(new Map()),
+    metrics: Ref.make<Effect.Effect<Ops.Exposition> | undefined>(undefined)
   })
 
 /** What the lead may plug in: the metrics exposition, extra readiness reasons (session conflicts). */
@@ -86,7 +89,7 @@ export const snapshot = (
 export const handlers = (state: DaemonState, seams: Seams): Ops.Handlers => ({
   readiness: Effect.map(snapshot(state, seams), (s) => s.readiness),
   status: Effect.map(snapshot(state, seams), (s) => s.status),
-  metrics: seams.metrics,
+  metrics: seams.metrics ?? Effect.flatMap(Ref.get(state.metrics), (m) => m ?? Effect.succeed(undefined)),
   unlock: (account, reason) =>
     Effect.gen(function*() {
       const services = yield* Ref.get(state.services)
