@@ -23,6 +23,19 @@ export * as Runtime from "./Runtime.js"
  */
 export * as Metrics from "./Metrics.js"
 /**
+ * The daemon's logger: `logging.format` (pretty or JSON lines), `logging.level`, and secrets redacted.
+ *
+ * @since 0.3.0
+ */
+export * as Logging from "./Logging.js"
+/**
+ * Alerts: each breach, enforcement outcome, escalation, session conflict and degraded period as a log line, a
+ * metric and (with a webhook URL in the environment) a JSON POST, never in the enforcement path.
+ *
+ * @since 0.3.0
+ */
+export * as Alerts from "./Alerts.js"
+/**
  * Readiness: the closed set of reason codes `/readyz` gives and the verdict on a snapshot of the daemon.
  *
  * @since 0.3.0
