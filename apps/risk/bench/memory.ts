@@ -112,6 +112,7 @@ const program = Effect.gen(function*() {
     `authentication: { storage: { path: ${JSON.stringify(path.join(dir, "token.enc"))} } }`,
     `database: { path: ${JSON.stringify(path.join(dir, "tradeguard.db"))} }`,
     "logging: { level: WARNING }",
+    "ops: { port: 0 }",
     "risk: { accounts: all, defaults: { positionMaxLoss: { amount: 100000000 } } }"
   ].join("\n"))
   const flags = (process.env["MEMORY_DAEMON_FLAGS"] ?? "").split(" ").filter((f) => f !== "")

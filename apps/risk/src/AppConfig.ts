@@ -28,6 +28,7 @@ import * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { StackConfig } from "@tradeguard/runtime"
+import { isIP } from "node:net"
 import * as YAML from "yaml"
 import { explain, legacyKeys } from "./internal/legacyRisk.js"
 import { mergeAlternatives, tidyRiskLines } from "./internal/problems.js"
@@ -97,6 +98,31 @@ export const Alerts = Schema.Struct({
 export const Risk = RiskConfig.RiskConfigSchema
 
 /**
+ * The `ops` section: where the operations endpoint listens (`host`, loopback by default; `port`, 0: any free
+ * port) and the environment variable holding its bearer token (`tokenEnv`; required when `host` is not loopback).
+ *
+ * @since 0.3.0
+ */
+export const Ops = Schema.Struct({
+  host: withDefault(
+    Schema.String.pipe(Schema.filter((h) =>
+      isIP(h) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(h)
+        ? undefined
+        : "Expected an IP address or a host name"
+    )),
+    () => "127.0.0.1"
+  ).annotations({ description: "The address the ops endpoint binds: loopback by default; anywhere else needs the token variable `tokenEnv`." }),
+  port: withDefault(
+    Schema.Int.pipe(Schema.between(0, 65535, { message: () => "Expected a port between 0 and 65535" })),
+    () => 9464
+  ).annotations({ description: "The ops endpoint's port, 0 to 65535 (0: any free port; the daemon prints the real one)." }),
+  tokenEnv: withDefault(
+    Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: () => "Expected an environment variable name" })),
+    () => "TRADEGUARD_OPS_TOKEN"
+  ).annotations({ description: "The environment variable holding the ops bearer token; unset on loopback: one is generated into `ops.token` beside the database." })
+})
+
+/**
  * The daemon's own sections, beside the stack's (its `logging` adds `level` to the stack's `logging.resilience`).
  *
  * @since 0.2.0
@@ -106,7 +132,8 @@ export const AppSections = {
   database: section(Database).annotations({ description: "The SQLite database: locks, order intents, the enforcement log, reconciliation reports: what survives a restart." }),
   logging: section(Logging).annotations({ description: "What is logged, and how much." }),
   alerts: section(Alerts).annotations({ description: "Alerts: breaches, enforcement outcomes, escalations, session conflicts and degraded periods, also posted as JSON to a webhook." }),
-  risk: section(Risk).annotations({ description: "Which accounts are guarded, how (`enforce` or `monitor`), and the rules: defaults for every account, replacements per account. docs/rules.md explains each rule." })
+  risk: section(Risk).annotations({ description: "Which accounts are guarded, how (`enforce` or `monitor`), and the rules: defaults for every account, replacements per account. docs/rules.md explains each rule." }),
+  ops: section(Ops).annotations({ description: "The operations endpoint: /healthz, /readyz, /metrics, /status, POST /unlock (loopback by default)." })
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The `tradeguard` command line: `run`, `demo`, `sim`, `config check <file>`.
+ * The `tradeguard` command line: `run`, `status`, `unlock`, `audit`, `demo`, `sim`, `config check <file>`.
  *
  * Every error is one clear message on stderr and a non-zero exit code:
  *
@@ -22,10 +22,12 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as AppConfig from "./AppConfig.js"
 import * as Chaos from "./Chaos.js"
 import * as Daemon from "./Daemon.js"
 import * as Demo from "./Demo.js"
+import * as OpsCommands from "./internal/opsCommands.js"
 import * as SimCommand from "./SimCommand.js"
 
 /** The exit codes of {@link main}. */
@@ -121,9 +123,66 @@ const chaos = Command.make(
     "daily-loss breaches. Prints each invariant and its figure; exit 1 if one fails."
 ))
 
+const opsUrl = Options.text("ops").pipe(
+  Options.optional,
+  Options.withDescription("the daemon's ops endpoint (default: the config's ops host and port, http://127.0.0.1:9464)")
+)
+const configGiven = Options.file("config").pipe(
+  Options.optional,
+  Options.withDescription("the config.yaml (default config.yaml; its defaults when there is none)")
+)
+const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of tables"))
+const target = (o: { readonly config: Option.Option<string>; readonly ops: Option.Option<string> }) => ({
+  config: Option.getOrElse(o.config, () => "config.yaml"),
+  configGiven: Option.isSome(o.config),
+  ops: Option.getOrUndefined(o.ops),
+  env: process.env
+})
+
+const status = Command.make(
+  "status",
+  { ops: opsUrl, config: configGiven, json },
+  (o) => OpsCommands.status({ ...target(o), json: o.json })
+).pipe(Command.withDescription(
+  "Print the running daemon's status: readiness, accounts against their limits, locks, hubs, breakers, limiter, last reconciliation and enforcements."
+))
+
+const unlock = Command.make(
+  "unlock",
+  {
+    account: Args.integer({ name: "account" }).pipe(Args.withDescription("the account id")),
+    reason: Options.text("reason").pipe(Options.withDescription("why the lock ends (audited)")),
+    ops: opsUrl,
+    config: configGiven
+  },
+  (o) => OpsCommands.unlock({ ...target(o), account: o.account, reason: o.reason })
+).pipe(Command.withDescription(
+  "End an account's lock through the running daemon (POST /unlock), or through the database when no daemon answers; logged and audited."
+))
+
+const audit = Command.make(
+  "audit",
+  {
+    account: Options.integer("account").pipe(Options.optional, Options.withDescription("only this account")),
+    since: Options.text("since").pipe(
+      Options.optional,
+      Options.withDescription("from this time (2026-12-01, 2026-12-01T14:00Z) or age (30m, 24h, 7d)")
+    ),
+    config: configGiven,
+    json
+  },
+  (o) =>
+    OpsCommands.audit({
+      ...target({ config: o.config, ops: Option.none() }),
+      account: Option.getOrUndefined(o.account),
+      since: Option.getOrUndefined(o.since),
+      json: o.json
+    })
+).pipe(Command.withDescription("Print the enforcement log (decisions, actions, locks, unlocks) from the database."))
+
 /** The command tree. */
 export const command = Command.make("tradeguard").pipe(
-  Command.withSubcommands([run, demo, sim, config, chaos])
+  Command.withSubcommands([run, status, unlock, audit, chaos, demo, sim, config])
 )
 
 /** @effect/cli's runner of {@link command}: fails with what a command fails with, or a ValidationError. */

@@ -1,9 +1,11 @@
 /**
  * `tradeguard run [--config <file>] [--simulator]`: the risk daemon. Loads the config, takes the gateway user
  * from the environment (`PROJECTX_USERNAME`, `PROJECTX_API_KEY`, and the token file's key, by default
- * `TRADEGUARD_TOKEN_KEY`; each missing one is named with how to get it), then runs the start-up sequence of
- * {@link Runtime.layerWithRules}: token, hubs, initial reconciliation, the store and the verification of unfinished
- * order intents, then the rules. A step that fails is named in the one-line error and the exit code is 1.
+ * `TRADEGUARD_TOKEN_KEY`; each missing one is named with how to get it), starts the ops endpoint (see Ops), then
+ * runs the start-up sequence of {@link Runtime.layerWithRules} step by step: token, hubs, initial reconciliation,
+ * the database, the verification of unfinished order intents, then the rules. The daemon's phase
+ * (`Starting { step }`, `Running`, `Stopping`) is what `/readyz` reports meanwhile. A step that fails is named in
+ * the one-line error and the exit code is 1.
  * SIGINT/SIGTERM close everything in reverse order (rules, orders, database, hubs) and exit 0; a restart resumes
  * the locks and any unfinished enforcement from the database.
  *
@@ -12,8 +14,8 @@
  *
  * @since 0.3.0
  */
-import type { HubTransport } from "@tradeguard/realtime"
-import { Accounts } from "@tradeguard/rules"
+import { AccountState, HubConnection, type HubTransport, StateReconciler } from "@tradeguard/realtime"
+import { Accounts, Enforcer } from "@tradeguard/rules"
 import { Stack } from "@tradeguard/runtime"
 import type { TokenManager } from "@tradeguard/resilience"
 import { Server } from "@tradeguard/simulator"
@@ -25,10 +27,17 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
+import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as crypto from "node:crypto"
 import * as AppConfig from "./AppConfig.js"
 import { CommandFailed } from "./internal/commandFailed.js"
+import * as OpsHandlers from "./internal/opsHandlers.js"
+import * as Metrics from "./Metrics.js"
+import * as Ops from "./Ops.js"
+import type * as Readiness from "./Readiness.js"
 import { holdLeases } from "./internal/lease.js"
 import * as Runtime from "./Runtime.js"
 
@@ -133,27 +142,105 @@ export interface Started {
   readonly mode: "enforce" | "monitor"
   /** Every service of the running daemon (for the demo, the ops endpoint, tests). */
   readonly context: Context.Context<Runtime.ServicesWithRules>
+  /** The daemon's phase: `Running` once started, `Stopping` as soon as its scope starts closing. */
+  readonly phase: SubscriptionRef.SubscriptionRef<Readiness.Phase>
+  /** Where the ops endpoint listens, and where its token came from. */
+  readonly ops: Ops.Listening & { readonly token: Ops.Token }
 }
 
 /**
+ * What the daemon can be started with besides its config: the seams of the ops endpoint.
+ *
+ * @since 0.3.0
+ */
+export interface StartOptions {
+  /** `/metrics`' exposition (default: the daemon's own Metrics, once it runs; 503 before). */
+  readonly metrics?: Effect.Effect<Ops.Exposition> | undefined
+  /** More readiness reasons (e.g. session conflicts), asked at every `/readyz` and `/status` once running. */
+  readonly extraReasons?: Effect.Effect<ReadonlyArray<Readiness.Reason>> | undefined
+  /** Where the ops token variable (`ops.tokenEnv`) is read (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined
+  /** Called with each phase as the daemon enters it (tests, a progress line). */
+  readonly onPhase?: ((phase: Readiness.Phase) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * The steps of the start-up sequence, in order: the names `/readyz` gives while starting and a failing step's
+ * error names.
+ *
+ * @since 0.3.0
+ */
+export const steps = ["ops", "token", "hubs", "reconciliation", "database", "order verification", "rules"] as const
+
+/**
  * Builds the whole daemon over the given transports and credentials in the caller's scope and reports what it
- * guards. The layer's services stay up until the scope closes.
+ * guards: first the ops endpoint (so `/healthz` answers and `/readyz` says `starting` with the step), then the
+ * start-up sequence step by step ({@link steps}), then the phase is `Running`. The services stay up until the
+ * scope closes; the phase turns `Stopping` first.
  *
  * @since 0.3.0
  */
 export const startWith = (
   config: AppConfig.AppConfig,
-  platform: Layer.Layer<HttpClient.HttpClient | HubTransport.HubTransport | TokenManager.Credentials>
+  platform: Layer.Layer<HttpClient.HttpClient | HubTransport.HubTransport | TokenManager.Credentials>,
+  options: StartOptions = {}
 ): Effect.Effect<Started, CommandFailed, Scope.Scope> =>
   Effect.gen(function*() {
-    const context = yield* Layer.build(Runtime.layerWithRules(config).pipe(Layer.provide(platform))).pipe(
-      Logger.withMinimumLogLevel(logLevelOf(config.logging.level)),
-      Effect.mapError((e) =>
-        new CommandFailed({ message: `tradeguard run: start-up failed at ${stepOf(e)}: ${e.message}`, code: 1 })
-      )
+    const state = yield* OpsHandlers.makeState("ops")
+    const enter = (phase: Readiness.Phase) =>
+      SubscriptionRef.set(state.phase, phase).pipe(Effect.zipRight(options.onPhase?.(phase) ?? Effect.void))
+    const failed = (step: string) => (e: { readonly message: string }) =>
+      new CommandFailed({ message: `tradeguard run: start-up failed at ${step}: ${e.message}`, code: 1 })
+    const token = yield* Ops.resolveToken(config.ops, config.database.path, options.env ?? process.env).pipe(
+      Effect.mapError(failed("ops"))
     )
+    const listening = yield* Ops.serve(config.ops, OpsHandlers.handlers(state, options), token.token).pipe(
+      Effect.mapError(failed("ops"))
+    )
+    yield* Console.log(`ops listening on ${listening.url}`)
+    const step = <ROut, E extends { readonly message: string }, C>(
+      name: (typeof steps)[number],
+      layer: Layer.Layer<ROut, E, NoInfer<C>>,
+      context: Context.Context<C>
+    ): Effect.Effect<Context.Context<ROut | C>, CommandFailed, Scope.Scope> =>
+      enter({ _tag: "Starting", step: name }).pipe(
+        Effect.zipRight(Layer.build(Layer.provide(layer, Layer.succeedContext(context)))),
+        Effect.map((built) => Context.merge(context, built)),
+        Logger.withMinimumLogLevel(logLevelOf(config.logging.level)),
+        Effect.mapError(failed(name))
+      )
+    const base = yield* Layer.build(Layer.merge(platform, Runtime.configLayer(config)))
+    const rest = yield* step("token", Runtime.restLayer, base)
+    const hubs = yield* step("hubs", Layer.merge(HubConnection.layerUser, HubConnection.layerMarket), rest)
+    const realtime = yield* step(
+      "reconciliation",
+      StateReconciler.layer({}).pipe(Layer.provideMerge(AccountState.layer)),
+      hubs
+    )
+    const database = yield* step("database", Runtime.databaseLayer(config), realtime)
+    const orders = yield* step("order verification", Runtime.ordersOverDatabase(config), database)
+    const context = yield* step("rules", Runtime.rulesLayer(config), orders)
+    yield* Stream.runForEach(
+      Context.get(context, Enforcer.Enforcer).events,
+      (event) => Ref.update(state.escalations, (m) => OpsHandlers.escalationsAfter(m, event))
+    ).pipe(Effect.forkScoped)
+    if (options.metrics === undefined) {
+      const metrics = yield* Effect.provide(Metrics.make(), context)
+      yield* Ref.set(state.metrics, Effect.map(metrics.render, (body) => ({ contentType: metrics.contentType, body })))
+    }
+    yield* Ref.set(state.services, context)
+    // the last finalizer runs first: the phase says Stopping before anything closes
+    yield* Effect.addFinalizer(() => enter({ _tag: "Stopping" }))
+    yield* enter({ _tag: "Running" })
     const accounts = yield* Context.get(context, Accounts.Accounts).watched
-    return { baseUrl: config.api.baseUrl, accounts, mode: config.risk.mode, context }
+    return {
+      baseUrl: config.api.baseUrl,
+      accounts,
+      mode: config.risk.mode,
+      context,
+      phase: state.phase,
+      ops: { ...listening, token }
+    }
   })
 
 /** The production transports for `config` and the gateway user. */
@@ -168,7 +255,8 @@ const platformFor = (config: AppConfig.AppConfig, userName: string, apiKey: stri
  */
 export const start = (
   options: RunOptions,
-  env: Record<string, string | undefined> = process.env
+  env: Record<string, string | undefined> = process.env,
+  startOptions: StartOptions = {}
 ): Effect.Effect<Started, CommandFailed, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const loaded = yield* AppConfig.load(options.config).pipe(
@@ -185,7 +273,7 @@ export const start = (
       if ((process.env[keyEnv] ?? "") === "") process.env[keyEnv] = crypto.randomBytes(32).toString("hex")
       yield* Console.log(`simulator listening on http://127.0.0.1:${port} (user demo)`)
       yield* holdLeases(config, undefined, env) // the simulator's demo user is its own: no user lease
-      return yield* startWith(config, platformFor(config, "demo", "demo-api-key"))
+      return yield* startWith(config, platformFor(config, "demo", "demo-api-key"), { env, ...startOptions })
     }
     const missing = missingEnvironment(loaded, env)
     if (missing.length > 0) {
@@ -195,7 +283,10 @@ export const start = (
       })
     }
     yield* holdLeases(loaded, env["PROJECTX_USERNAME"]!, env)
-    return yield* startWith(loaded, platformFor(loaded, env["PROJECTX_USERNAME"]!, env["PROJECTX_API_KEY"]!))
+    return yield* startWith(loaded, platformFor(loaded, env["PROJECTX_USERNAME"]!, env["PROJECTX_API_KEY"]!), {
+      env,
+      ...startOptions
+    })
   })
 
 /**
@@ -204,9 +295,9 @@ export const start = (
  *
  * @since 0.3.0
  */
-export const run = (options: RunOptions) =>
+export const run = (options: RunOptions, startOptions: StartOptions = {}) =>
   Effect.scoped(Effect.gen(function*() {
-    const started = yield* start(options)
+    const started = yield* start(options, process.env, startOptions)
     yield* Console.log(
       `tradeguard running against ${started.baseUrl}: ${started.accounts.length} account(s) guarded ` +
         `(${started.accounts.join(", ")}), mode ${started.mode}`

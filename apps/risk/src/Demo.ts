@@ -81,6 +81,7 @@ export const demoConfig = (dir: string) => ({
   stateReconciliation: { minInterval: 500 },
   database: { path: path.join(dir, "tradeguard.db") },
   logging: { level: "WARNING" },
+  ops: { port: 0 },
   risk: { accounts: [100001, 100002], defaults: { dailyLossLimit: { amount: dailyLoss } } }
 })
 

@@ -35,3 +35,21 @@ export * as Logging from "./Logging.js"
  * @since 0.3.0
  */
 export * as Alerts from "./Alerts.js"
+/**
+ * Readiness: the closed set of reason codes `/readyz` gives and the verdict on a snapshot of the daemon.
+ *
+ * @since 0.3.0
+ */
+export * as Readiness from "./Readiness.js"
+/**
+ * The operations endpoint: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /unlock`, and its token.
+ *
+ * @since 0.3.0
+ */
+export * as Ops from "./Ops.js"
+/**
+ * The daemon's status, as `/status` serves it and `tradeguard status` prints it.
+ *
+ * @since 0.3.0
+ */
+export * as Status from "./Status.js"

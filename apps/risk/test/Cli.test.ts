@@ -139,7 +139,7 @@ describe("Cli", () => {
     Effect.gen(function*() {
       const r = yield* tradeguard("bogus")
       assert.strictEqual(r.code, 2)
-      assert.include(r.err, "Invalid subcommand for tradeguard - use one of 'run', 'demo', 'sim', 'config'")
+      assert.include(r.err, "Invalid subcommand for tradeguard - use one of 'run', 'status', 'unlock', 'audit', 'chaos', 'demo', 'sim', 'config'")
       assert.include(r.err, "Run `tradeguard --help` for usage.")
       noRawCause(r.err)
     }))

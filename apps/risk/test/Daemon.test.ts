@@ -20,6 +20,7 @@ const configFile = (d: string, extra = "") => {
     `  storage: { path: ${JSON.stringify(path.join(d, "token.enc"))} }`,
     `database: { path: ${JSON.stringify(path.join(d, "tradeguard.db"))} }`,
     "logging: { level: ERROR }",
+    "ops: { port: 0 }",
     "risk:",
     "  defaults:",
     "    dailyLossLimit: { amount: 1000 }",

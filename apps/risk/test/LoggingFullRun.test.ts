@@ -43,6 +43,7 @@ describe("a full run logs no secret", () => {
         `authentication: { storage: { path: ${JSON.stringify(path.join(d, "token.enc"))} } }`,
         `database: { path: ${JSON.stringify(path.join(d, "tradeguard.db"))} }`,
         "logging: { level: DEBUG, format: json }",
+        "ops: { port: 0 }",
         "risk: { accounts: [100001], defaults: { dailyLossLimit: { amount: 200 } } }"
       ].join("\n"))
       const config = yield* AppConfig.load(file)

@@ -68,6 +68,7 @@ describe("tradeguard run enforces (processes, loopback)", () => {
       `authentication: { storage: { path: ${JSON.stringify(path.join(d, "token.enc"))} } }`,
       `database: { path: ${JSON.stringify(path.join(d, "tradeguard.db"))} }`,
       "logging: { level: WARNING }",
+      "ops: { port: 0 }",
       "risk: { accounts: [100001], defaults: { dailyLossLimit: { amount: 200 } } }"
     ].join("\n"))
     const env = {

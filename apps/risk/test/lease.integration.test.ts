@@ -52,6 +52,7 @@ const setup = () => {
     `authentication: { storage: { path: ${JSON.stringify(path.join(d, "token.enc"))} } }`,
     `database: { path: ${JSON.stringify(db)} }`,
     "logging: { level: ERROR }",
+    "ops: { port: 0 }",
     "risk: { defaults: { dailyLossLimit: { amount: 1000 } } }"
   ].join("\n"))
   return { db, config, env: { TRADEGUARD_LEASE_DB: path.join(d, "leases.db") } }

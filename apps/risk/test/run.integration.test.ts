@@ -41,6 +41,7 @@ const config = () => {
     `authentication: { storage: { path: ${JSON.stringify(path.join(d, "token.enc"))} } }`,
     `database: { path: ${JSON.stringify(path.join(d, "tradeguard.db"))} }`,
     "logging: { level: WARNING }",
+    "ops: { port: 0 }",
     "risk: { defaults: { dailyLossLimit: { amount: 1000 } } }"
   ].join("\n"))
   return file
