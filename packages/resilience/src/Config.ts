@@ -109,7 +109,7 @@ export const SessionConflictMode = Schema.Literal("reclaim", "backoff").pipe(
  */
 export const Authentication = Schema.Struct({
   /** What a GatewayLogout leads to (default `reclaim`): see {@link SessionConflictMode}. */
-  sessionConflict: withDefault(SessionConflictMode, () => "reclaim" as const),
+  sessionConflict: withDefault(SessionConflictMode, () => "reclaim" as const).annotations({ description: "What a GatewayLogout (another client logged in as this user and ended this session) leads to: `reclaim` logs in again at once, ending the other client's session; `backoff` does too until 3 conflicts fall within 10 minutes, then each next login waits 30 s, doubling per further conflict, at most 5 minutes (degraded meanwhile). Every conflict is counted and logged at ERROR either way." }),
   tokenRefresh: section(Schema.Struct({
     bufferSeconds: withDefault(NonNegativeInt, () => 7200),
     maxRetries: withDefault(NonNegativeInt, () => 3),
