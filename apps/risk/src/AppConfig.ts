@@ -58,8 +58,32 @@ export const Database = StoreConfig.StoreConfigSchema
  * @since 0.1.0
  */
 export const Logging = Schema.Struct({
-  level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const),
-  resilience: section(ResilienceConfig.LoggingResilience)
+  level: withDefault(Schema.Literal("DEBUG", "INFO", "WARNING", "ERROR"), () => "INFO" as const).annotations({ description: "The least severe log line written: `DEBUG` (everything), `INFO`, `WARNING` or `ERROR`." }),
+  /** `pretty`: one human line per event; `json`: one JSON object per line (for production log collectors). */
+  format: withDefault(Schema.Literal("pretty", "json"), () => "pretty" as const).annotations({ description: "`pretty`: one readable line per event; `json`: one JSON object per line (time, level, message, annotations), for log collectors. Secrets are redacted either way." }),
+  resilience: section(ResilienceConfig.LoggingResilience).annotations({ description: "Which resilience events are logged (each switch on by default)." })
+})
+
+/**
+ * What an alert is about, a closed set: a rule `breach`, an `enforcement` outcome, an `escalation`, a
+ * `session_conflict`, a `degraded` period and the `recovered` end of one.
+ *
+ * @since 0.3.0
+ */
+export const AlertEvent = Schema.Literal("breach", "enforcement", "escalation", "session_conflict", "degraded", "recovered")
+
+/**
+ * The `alerts:` section: the webhook's URL comes from the environment variable `webhookUrlEnv` names (it may hold
+ * a secret; alerts are posted only while it is set), `events` the ones posted (default all), each POST times out
+ * after `timeoutMs` and is tried up to `maxAttempts` times with exponential backoff.
+ *
+ * @since 0.3.0
+ */
+export const Alerts = Schema.Struct({
+  webhookUrlEnv: withDefault(Schema.NonEmptyTrimmedString, () => "TRADEGUARD_ALERT_WEBHOOK").annotations({ description: "The environment variable holding the webhook URL (Slack, Discord, Telegram, any JSON endpoint). Unset: alerts are log lines and metrics only." }),
+  events: withDefault(Schema.Array(AlertEvent), () => AlertEvent.literals).annotations({ description: "The events posted to the webhook: `breach`, `enforcement`, `escalation`, `session_conflict`, `degraded`, `recovered` (default all). Every event is logged and counted either way." }),
+  timeoutMs: withDefault(Schema.Number.pipe(Schema.int(), Schema.positive()), () => 5000).annotations({ description: "Timeout of one webhook POST, in milliseconds." }),
+  maxAttempts: withDefault(Schema.Number.pipe(Schema.int(), Schema.between(1, 20)), () => 5).annotations({ description: "Tries of one alert POST (exponential backoff from 1 s, at most 1 min apart) before it is given up with a WARN line." })
 })
 
 /**
@@ -78,10 +102,11 @@ export const Risk = RiskConfig.RiskConfigSchema
  * @since 0.2.0
  */
 export const AppSections = {
-  orderManagement: section(OrderManagement),
-  database: section(Database),
-  logging: section(Logging),
-  risk: section(Risk)
+  orderManagement: section(OrderManagement).annotations({ description: "Order calls: verification of unknown outcomes, partial fills, the duplicate check." }),
+  database: section(Database).annotations({ description: "The SQLite database: locks, order intents, the enforcement log, reconciliation reports: what survives a restart." }),
+  logging: section(Logging).annotations({ description: "What is logged, and how much." }),
+  alerts: section(Alerts).annotations({ description: "Alerts: breaches, enforcement outcomes, escalations, session conflicts and degraded periods, also posted as JSON to a webhook." }),
+  risk: section(Risk).annotations({ description: "Which accounts are guarded, how (`enforce` or `monitor`), and the rules: defaults for every account, replacements per account. docs/rules.md explains each rule." })
 }
 
 /**

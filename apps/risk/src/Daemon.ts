@@ -29,6 +29,7 @@ import type * as Scope from "effect/Scope"
 import * as crypto from "node:crypto"
 import * as AppConfig from "./AppConfig.js"
 import { CommandFailed } from "./internal/commandFailed.js"
+import { holdLeases } from "./internal/lease.js"
 import * as Runtime from "./Runtime.js"
 
 /**
@@ -183,6 +184,7 @@ export const start = (
       // The token store reads its key from the process's environment.
       if ((process.env[keyEnv] ?? "") === "") process.env[keyEnv] = crypto.randomBytes(32).toString("hex")
       yield* Console.log(`simulator listening on http://127.0.0.1:${port} (user demo)`)
+      yield* holdLeases(config, undefined, env) // the simulator's demo user is its own: no user lease
       return yield* startWith(config, platformFor(config, "demo", "demo-api-key"))
     }
     const missing = missingEnvironment(loaded, env)
@@ -192,6 +194,7 @@ export const start = (
         code: 1
       })
     }
+    yield* holdLeases(loaded, env["PROJECTX_USERNAME"]!, env)
     return yield* startWith(loaded, platformFor(loaded, env["PROJECTX_USERNAME"]!, env["PROJECTX_API_KEY"]!))
   })
 

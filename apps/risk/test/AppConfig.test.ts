@@ -130,7 +130,7 @@ describe("AppConfig: database (the store's section)", () => {
 
   it.effect("a schemaVersion newer than this build migrates to, or an empty path, is refused", () =>
     Effect.gen(function*() {
-      assert.include(yield* problems("database: { schemaVersion: 4 }"), "database.schemaVersion: Expected a number between 1 and 3, actual 4")
+      assert.include(yield* problems("database: { schemaVersion: 5 }"), "database.schemaVersion: Expected a number between 1 and 4, actual 5")
       assert.include(yield* problems("database: { path: \"\" }"), "database.path: Expected a non empty string")
       const memory = yield* AppConfig.parse("c.yaml", "database: { path: \":memory:\" }")
       assert.strictEqual(memory.database.path, ":memory:")

@@ -86,7 +86,7 @@ describe("Daemon", () => {
       const file = configFile(d, `api: { baseUrl: "http://127.0.0.1:${port}", timeout: 2000 }\nerrorHandling: { retries: { maxAttempts: 1 } }`)
       const e = yield* Effect.flip(Effect.scoped(Daemon.start(
         { config: file, simulator: false },
-        { PROJECTX_USERNAME: "u", PROJECTX_API_KEY: "k", TRADEGUARD_TOKEN_KEY: "a".repeat(64) }
+        { PROJECTX_USERNAME: "u", PROJECTX_API_KEY: "k", TRADEGUARD_TOKEN_KEY: "a".repeat(64), TRADEGUARD_LEASE_DB: path.join(d, "leases.db") }
       )))
       server.close()
       assert.include(e.message, "start-up failed at token")

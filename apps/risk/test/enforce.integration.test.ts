@@ -70,7 +70,12 @@ describe("tradeguard run enforces (processes, loopback)", () => {
       "logging: { level: WARNING }",
       "risk: { accounts: [100001], defaults: { dailyLossLimit: { amount: 200 } } }"
     ].join("\n"))
-    const env = { PROJECTX_USERNAME: "demo", PROJECTX_API_KEY: "demo-api-key", TRADEGUARD_TOKEN_KEY: crypto.randomBytes(32).toString("hex") }
+    const env = {
+      PROJECTX_USERNAME: "demo",
+      PROJECTX_API_KEY: "demo-api-key",
+      TRADEGUARD_TOKEN_KEY: crypto.randomBytes(32).toString("hex"),
+      TRADEGUARD_LEASE_DB: path.join(d, "leases.db")
+    }
     const daemon = await start(["run", "--config", config], env, /tradeguard running against/)
 
     // Another front-end: its own login, REST straight to the simulator.

@@ -34,11 +34,11 @@ const PositiveSeconds = PositiveInt.pipe(Schema.annotations({ description: "seco
  */
 export const Verification = Schema.Struct({
   /** Verify an ambiguous outcome (default true); `false` hands `OutcomeUnknown` to the caller unverified. */
-  enabled: withDefault(Schema.Boolean, () => true),
+  enabled: withDefault(Schema.Boolean, () => true).annotations({ description: "Verify an order call whose outcome is unknown (a timeout, a dropped reply) against `Order/search` and the user hub before anything is resent; `false` hands the unknown outcome to the caller unverified." }),
   /** How long one verification round (Order/search + the user hub) may take, ms; also the re-check interval. */
-  timeout: withDefault(PositiveMillis, () => 5000),
+  timeout: withDefault(PositiveMillis, () => 5000).annotations({ description: "How long one verification round may take, ms; also the interval of the re-checks." }),
   /** Rounds after the first that fail to answer before the intent is left Verifying (alert, re-check on a schedule). */
-  maxRetries: withDefault(NonNegativeInt, () => 3)
+  maxRetries: withDefault(NonNegativeInt, () => 3).annotations({ description: "Rounds after the first that may fail to answer before the intent is left `Verifying` (an alert; re-checked on a schedule)." })
 })
 /**
  * The decoded type of {@link Verification}.
@@ -68,11 +68,11 @@ export type OnTimeout = typeof OnTimeout.Type
  */
 export const PartialFills = Schema.Struct({
   /** Track fill volume and average price per order (default true). */
-  trackingEnabled: withDefault(Schema.Boolean, () => true),
+  trackingEnabled: withDefault(Schema.Boolean, () => true).annotations({ description: "Track each order's filled volume and average price." }),
   /** An order not complete this long after its FIRST fill is reported, ms. */
-  completeTimeout: withDefault(PositiveMillis, () => 60000),
+  completeTimeout: withDefault(PositiveMillis, () => 60000).annotations({ description: "An order still incomplete this long after its first fill is reported, ms." }),
   /** tradeguard addition: `keep` (default) or `cancelRest` after `completeTimeout`. */
-  onTimeout: withDefault(OnTimeout, () => "keep" as const)
+  onTimeout: withDefault(OnTimeout, () => "keep" as const).annotations({ description: "tradeguard addition: after `completeTimeout`, `keep` the rest of the order working (reported only) or `cancelRest` (cancel the unfilled remainder)." })
 })
 /**
  * The decoded type of {@link PartialFills}.
@@ -88,9 +88,9 @@ export type PartialFills = typeof PartialFills.Type
  */
 export const Idempotency = Schema.Struct({
   /** The duplicate check (default true). `false` is dangerous: a resubmitted intent is sent again. */
-  enabled: withDefault(Schema.Boolean, () => true),
+  enabled: withDefault(Schema.Boolean, () => true).annotations({ description: "The duplicate check of order submission: an intent resubmitted with the same key is answered with its first outcome. `false` is dangerous: a resubmitted intent is sent again." }),
   /** How long an intent's outcome answers a resubmission of the same key, in SECONDS (not ms), default 3600. */
-  cacheTTL: withDefault(PositiveSeconds, () => 3600)
+  cacheTTL: withDefault(PositiveSeconds, () => 3600).annotations({ description: "How long an intent's outcome answers a resubmission of the same key, in SECONDS (unlike the other durations of this section)." })
 })
 /**
  * The decoded type of {@link Idempotency}.
@@ -105,9 +105,9 @@ export type Idempotency = typeof Idempotency.Type
  * @since 0.2.0
  */
 export const OrderManagement = Schema.Struct({
-  verification: section(Verification),
-  partialFills: section(PartialFills),
-  idempotency: section(Idempotency)
+  verification: section(Verification).annotations({ description: "What happens after an order call whose outcome is unknown." }),
+  partialFills: section(PartialFills).annotations({ description: "Partially filled orders: tracking and the incomplete-order timeout." }),
+  idempotency: section(Idempotency).annotations({ description: "The duplicate check of order submission." })
 })
 /**
  * The decoded `orderManagement` section.

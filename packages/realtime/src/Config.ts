@@ -48,11 +48,11 @@ const PositiveMillis = PositiveInt.pipe(Schema.annotations({ description: "milli
  */
 export const Reconnection = Schema.Struct({
   /** Failures in a row before escalating (fresh login, error log, unhealthy); retries go on after. */
-  maxAttempts: withDefault(PositiveInt, () => 10),
+  maxAttempts: withDefault(PositiveInt, () => 10).annotations({ description: "Failed reconnect attempts in a row before escalating (a fresh login, an ERROR log, the hub reported down); attempts go on after it, `maxDelayMs` apart." }),
   /** Delay before attempt n+1 after n failures in a row; the last one repeats. */
-  delays: withDefault(Schema.NonEmptyArray(Millis), () => [0, 2000, 10000, 30000, 60000] as const),
+  delays: withDefault(Schema.NonEmptyArray(Millis), () => [0, 2000, 10000, 30000, 60000] as const).annotations({ description: "Delay before reconnect attempt n+1 after n failures in a row, ms; the last one repeats." }),
   /** No delay is longer than this; after escalation every attempt waits this long. */
-  maxDelayMs: withDefault(Millis, () => 60000)
+  maxDelayMs: withDefault(Millis, () => 60000).annotations({ description: "No reconnect delay is longer than this, ms; after escalation every attempt waits this long." })
 })
 
 /**
@@ -62,11 +62,11 @@ export const Reconnection = Schema.Struct({
  */
 export const Health = Schema.Struct({
   /** A ping is sent to the server this often while connected. */
-  pingInterval: withDefault(PositiveMillis, () => 30000),
+  pingInterval: withDefault(PositiveMillis, () => 30000).annotations({ description: "A ping is sent to the hub this often while connected, ms." }),
   /** A ping that cannot be sent within this time counts as a dead connection. */
-  pingTimeout: withDefault(PositiveMillis, () => 5000),
+  pingTimeout: withDefault(PositiveMillis, () => 5000).annotations({ description: "A ping that cannot be sent within this long counts as a dead connection, ms." }),
   /** No message from the server for this long: the connection is stale and is replaced. */
-  staleThreshold: withDefault(PositiveMillis, () => 120000)
+  staleThreshold: withDefault(PositiveMillis, () => 120000).annotations({ description: "No message from the hub for this long: the connection is stale, it is replaced (a reconnect), ms." })
 })
 
 /**
@@ -76,9 +76,9 @@ export const Health = Schema.Struct({
  */
 export const Subscriptions = Schema.Struct({
   /** Replay the declared subscriptions after every reconnect. */
-  autoResubscribe: withDefault(Schema.Boolean, () => true),
+  autoResubscribe: withDefault(Schema.Boolean, () => true).annotations({ description: "Replay the subscriptions (accounts, orders, positions, trades, quotes) after every reconnect." }),
   /** How long after a reconnect the replay starts. */
-  resubscribeDelay: withDefault(Millis, () => 1000)
+  resubscribeDelay: withDefault(Millis, () => 1000).annotations({ description: "How long after a reconnect the replay starts, ms." })
 })
 
 /**
@@ -95,11 +95,11 @@ export const HubUrl = ResilienceConfig.absoluteUrl(["http:", "https:", "ws:", "w
  */
 export const Hubs = Schema.Struct({
   /** The user hub: an absolute http(s)/ws(s) URL. */
-  userHubUrl: withDefault(HubUrl, () => "https://rtc.topstepx.com/hubs/user"),
+  userHubUrl: withDefault(HubUrl, () => "https://rtc.topstepx.com/hubs/user").annotations({ description: "The user hub (accounts, orders, positions, trades)." }),
   /** The market hub: an absolute http(s)/ws(s) URL. */
-  marketHubUrl: withDefault(HubUrl, () => "https://rtc.topstepx.com/hubs/market"),
+  marketHubUrl: withDefault(HubUrl, () => "https://rtc.topstepx.com/hubs/market").annotations({ description: "The market hub (quotes)." }),
   /** A connect (token + socket + handshake) that takes longer counts as a failed attempt. */
-  connectTimeout: withDefault(PositiveMillis, () => 30000)
+  connectTimeout: withDefault(PositiveMillis, () => 30000).annotations({ description: "A connect (token, socket, handshake) that takes longer counts as a failed attempt, ms." })
 })
 
 /**
@@ -108,10 +108,10 @@ export const Hubs = Schema.Struct({
  * @since 0.1.0
  */
 export const SignalR = Schema.Struct({
-  reconnection: section(Reconnection),
-  health: section(Health),
-  subscriptions: section(Subscriptions),
-  hubs: section(Hubs)
+  reconnection: section(Reconnection).annotations({ description: "How a dropped hub connection is re-established." }),
+  health: section(Health).annotations({ description: "How a silently dead hub connection is detected." }),
+  subscriptions: section(Subscriptions).annotations({ description: "The subscriptions replayed after a reconnect." }),
+  hubs: section(Hubs).annotations({ description: "tradeguard addition: where the hubs are and how long a connect may take." })
 })
 /**
  * The decoded `signalr` section.
@@ -126,20 +126,20 @@ export type SignalR = typeof SignalR.Type
  * @since 0.1.0
  */
 export const StateReconciliation = Schema.Struct({
-  enabled: withDefault(Schema.Boolean, () => true),
+  enabled: withDefault(Schema.Boolean, () => true).annotations({ description: "Reconcile the local picture (positions, orders, balances) with the gateway's REST answers at start-up; `false` also turns off the reconciliations below." }),
   /** Reconcile after every reconnect (start-up reconciliation needs only `enabled`). */
-  onReconnect: withDefault(Schema.Boolean, () => true),
+  onReconnect: withDefault(Schema.Boolean, () => true).annotations({ description: "Reconcile after every hub reconnect (events sent while disconnected are caught up; each difference is reported)." }),
   /** At most one reconciliation per this many ms; a request inside it waits, it is not dropped. */
-  minInterval: withDefault(Millis, () => 5000),
-  comparePositions: withDefault(Schema.Boolean, () => true),
-  compareOrders: withDefault(Schema.Boolean, () => true),
-  compareAccount: withDefault(Schema.Boolean, () => true),
+  minInterval: withDefault(Millis, () => 5000).annotations({ description: "At most one reconciliation of an account per this many ms; a request inside it waits, it is not dropped." }),
+  comparePositions: withDefault(Schema.Boolean, () => true).annotations({ description: "Compare open positions (size, average price) with `Position/searchOpen`." }),
+  compareOrders: withDefault(Schema.Boolean, () => true).annotations({ description: "Compare working orders with `Order/searchOpen`." }),
+  compareAccount: withDefault(Schema.Boolean, () => true).annotations({ description: "Compare the account (balance, can-trade) with `Account/search`." }),
   /**
    * tradeguard addition, the safety net for an event lost on a live connection: every account is
    * reconciled about this often even without a reconnect, a few accounts at a time spread over
    * the interval (0 disables).
    */
-  periodicIntervalMs: withDefault(Millis, () => 300000)
+  periodicIntervalMs: withDefault(Millis, () => 300000).annotations({ description: "tradeguard addition: every account is also reconciled about this often without a reconnect (a few accounts at a time, spread over the interval), a safety net for an event lost on a live connection, ms; 0 turns it off." })
 })
 /**
  * The decoded `stateReconciliation` section.
@@ -174,15 +174,15 @@ export const TimeZone = Schema.String.pipe(
  */
 export const TradingDay = Schema.Struct({
   /** IANA time zone of `startsAt`. */
-  timeZone: withDefault(TimeZone, () => TradingDayFns.defaults.timeZone),
+  timeZone: withDefault(TimeZone, () => TradingDayFns.defaults.timeZone).annotations({ description: "The IANA time zone of `startsAt` (e.g. America/Chicago, Europe/London)." }),
   /** Local time at which a trading day starts (CME Globex / TopstepX: 17:00 Chicago). */
-  startsAt: withDefault(LocalTime, () => TradingDayFns.defaults.startsAt),
+  startsAt: withDefault(LocalTime, () => TradingDayFns.defaults.startsAt).annotations({ description: "Local time at which a trading day starts (CME Globex / TopstepX: 17:00 Chicago): day PnL, trade counts and daily locks start over then." }),
   /**
    * The longest the day-roll watcher sleeps, ms: a host that slept through a boundary (timers do
    * not count suspended time) starts the new day within this long of waking. A test kit under
    * TestClock raises it (each nap costs real time there).
    */
-  checkIntervalMs: withDefault(PositiveMillis, () => 60000)
+  checkIntervalMs: withDefault(PositiveMillis, () => 60000).annotations({ description: "The longest the day-roll watcher sleeps, ms: a host that slept through the start of a day begins the new day within this long of waking." })
 })
 /**
  * The decoded type of {@link TradingDay}.
@@ -197,9 +197,9 @@ export type TradingDay = typeof TradingDay.Type
  * @since 0.1.0
  */
 export const RealtimeConfigSchema = Schema.Struct({
-  signalr: section(SignalR),
-  stateReconciliation: section(StateReconciliation),
-  tradingDay: section(TradingDay)
+  signalr: section(SignalR).annotations({ description: "The realtime hubs (SignalR): reconnection, health checks, subscriptions, hub URLs." }),
+  stateReconciliation: section(StateReconciliation).annotations({ description: "The REST catch-up that makes the local picture equal the gateway's: at start-up, after reconnects, periodically." }),
+  tradingDay: section(TradingDay).annotations({ description: "tradeguard addition: when \"today\" starts, for daily rules and day PnL." })
 })
 /**
  * The decoded realtime config.

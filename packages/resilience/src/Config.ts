@@ -76,15 +76,15 @@ export const HttpUrl = absoluteUrl(["http:", "https:"], "https://api.topstepx.co
  */
 export const Api = Schema.Struct({
   /** The gateway's REST root: an absolute http(s) URL. */
-  baseUrl: withDefault(HttpUrl, () => "https://api.topstepx.com"),
+  baseUrl: withDefault(HttpUrl, () => "https://api.topstepx.com").annotations({ description: "The gateway's REST root (TopstepX: https://api.topstepx.com; the demo gateway: https://gateway-api-demo.s2f.projectx.com). The hub URLs are derived from it unless `signalr.hubs` names them." }),
   /** Per-call timeout, ms. */
-  timeout: withDefault(PositiveInt, () => 30000),
+  timeout: withDefault(PositiveInt, () => 30000).annotations({ description: "How long one REST call may take, ms; a call that takes longer fails as a timeout (retried like a 5xx, counted by the circuit breaker)." }),
   /**
    * Allow plaintext `http://` / `ws://` gateway and hub URLs to a host that is
    * not loopback (127.0.0.0/8, ::1, localhost). Off: the token would travel in
    * clear, so apps/risk refuses such a file.
    */
-  allowInsecure: withDefault(Schema.Boolean, () => false)
+  allowInsecure: withDefault(Schema.Boolean, () => false).annotations({ description: "Allow plaintext `http://` / `ws://` gateway and hub URLs to a host that is not loopback. Off: such a file is refused, as the token would travel in clear." })
 })
 
 /**
@@ -111,19 +111,19 @@ export const Authentication = Schema.Struct({
   /** What a GatewayLogout leads to (default `reclaim`): see {@link SessionConflictMode}. */
   sessionConflict: withDefault(SessionConflictMode, () => "reclaim" as const).annotations({ description: "What a GatewayLogout (another client logged in as this user and ended this session) leads to: `reclaim` logs in again at once, ending the other client's session; `backoff` does too until 3 conflicts fall within 10 minutes, then each next login waits 30 s, doubling per further conflict, at most 5 minutes (degraded meanwhile). Every conflict is counted and logged at ERROR either way." }),
   tokenRefresh: section(Schema.Struct({
-    bufferSeconds: withDefault(NonNegativeInt, () => 7200),
-    maxRetries: withDefault(NonNegativeInt, () => 3),
-    retryDelayMs: withDefault(Schema.Array(Millis), () => [1000, 5000, 15000])
-  })),
+    bufferSeconds: withDefault(NonNegativeInt, () => 7200).annotations({ description: "The token is renewed this many seconds before it expires, in the background." }),
+    maxRetries: withDefault(NonNegativeInt, () => 3).annotations({ description: "Retries of a failed login or token validation (gateway unreachable, 5xx) before it fails; a refused credential is not retried." }),
+    retryDelayMs: withDefault(Schema.Array(Millis), () => [1000, 5000, 15000]).annotations({ description: "Delay before each of those retries, ms; the last one repeats." })
+  })).annotations({ description: "How the gateway token is renewed before it expires." }),
   storage: section(Schema.Struct({
-    type: withDefault(Schema.Literal("encrypted", "memory"), () => "encrypted" as const),
-    encryption: withDefault(Schema.Literal("AES-256"), () => "AES-256" as const),
-    keySource: withDefault(Schema.Literal("environment", "keyring"), () => "environment" as const),
+    type: withDefault(Schema.Literal("encrypted", "memory"), () => "encrypted" as const).annotations({ description: "`encrypted`: the token is kept in an encrypted file (`path`), so a restart reuses it instead of logging in again; `memory`: never written to disk." }),
+    encryption: withDefault(Schema.Literal("AES-256"), () => "AES-256" as const).annotations({ description: "The cipher of the token file (AES-256-GCM, the only one)." }),
+    keySource: withDefault(Schema.Literal("environment", "keyring"), () => "environment" as const).annotations({ description: "Where the file's key comes from: `environment` (the variable `keyEnv` names); `keyring` is not implemented and refused." }),
     /** Where the encrypted token file lives. */
-    path: withDefault(Schema.String, () => ".tradeguard/token.enc"),
+    path: withDefault(Schema.String, () => ".tradeguard/token.enc").annotations({ description: "The encrypted token file, relative to the working directory (its directory is created; the file is written 0600)." }),
     /** The environment variable that holds the key (32 bytes: 64 hex chars or base64). */
-    keyEnv: withDefault(Schema.String, () => "TRADEGUARD_TOKEN_KEY")
-  }))
+    keyEnv: withDefault(Schema.String, () => "TRADEGUARD_TOKEN_KEY").annotations({ description: "The environment variable that holds the token file's key: 32 bytes as 64 hex characters or base64 (`openssl rand -hex 32`)." })
+  })).annotations({ description: "Where the session token is kept between runs." })
 })
 
 /**
@@ -144,8 +144,8 @@ export const RateLimitWindow = Schema.Struct({
  */
 export const rateLimitWindow = (requests: number, windowSeconds: number) =>
   section(Schema.Struct({
-    requests: withDefault(PositiveInt, () => requests),
-    windowSeconds: withDefault(PositiveInt, () => windowSeconds)
+    requests: withDefault(PositiveInt, () => requests).annotations({ description: "At most this many calls in any window." }),
+    windowSeconds: withDefault(PositiveInt, () => windowSeconds).annotations({ description: "The length of the sliding window, seconds." })
   }))
 
 /**
@@ -155,30 +155,30 @@ export const rateLimitWindow = (requests: number, windowSeconds: number) =>
  */
 export const ErrorHandling = Schema.Struct({
   retries: section(Schema.Struct({
-    maxAttempts: withDefault(PositiveInt, () => 5),
-    backoffBase: withDefault(Millis, () => 1000),
-    backoffMultiplier: withDefault(Schema.Number.pipe(Schema.greaterThanOrEqualTo(1)), () => 2),
-    maxBackoffMs: withDefault(Millis, () => 60000),
-    retryableErrors: withDefault(Schema.Array(Schema.Number.pipe(Schema.int())), () => [408, 429, 500, 502, 503, 504])
-  })),
+    maxAttempts: withDefault(PositiveInt, () => 5).annotations({ description: "Attempts of one REST call in all (the first included) for a retryable failure; 1 turns retries off." }),
+    backoffBase: withDefault(Millis, () => 1000).annotations({ description: "The delay before the first retry, ms; each further retry waits `backoffMultiplier` times longer (\u00b110 % jitter). At most `maxBackoffMs`." }),
+    backoffMultiplier: withDefault(Schema.Number.pipe(Schema.greaterThanOrEqualTo(1)), () => 2).annotations({ description: "Growth of the delay from one retry to the next." }),
+    maxBackoffMs: withDefault(Millis, () => 60000).annotations({ description: "The longest delay between two retries, ms (a 429's Retry-After is bounded by `rateLimit.maxRetryAfterMs` instead)." }),
+    retryableErrors: withDefault(Schema.Array(Schema.Number.pipe(Schema.int())), () => [408, 429, 500, 502, 503, 504]).annotations({ description: "HTTP statuses that are retried (a call that may have reached the gateway, e.g. an order, is verified first, never blindly resent). docs/error-codes.md lists each decision." })
+  })).annotations({ description: "Retries of failed REST calls, with exponential backoff." }),
   rateLimit: section(Schema.Struct({
-    history: rateLimitWindow(50, 30),
-    general: rateLimitWindow(200, 60),
-    queueSize: withDefault(PositiveInt, () => 1000),
-    dropOldest: withDefault(Schema.Boolean, () => true),
+    history: rateLimitWindow(50, 30).annotations({ description: "The window of `/api/History/retrieveBars` (the gateway's limit: 50 per 30 s); bars count against `general` too." }),
+    general: rateLimitWindow(200, 60).annotations({ description: "The window of every other call (the gateway's limit: 200 per 60 s)." }),
+    queueSize: withDefault(PositiveInt, () => 1000).annotations({ description: "Calls that may wait for a slot; beyond it a call fails with QueueOverflow (enforcement calls go first in the line)." }),
+    dropOldest: withDefault(Schema.Boolean, () => true).annotations({ description: "When the line is full: `true` fails the oldest waiting normal call, `false` the newcomer." }),
     /** The longest pause a 429 causes, ms: a longer Retry-After is cut to this (default: the general window). */
-    maxRetryAfterMs: withDefault(Millis, () => 60000),
+    maxRetryAfterMs: withDefault(Millis, () => 60000).annotations({ description: "The longest pause a 429 causes, ms: a longer Retry-After is cut to this." }),
     /** General-window slots only enforcement calls (cancel, close, the reads that verify them) may take; < general.requests. */
-    enforcementReserve: withDefault(NonNegativeInt, () => 20)
+    enforcementReserve: withDefault(NonNegativeInt, () => 20).annotations({ description: "Slots of the general window only enforcement calls (cancel, close, the reads that verify them) may take, so a flood of reads never delays a flatten; must be below `general.requests`." })
   }).pipe(Schema.filter((r) =>
     r.enforcementReserve < r.general.requests ||
     `errorHandling.rateLimit.enforcementReserve (${r.enforcementReserve}) must be below general.requests (${r.general.requests})`
-  ))),
+  ))).annotations({ description: "The client-side rate limiter: calls wait for a slot instead of drawing a 429 from the gateway." }),
   circuitBreaker: section(Schema.Struct({
-    failureThreshold: withDefault(PositiveInt, () => 5),
-    timeout: withDefault(Millis, () => 60000),
-    halfOpenRequests: withDefault(PositiveInt, () => 3)
-  }))
+    failureThreshold: withDefault(PositiveInt, () => 5).annotations({ description: "Consecutive server-side failures (5xx, 408, timeouts, transport) of one endpoint group that open its circuit." }),
+    timeout: withDefault(Millis, () => 60000).annotations({ description: "How long an open circuit fails calls fast before it lets probes through (half-open), ms." }),
+    halfOpenRequests: withDefault(PositiveInt, () => 3).annotations({ description: "Probe calls of a half-open circuit: all succeed, it closes; one fails, it opens again." })
+  })).annotations({ description: "One circuit per endpoint group (`auth`, `orders`, `history`, `reads`): stops calling a failing gateway and finds out by itself when it is back." })
 })
 
 /**
@@ -187,11 +187,11 @@ export const ErrorHandling = Schema.Struct({
  * @since 0.1.0
  */
 export const LoggingResilience = Schema.Struct({
-  tokenRefresh: withDefault(Schema.Boolean, () => true),
-  reconnections: withDefault(Schema.Boolean, () => true),
-  errorRetries: withDefault(Schema.Boolean, () => true),
-  rateLimit: withDefault(Schema.Boolean, () => true),
-  circuitBreaker: withDefault(Schema.Boolean, () => true)
+  tokenRefresh: withDefault(Schema.Boolean, () => true).annotations({ description: "Log token logins, refreshes and their failures." }),
+  reconnections: withDefault(Schema.Boolean, () => true).annotations({ description: "Log hub disconnects, reconnect attempts and resubscriptions." }),
+  errorRetries: withDefault(Schema.Boolean, () => true).annotations({ description: "Log each retry of a failed REST call." }),
+  rateLimit: withDefault(Schema.Boolean, () => true).annotations({ description: "Log waits for a rate-limit slot, 429s and queue overflows." }),
+  circuitBreaker: withDefault(Schema.Boolean, () => true).annotations({ description: "Log every circuit state change (open, half-open, closed)." })
 })
 
 /**
@@ -200,10 +200,10 @@ export const LoggingResilience = Schema.Struct({
  * @since 0.1.0
  */
 export const ResilienceConfigSchema = Schema.Struct({
-  api: section(Api),
-  authentication: section(Authentication),
-  errorHandling: section(ErrorHandling),
-  logging: section(Schema.Struct({ resilience: section(LoggingResilience) }))
+  api: section(Api).annotations({ description: "The gateway's REST API: where it is, and how long a call may take." }),
+  authentication: section(Authentication).annotations({ description: "The gateway session: token renewal and where the token is kept. The credentials themselves come from the environment only (`PROJECTX_USERNAME`, `PROJECTX_API_KEY`)." }),
+  errorHandling: section(ErrorHandling).annotations({ description: "What a failing or busy gateway meets: retries, the rate limiter, the circuit breakers." }),
+  logging: section(Schema.Struct({ resilience: section(LoggingResilience).annotations({ description: "Which resilience events are logged (each switch on by default)." }) })).annotations({ description: "What is logged." })
 })
 /**
  * The decoded resilience config.

@@ -125,6 +125,8 @@ export interface Stats {
   readonly waited: number
   /** Calls failed with QueueOverflow. */
   readonly dropped: number
+  /** 429s the gateway answered since start, by window (each one paused it: {@link Service.pause}). */
+  readonly rateLimited: { readonly [C in RateLimitClass]: number }
   readonly totalWaitMillis: number
   readonly maxWaitMillis: number
 }

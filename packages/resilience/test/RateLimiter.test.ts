@@ -184,6 +184,8 @@ describe("RateLimiter", () => {
       const limiter = yield* RateLimiter.RateLimiter
       assert.strictEqual(Duration.toMillis(yield* limiter.pause("general", "6 hours", "normal")), 60_000)
       const general = (yield* limiter.stats).windows.general
+      // each 429 is counted against its window, whichever priority it paused
+      assert.deepStrictEqual((yield* limiter.stats).rateLimited, { history: 0, general: 1 })
       assert.deepStrictEqual([general.normalPausedUntil, general.pausedUntil], [60_000, undefined])
       const log: Array<Admission> = []
       yield* forkCallers(limiter, log, 1, "general", {}, 1)

@@ -67,6 +67,8 @@ export interface Figures {
   /** Balance + unrealized (undefined when a position cannot be priced). */
   readonly equity: number | undefined
   readonly unrealized: number | undefined
+  /** Today's realized result: `profitAndLoss - fees` summed over the trading day's non-voided fills. */
+  readonly realized: number
   /** Equity now - equity at the start of the trading day. */
   readonly dayPnl: number | undefined
   readonly dayStartEquity: number | undefined
@@ -202,6 +204,7 @@ export const evaluate = (
       balance: view.balance,
       equity: figures.equity,
       unrealized: figures.unrealized,
+      realized: Figures_.realizedToday(view),
       dayPnl,
       dayStartEquity,
       dayStartFirstSight: ctx.firstSight,

@@ -56,6 +56,11 @@ describe("Rules.evaluate", () => {
     expect(moved.memory).not.toBe(stored)
   })
 
+  it("the realized figure is today's closed result net of fees, voided fills left out", () => {
+    const trades = [trade({ pnl: 120, fees: 2 }), trade({ pnl: -40, fees: 2 }), trade({ pnl: 500, voided: true }), trade({ fees: 1 })]
+    expect(Rules.evaluate(risk(), {}, view({ trades }), undefined).figures.realized).toBe(75)
+  })
+
   it("malformed memory is read tolerantly (a fresh account)", () => {
     const e = Rules.evaluate(risk(), rules({ dailyLossLimit: {} }), view(), { day: "x", lastEquity: { at: "y" }, acted: [1, "a"], firstSight: 3, days: null })
     expect(e.figures).toMatchObject({ dayStartEquity: 50_000, dayStartFirstSight: true })

@@ -57,8 +57,8 @@ export const hubUrls: (baseUrl: string) => HubUrlsFns.HubUrls = HubUrlsFns.hubUr
  * @since 0.2.0
  */
 export const HubsInput = Schema.Struct({
-  userHubUrl: Schema.optionalWith(RealtimeConfig.HubUrl, { exact: true }),
-  marketHubUrl: Schema.optionalWith(RealtimeConfig.HubUrl, { exact: true }),
+  userHubUrl: Schema.optionalWith(RealtimeConfig.HubUrl, { exact: true }).annotations({ description: "The user hub (accounts, orders, positions, trades); absent: derived from `api.baseUrl` (`https://api.topstepx.com` gives `https://rtc.topstepx.com/hubs/user`). The default shown is the one derived from the default `api.baseUrl`." }),
+  marketHubUrl: Schema.optionalWith(RealtimeConfig.HubUrl, { exact: true }).annotations({ description: "The market hub (quotes); absent: derived from `api.baseUrl` like `userHubUrl`." }),
   connectTimeout: RealtimeConfig.Hubs.fields.connectTimeout
 })
 
@@ -67,7 +67,7 @@ export const HubsInput = Schema.Struct({
  *
  * @since 0.2.0
  */
-export const SignalRInput = Schema.Struct({ ...RealtimeConfig.SignalR.fields, hubs: section(HubsInput) })
+export const SignalRInput = Schema.Struct({ ...RealtimeConfig.SignalR.fields, hubs: section(HubsInput).annotations({ description: "tradeguard addition: where the hubs are (derived from `api.baseUrl` when absent) and how long a connect may take." }) })
 
 /**
  * Every section as decoded: both hub URLs filled in.
@@ -81,7 +81,7 @@ export const fields = { ...ResilienceConfig.ResilienceConfigSchema.fields, ...Re
  *
  * @since 0.2.0
  */
-export const inputFields = { ...fields, signalr: section(SignalRInput) }
+export const inputFields = { ...fields, signalr: section(SignalRInput).annotations({ description: "The realtime hubs (SignalR): reconnection, health checks, subscriptions, hub URLs." }) }
 
 /** The part of a decoded input the hub derivation reads and fills. */
 interface Unfilled {

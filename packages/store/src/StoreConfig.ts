@@ -1,6 +1,6 @@
 /**
  * The `database` section of the master configuration as a Schema whose
- * defaults are the seed's values (`schemaVersion: 3` (the seed's 2 + lock rules), retention 7 / 30 / 90
+ * defaults are the seed's values (`schemaVersion: 4` (the seed's 2 + lock rules + leases), retention 7 / 30 / 90
  * days) plus the store's own keys: `path`, `synchronous`, `busyTimeoutMs`.
  *
  * - `path`: the SQLite file (its directory is created), `":memory:"` for a
@@ -36,11 +36,11 @@ import { section, withDefault } from "./internal/schema.js"
 const Days = Schema.Number.pipe(Schema.int(), Schema.positive(), Schema.annotations({ description: "days" }))
 
 /**
- * The schema versions this build can migrate to (and open): 1, 2 and 3.
+ * The schema versions this build can migrate to (and open): 1 to 4.
  *
  * @since 0.2.0
  */
-export const supportedVersion = 3
+export const supportedVersion = 4
 
 /**
  * `database.schemaVersion`: the version the database is migrated to, at most
@@ -59,9 +59,9 @@ export const SchemaVersion = Schema.Number.pipe(Schema.int(), Schema.between(1, 
  * @since 0.2.0
  */
 export const Retention = Schema.Struct({
-  dailyUnrealizedPnl: withDefault(Days, () => 7),
-  enforcementLogs: withDefault(Days, () => 30),
-  orderHistory: withDefault(Days, () => 90)
+  dailyUnrealizedPnl: withDefault(Days, () => 7).annotations({ description: "Days the PnL snapshots are kept." }),
+  enforcementLogs: withDefault(Days, () => 30).annotations({ description: "Days the enforcement log (`tradeguard audit`) is kept." }),
+  orderHistory: withDefault(Days, () => 90).annotations({ description: "Days terminal order intents (with their attempts and fills), released or expired locks and reconciliation reports are kept; an unfinished intent, an active lock and a pending enforcement action are never deleted." })
 })
 
 /**
@@ -78,11 +78,11 @@ export const Synchronous = Schema.Literal("normal", "full")
  * @since 0.2.0
  */
 export const StoreConfigSchema = Schema.Struct({
-  schemaVersion: withDefault(SchemaVersion, () => supportedVersion),
-  path: withDefault(Schema.NonEmptyString, () => ".tradeguard/tradeguard.db"),
-  retention: section(Retention),
-  synchronous: withDefault(Synchronous, () => "normal" as const),
-  busyTimeoutMs: withDefault(Schema.Number.pipe(Schema.int(), Schema.nonNegative()), () => 5000)
+  schemaVersion: withDefault(SchemaVersion, () => supportedVersion).annotations({ description: "The database schema version to migrate to (this build: up to 3). An older file is migrated at start; a newer one is refused." }),
+  path: withDefault(Schema.NonEmptyString, () => ".tradeguard/tradeguard.db").annotations({ description: "The SQLite file, relative to the working directory (its directory is created); `:memory:` for a database that lives only as long as the process (tests)." }),
+  retention: section(Retention).annotations({ description: "How many days each kind of history is kept." }),
+  synchronous: withDefault(Synchronous, () => "normal" as const).annotations({ description: "`normal`: a committed write survives a crash of the process; `full`: also a power loss or an OS crash, at the cost of one fsync per commit." }),
+  busyTimeoutMs: withDefault(Schema.Number.pipe(Schema.int(), Schema.nonNegative()), () => 5000).annotations({ description: "How long a statement waits for a lock held by another connection (another process on the same file) before it fails with DatabaseUnavailable (`Locked`), ms." })
 })
 
 /**

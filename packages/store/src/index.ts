@@ -65,3 +65,9 @@ export * as ReconciliationReports from "./ReconciliationReports.js"
  * @since 0.2.0
  */
 export * as Retention from "./Retention.js"
+/**
+ * Leases with a heartbeat: one holder at a time per database or gateway user.
+ *
+ * @since 0.3.0
+ */
+export * as Leases from "./Leases.js"

@@ -37,6 +37,7 @@ const v2Tables = [
   "effect_sql_migrations",
   "enforcement_log",
   "fills",
+  "leases",
   "order_attempts",
   "order_intents",
   "pending_enforcement_actions",
@@ -46,7 +47,7 @@ const v2Tables = [
 ]
 
 describe("Database", () => {
-  it.scoped("an empty file (its directory created) is migrated to version 3, in WAL mode", () =>
+  it.scoped("an empty file (its directory created) is migrated to version 4, in WAL mode", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "nested", "deeper", "tradeguard.db")
@@ -55,7 +56,7 @@ describe("Database", () => {
         Effect.all([tables, version, pragma("journal_mode"), pragma("synchronous"), pragma("busy_timeout")])
       )
       assert.deepStrictEqual(names, v2Tables)
-      assert.strictEqual(v, 3)
+      assert.strictEqual(v, 4)
       assert.strictEqual(mode, "wal")
       assert.strictEqual(sync, 1) // NORMAL
       assert.strictEqual(busy, 5000)
@@ -73,7 +74,7 @@ describe("Database", () => {
       assert.strictEqual(busy, 250)
     }))
 
-  it.scoped("a version 1 database is migrated to 3 and keeps its rows", () =>
+  it.scoped("a version 1 database is migrated to 4 and keeps its rows", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "t.db")
@@ -88,11 +89,11 @@ describe("Database", () => {
         Effect.all([tables, version, Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT account_id FROM enforcement_log`)])
       )
       assert.deepStrictEqual(names2, v2Tables)
-      assert.strictEqual(v, 3)
+      assert.strictEqual(v, 4)
       assert.deepStrictEqual(kept, [{ accountId: 7 }])
     }))
 
-  it.scoped("a version 2 database is migrated to 3: its locks keep their rows, get rule manual and the end kind of their time", () =>
+  it.scoped("a version 2 database is migrated to 4: its locks keep their rows, get rule manual and the end kind of their time", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "t.db")
@@ -105,14 +106,14 @@ describe("Database", () => {
         { path: file },
         Effect.all([version, Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT * FROM account_locks ORDER BY account_id`)])
       )
-      assert.strictEqual(v, 3)
+      assert.strictEqual(v, 4)
       assert.deepStrictEqual(rows, [
         { accountId: 7, reason: "daily loss", lockedAt: 1, lockedUntil: 500, releasedAt: null, rule: "manual", endKind: "Until", releaseReason: null },
         { accountId: 8, reason: "by hand", lockedAt: 2, lockedUntil: null, releasedAt: null, rule: "manual", endKind: "Manual", releaseReason: null }
       ])
     }))
 
-  it.scoped("reopening a version 3 database runs no migration again", () =>
+  it.scoped("reopening a version 4 database runs no migration again", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "t.db")
@@ -121,7 +122,7 @@ describe("Database", () => {
         { path: file },
         Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT migration_id FROM effect_sql_migrations ORDER BY 1`)
       )
-      assert.deepStrictEqual(rows, [{ migrationId: 1 }, { migrationId: 2 }, { migrationId: 3 }])
+      assert.deepStrictEqual(rows, [{ migrationId: 1 }, { migrationId: 2 }, { migrationId: 3 }, { migrationId: 4 }])
     }))
 
   it.scoped("a database of a newer version is refused, naming both versions, and the file is byte-identical after", () =>
@@ -131,25 +132,25 @@ describe("Database", () => {
       yield* open({ path: file }, Effect.void)
       yield* raw(file, [
         "PRAGMA journal_mode = DELETE",
-        "INSERT INTO effect_sql_migrations (migration_id, name) VALUES (4, 'future')"
+        "INSERT INTO effect_sql_migrations (migration_id, name) VALUES (5, 'future')"
       ])
       const before = fs.readFileSync(file)
       const error = yield* Effect.flip(open({ path: file }, Effect.void))
       assert.strictEqual(error._tag, "DatabaseVersionUnsupported")
-      assert.deepInclude(error, { path: file, found: 4, supported: 3 })
-      assert.include(error.message, "schema version 4")
-      assert.include(error.message, "supported version 3")
+      assert.deepInclude(error, { path: file, found: 5, supported: 4 })
+      assert.include(error.message, "schema version 5")
+      assert.include(error.message, "supported version 4")
       assert.isTrue(fs.readFileSync(file).equals(before))
       assert.deepStrictEqual(fs.readdirSync(dir), ["t.db"])
     }))
 
-  it.scoped("a version 3 database is refused by a config that asks for version 1", () =>
+  it.scoped("a version 4 database is refused by a config that asks for version 1", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "t.db")
       yield* open({ path: file }, Effect.void)
       const error = yield* Effect.flip(open({ path: file, schemaVersion: 1 }, Effect.void))
-      assert.deepInclude(error, { _tag: "DatabaseVersionUnsupported", found: 3, supported: 1 })
+      assert.deepInclude(error, { _tag: "DatabaseVersionUnsupported", found: 4, supported: 1 })
     }))
 
   it.scoped("a database with tables but no schema version is refused as unknown, untouched", () =>
@@ -159,7 +160,7 @@ describe("Database", () => {
       yield* raw(file, ["CREATE TABLE somebody_elses (x INTEGER)"])
       const before = fs.readFileSync(file)
       const error = yield* Effect.flip(open({ path: file }, Effect.void))
-      assert.deepInclude(error, { _tag: "DatabaseVersionUnsupported", found: "unknown", supported: 3 })
+      assert.deepInclude(error, { _tag: "DatabaseVersionUnsupported", found: "unknown", supported: 4 })
       assert.include(error.message, "not a tradeguard database")
       assert.isTrue(fs.readFileSync(file).equals(before))
     }))
@@ -213,10 +214,10 @@ describe("Database", () => {
       assert.deepInclude(error, { _tag: "DatabaseUnavailable", reason: "Io" })
     }))
 
-  it.effect("layerMemory: a private database migrated to version 3", () =>
+  it.effect("layerMemory: a private database migrated to version 4", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual(yield* tables, v2Tables)
-      assert.strictEqual(yield* version, 3)
+      assert.strictEqual(yield* version, 4)
     }).pipe(Effect.provide(Database.layerMemory())))
 
   it.effect("layerFromConfig reads the StoreConfig service", () =>

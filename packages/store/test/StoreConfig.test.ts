@@ -5,7 +5,7 @@ import { StoreConfig } from "../src/index.js"
 describe("StoreConfig", () => {
   it("an absent section has the seed's defaults plus the store's", () => {
     assert.deepStrictEqual(StoreConfig.make(), {
-      schemaVersion: 3,
+      schemaVersion: 4,
       path: ".tradeguard/tradeguard.db",
       retention: { dailyUnrealizedPnl: 7, enforcementLogs: 30, orderHistory: 90 },
       synchronous: "normal",
@@ -23,7 +23,7 @@ describe("StoreConfig", () => {
 
   it.effect("bad values are refused with the path of the key", () =>
     Effect.gen(function*() {
-      const version = yield* Effect.flip(StoreConfig.decode({ schemaVersion: 4 }))
+      const version = yield* Effect.flip(StoreConfig.decode({ schemaVersion: 5 }))
       assert.include(version.message, "schemaVersion")
       const sync = yield* Effect.flip(StoreConfig.decode({ synchronous: "off" }))
       assert.include(sync.message, "synchronous")

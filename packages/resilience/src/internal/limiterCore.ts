@@ -98,6 +98,7 @@ export const makeCore = (
   let seq = 0
   let waited = 0
   let dropped = 0
+  const rateLimited = { history: 0, general: 0 }
   let totalWait = 0
   let maxWait = 0
   let armed: { at: number; fiber: Fiber.RuntimeFiber<void> | undefined } | undefined
@@ -289,6 +290,7 @@ export const makeCore = (
     pause: (cls: RateLimitClass, until: number, t: number, priority: Priority = "enforcement"): void => {
       if (priority === "enforcement") SW.pause(windows[cls], until)
       else if (until > normalPausedUntil[cls]) normalPausedUntil[cls] = until
+      rateLimited[cls]++
       metrics.paused.unsafeUpdate(1, tags[cls])
       arm(t)
     },
@@ -316,6 +318,7 @@ export const makeCore = (
         admitted: counts.admitted.history + counts.admitted.general,
         waited,
         dropped,
+        rateLimited: { ...rateLimited },
         totalWaitMillis: totalWait,
         maxWaitMillis: maxWait
       }

@@ -67,6 +67,7 @@ export const rules = (
       balance: view.balance,
       equity: view.balance,
       unrealized: 0,
+      realized: 0,
       dayPnl: 0,
       dayStartEquity: view.balance,
       dayStartFirstSight: false,

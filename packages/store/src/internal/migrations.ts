@@ -3,7 +3,9 @@
  * intents, their attempts, fills, the enforcement log, pending enforcement
  * actions, account locks) and `2_state` (per-account rule state, daily
  * unrealized PnL snapshots, reconciliation reports) and `3_lock_rules` (the
- * rule that set an account lock and how it ends). Timestamps are epoch
+ * rule that set an account lock and how it ends) and `4_leases` (one row per
+ * lease: who holds the database or a gateway user, since when, last
+ * heartbeat). Timestamps are epoch
  * milliseconds (BIGINT), JSON is TEXT, no booleans: the statements are
  * portable to Postgres except the auto-numbered `id INTEGER PRIMARY KEY`
  * (SQLite's rowid; a Postgres layer writes `GENERATED ALWAYS AS IDENTITY`).
@@ -122,11 +124,25 @@ const lockRules = Effect.gen(function*() {
   yield* sql`ALTER TABLE account_locks ADD COLUMN release_reason TEXT`
 })
 
+const leases = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  // one row per lease name (`database`, `user:<name>`); `owner` is the token of one acquisition
+  yield* sql`CREATE TABLE leases (
+    name TEXT PRIMARY KEY NOT NULL,
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    since BIGINT NOT NULL,
+    heartbeat_at BIGINT NOT NULL
+  )`
+})
+
 /** Every migration by `<id>_<name>`, in order. */
 export const all: ReadonlyArray<readonly [id: number, name: string, Effect.Effect<void, unknown, SqlClient.SqlClient>]> = [
   [1, "orders", orders],
   [2, "state", state],
-  [3, "lock_rules", lockRules]
+  [3, "lock_rules", lockRules],
+  [4, "leases", leases]
 ]
 
 /** The migrations up to `version` as a `Migrator.fromRecord` record. */
