@@ -88,11 +88,28 @@ export const Api = Schema.Struct({
 })
 
 /**
- * The `authentication` section: token refresh, the token store.
+ * `authentication.sessionConflict`: what a `GatewayLogout` (another client
+ * logged in as the same user, ending this session) leads to. `reclaim` logs in
+ * again at once, which ends the other client's session in turn (guarding the
+ * account comes first). `backoff` does too, until 3 conflicts fall within 10
+ * minutes: then each next login waits (30 s, doubling, at most 5 min) and the
+ * session is reported degraded meanwhile. Either way every conflict is counted
+ * and logged at ERROR (see the SessionConflicts module).
+ *
+ * @since 0.3.0
+ */
+export const SessionConflictMode = Schema.Literal("reclaim", "backoff").pipe(
+  Schema.annotations({ description: "what a GatewayLogout leads to: reclaim (log in again at once) | backoff" })
+)
+
+/**
+ * The `authentication` section: token refresh, the token store, what a session conflict leads to.
  *
  * @since 0.1.0
  */
 export const Authentication = Schema.Struct({
+  /** What a GatewayLogout leads to (default `reclaim`): see {@link SessionConflictMode}. */
+  sessionConflict: withDefault(SessionConflictMode, () => "reclaim" as const).annotations({ description: "What a GatewayLogout (another client logged in as this user and ended this session) leads to: `reclaim` logs in again at once, ending the other client's session; `backoff` does too until 3 conflicts fall within 10 minutes, then each next login waits 30 s, doubling per further conflict, at most 5 minutes (degraded meanwhile). Every conflict is counted and logged at ERROR either way." }),
   tokenRefresh: section(Schema.Struct({
     bufferSeconds: withDefault(NonNegativeInt, () => 7200).annotations({ description: "The token is renewed this many seconds before it expires, in the background." }),
     maxRetries: withDefault(NonNegativeInt, () => 3).annotations({ description: "Retries of a failed login or token validation (gateway unreachable, 5xx) before it fails; a refused credential is not retried." }),

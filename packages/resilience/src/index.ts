@@ -58,3 +58,9 @@ export * as Retry from "./Retry.js"
  * @since 0.1.0
  */
 export * as TokenStore from "./TokenStore.js"
+/**
+ * Session conflicts (a GatewayLogout: another client logged in as the same user): counted, logged, and the login gate.
+ *
+ * @since 0.3.0
+ */
+export * as SessionConflicts from "./SessionConflicts.js"

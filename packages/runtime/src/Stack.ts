@@ -4,6 +4,13 @@
  * from them, and the StateReconciler, all sharing ONE TokenManager (two would
  * mean two sessions, and the gateway may end one of them).
  *
+ * Session conflicts (on by default, `Options.sessionConflicts`): a
+ * `GatewayLogout` on the user hub (another client logged in as the same user)
+ * is reported to `SessionConflicts` (counted, logged at ERROR), and the
+ * TokenManager shared by REST and both hubs is the gated one: under
+ * `authentication.sessionConflict: backoff` its logins wait after repeated
+ * conflicts (see `@tradeguard/resilience`'s SessionConflicts).
+ *
  * - {@link layer}: batteries included. Decodes the config (library defaults,
  *   {@link StackConfig.decode}), brings the Node HTTP client and the SignalR
  *   transport; needs only the Credentials: {@link credentialsFromEnv} or
@@ -33,6 +40,7 @@ import {
   AccountState,
   type Config as RealtimeConfig,
   HubConnection,
+  type HubEvent,
   type HubTransport,
   SignalRTransport,
   StateReconciler
@@ -43,6 +51,7 @@ import {
   type Errors,
   RateLimiter,
   ResilientGateway,
+  SessionConflicts,
   TokenManager,
   TokenStore
 } from "@tradeguard/resilience"
@@ -62,6 +71,7 @@ export type Services =
   | RealtimeConfig.RealtimeConfig
   | GatewayClient.GatewayClient
   | TokenManager.TokenManager
+  | SessionConflicts.SessionConflicts
   | RateLimiter.RateLimiter
   | CircuitBreaker.CircuitBreaker
   | ResilientGateway.ResilientGateway
@@ -85,32 +95,93 @@ export type StartError = Errors.AuthenticationFailed | TokenStore.TokenStoreConf
 export interface Options {
   /** The reconciler's options (its triggers follow `stateReconciliation`). */
   readonly reconciler?: StateReconciler.Options
+  /**
+   * Session conflicts (default true): the user hub's GatewayLogouts are
+   * reported to SessionConflicts, and the TokenManager is gated by it. With
+   * false, SessionConflicts is still provided (nothing reports to it) and the
+   * TokenManager is not gated.
+   */
+  readonly sessionConflicts?: boolean
+}
+
+/** What the REST side provides. */
+type RestServices =
+  | ResilientGateway.ResilientGateway
+  | GatewayClient.GatewayClient
+  | TokenManager.TokenManager
+  | SessionConflicts.SessionConflicts
+  | RateLimiter.RateLimiter
+  | CircuitBreaker.CircuitBreaker
+
+/**
+ * The TokenManager (store per `authentication.storage`) and SessionConflicts
+ * (`authentication.sessionConflict`); the TokenManager gated unless `gated` is false.
+ *
+ * @since 0.3.0
+ */
+export const tokenLayer = (gated = true): Layer.Layer<
+  TokenManager.TokenManager | SessionConflicts.SessionConflicts,
+  StartError,
+  GatewayClient.GatewayClient | ResilienceConfig.ResilienceConfig | TokenManager.Credentials
+> => {
+  const tokens = TokenManager.layer.pipe(Layer.provide(TokenStore.layer))
+  return gated
+    ? SessionConflicts.gated.pipe(Layer.provide(tokens), Layer.provideMerge(SessionConflicts.layer))
+    : Layer.merge(tokens, SessionConflicts.layer)
 }
 
 /**
+ * {@link restLayer} with options: `sessionConflicts: false` leaves the TokenManager ungated.
+ *
+ * @since 0.3.0
+ */
+export const restLayerWith = (options: Options = {}): Layer.Layer<
+  RestServices,
+  StartError,
+  ResilienceConfig.ResilienceConfig | HttpClient.HttpClient | TokenManager.Credentials
+> =>
+  ResilientGateway.layerWithoutDependencies.pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(tokenLayer(options.sessionConflicts ?? true), RateLimiter.layer, CircuitBreaker.layer)
+    ),
+    Layer.provideMerge(ResilientGateway.gatewayClientLayer)
+  )
+
+/**
  * REST side: GatewayClient (`api`), TokenManager (store per
- * `authentication.storage`), RateLimiter, CircuitBreaker, ResilientGateway.
+ * `authentication.storage`, gated by SessionConflicts), SessionConflicts,
+ * RateLimiter, CircuitBreaker, ResilientGateway.
  *
  * @since 0.2.0
  */
 export const restLayer: Layer.Layer<
-  | ResilientGateway.ResilientGateway
-  | GatewayClient.GatewayClient
-  | TokenManager.TokenManager
-  | RateLimiter.RateLimiter
-  | CircuitBreaker.CircuitBreaker,
+  RestServices,
   StartError,
   ResilienceConfig.ResilienceConfig | HttpClient.HttpClient | TokenManager.Credentials
-> = ResilientGateway.layerWithoutDependencies.pipe(
-  Layer.provideMerge(
-    Layer.mergeAll(
-      TokenManager.layer.pipe(Layer.provide(TokenStore.layer)),
-      RateLimiter.layer,
-      CircuitBreaker.layer
-    )
-  ),
-  Layer.provideMerge(ResilientGateway.gatewayClientLayer)
-)
+> = restLayerWith()
+
+/**
+ * What a `GatewayLogout`'s arguments say, for the log line: `GatewayLogout (replaced)`.
+ *
+ * @since 0.3.0
+ */
+export const describeLogout = (event: HubEvent.Logout): string =>
+  event.arguments.length === 0 ? "GatewayLogout" : `GatewayLogout (${event.arguments.map(String).join(", ")})`
+
+/**
+ * Reports every `GatewayLogout` of the user hub to SessionConflicts, before
+ * the hub reconnects (an `attach` consumer), so the login that follows is gated.
+ *
+ * @since 0.3.0
+ */
+export const reportLogouts: Layer.Layer<never, never, HubConnection.UserHub | SessionConflicts.SessionConflicts> =
+  Layer.scopedDiscard(Effect.gen(function*() {
+    const hub = yield* HubConnection.UserHub
+    const conflicts = yield* SessionConflicts.SessionConflicts
+    yield* hub.attach((events) => {
+      for (const e of events) if (e._tag === "Logout") conflicts.unsafeReport(describeLogout(e))
+    })
+  }))
 
 /**
  * Event side: both hubs, AccountState fed from them, and the reconciler (start-up and every reconnect).
@@ -140,8 +211,9 @@ export const layerWithoutTransports = (
   config: StackConfig.StackConfig,
   options: Options = {}
 ): Layer.Layer<Services, StartError, HttpClient.HttpClient | HubTransport.HubTransport | TokenManager.Credentials> =>
-  realtimeLayer(options).pipe(
-    Layer.provideMerge(restLayer),
+  (options.sessionConflicts === false ? Layer.empty : reportLogouts).pipe(
+    Layer.provideMerge(realtimeLayer(options)),
+    Layer.provideMerge(restLayerWith(options)),
     Layer.provideMerge(StackConfig.layerDecoded(config))
   )
 
