@@ -17,8 +17,8 @@
 import { AccountState, HubConnection, type HubTransport, StateReconciler } from "@tradeguard/realtime"
 import { Accounts, Enforcer } from "@tradeguard/rules"
 import { Stack } from "@tradeguard/runtime"
-import type { TokenManager } from "@tradeguard/resilience"
-import { Server } from "@tradeguard/simulator"
+import { SessionConflicts, type TokenManager } from "@tradeguard/resilience"
+import { type Options as SimulatorOptions, Server } from "@tradeguard/simulator"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
@@ -32,7 +32,10 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as crypto from "node:crypto"
+import * as Alerts from "./Alerts.js"
 import * as AppConfig from "./AppConfig.js"
+import { sessionReasons, watchConflicts, watchReadiness } from "./internal/daemonAlerts.js"
+import * as Logging from "./Logging.js"
 import { CommandFailed } from "./internal/commandFailed.js"
 import * as OpsHandlers from "./internal/opsHandlers.js"
 import * as Metrics from "./Metrics.js"
@@ -51,6 +54,8 @@ export interface RunOptions {
   readonly config: string
   /** Start the embedded simulator on loopback and use it instead of `api.baseUrl`. */
   readonly simulator: boolean
+  /** The embedded simulator's options (seed, tick, `singleSessionPerUser`...; default the simulator's). */
+  readonly simulatorOptions?: SimulatorOptions.Options | undefined
 }
 
 /**
@@ -146,6 +151,8 @@ export interface Started {
   readonly phase: SubscriptionRef.SubscriptionRef<Readiness.Phase>
   /** Where the ops endpoint listens, and where its token came from. */
   readonly ops: Ops.Listening & { readonly token: Ops.Token }
+  /** The alerts (log line, metric, webhook): the rules' breaches, enforcements and escalations, degraded periods. */
+  readonly alerts: Alerts.Service
 }
 
 /**
@@ -187,6 +194,16 @@ export const startWith = (
 ): Effect.Effect<Started, CommandFailed, Scope.Scope> =>
   Effect.gen(function*() {
     const state = yield* OpsHandlers.makeState("ops")
+    // session conflicts (once the token step has built them) join the caller's extra readiness reasons
+    const conflictReasons = yield* Ref.make<Effect.Effect<ReadonlyArray<Readiness.Reason>>>(Effect.succeed([]))
+    const seams = {
+      ...options,
+      extraReasons: Effect.zipWith(
+        options.extraReasons ?? Effect.succeed([]),
+        Effect.flatten(Ref.get(conflictReasons)),
+        (extra, conflicts) => [...extra, ...conflicts]
+      )
+    }
     const enter = (phase: Readiness.Phase) =>
       SubscriptionRef.set(state.phase, phase).pipe(Effect.zipRight(options.onPhase?.(phase) ?? Effect.void))
     const failed = (step: string) => (e: { readonly message: string }) =>
@@ -194,7 +211,7 @@ export const startWith = (
     const token = yield* Ops.resolveToken(config.ops, config.database.path, options.env ?? process.env).pipe(
       Effect.mapError(failed("ops"))
     )
-    const listening = yield* Ops.serve(config.ops, OpsHandlers.handlers(state, options), token.token).pipe(
+    const listening = yield* Ops.serve(config.ops, OpsHandlers.handlers(state, seams), token.token).pipe(
       Effect.mapError(failed("ops"))
     )
     yield* Console.log(`ops listening on ${listening.url}`)
@@ -211,7 +228,12 @@ export const startWith = (
       )
     const base = yield* Layer.build(Layer.merge(platform, Runtime.configLayer(config)))
     const rest = yield* step("token", Runtime.restLayer, base)
-    const hubs = yield* step("hubs", Layer.merge(HubConnection.layerUser, HubConnection.layerMarket), rest)
+    // a GatewayLogout on the user hub is a session conflict, reported before the hub logs in again
+    const hubs = yield* step(
+      "hubs",
+      Stack.reportLogouts.pipe(Layer.provideMerge(Layer.merge(HubConnection.layerUser, HubConnection.layerMarket))),
+      rest
+    )
     const realtime = yield* step(
       "reconciliation",
       StateReconciler.layer({}).pipe(Layer.provideMerge(AccountState.layer)),
@@ -224,14 +246,27 @@ export const startWith = (
       Context.get(context, Enforcer.Enforcer).events,
       (event) => Ref.update(state.escalations, (m) => OpsHandlers.escalationsAfter(m, event))
     ).pipe(Effect.forkScoped)
+    const conflicts = Context.get(context, SessionConflicts.SessionConflicts)
+    yield* Ref.set(conflictReasons, Effect.map(conflicts.state, sessionReasons))
     if (options.metrics === undefined) {
-      const metrics = yield* Effect.provide(Metrics.make(), context)
+      const metrics = yield* Effect.provide(
+        Metrics.make({ sessionConflicts: Effect.map(conflicts.state, (s) => s.count) }),
+        context
+      )
       yield* Ref.set(state.metrics, Effect.map(metrics.render, (body) => ({ contentType: metrics.contentType, body })))
     }
+    // alerts: over the platform's HttpClient, never in the enforcement path (notify only queues)
+    const alertsContext = yield* Layer.build(Layer.provide(Alerts.layer(config.alerts), Layer.succeedContext(base)))
+    const alerts = Context.get(alertsContext, Alerts.Alerts)
+    yield* Effect.provide(Alerts.watchRules, Context.merge(context, alertsContext))
+    yield* watchConflicts(conflicts.changes, alerts.notify).pipe(Effect.forkScoped)
     yield* Ref.set(state.services, context)
     // the last finalizer runs first: the phase says Stopping before anything closes
     yield* Effect.addFinalizer(() => enter({ _tag: "Stopping" }))
     yield* enter({ _tag: "Running" })
+    yield* watchReadiness(Effect.map(OpsHandlers.snapshot(state, seams), (s) => s.readiness), alerts.notify).pipe(
+      Effect.forkScoped
+    )
     const accounts = yield* Context.get(context, Accounts.Accounts).watched
     return {
       baseUrl: config.api.baseUrl,
@@ -239,7 +274,8 @@ export const startWith = (
       mode: config.risk.mode,
       context,
       phase: state.phase,
-      ops: { ...listening, token }
+      ops: { ...listening, token },
+      alerts
     }
   })
 
@@ -258,12 +294,22 @@ export const start = (
   env: Record<string, string | undefined> = process.env,
   startOptions: StartOptions = {}
 ): Effect.Effect<Started, CommandFailed, Scope.Scope | FileSystem.FileSystem> =>
+  Effect.flatMap(loadConfig(options.config), (loaded) => startLoaded(loaded, options, env, startOptions))
+
+/** Reads and decodes the config file; an invalid or unreadable one is exit code 1. */
+const loadConfig = (file: string) =>
+  AppConfig.load(file).pipe(Effect.mapError((e) => new CommandFailed({ message: e.message, code: 1 })))
+
+/** {@link start} once the config is loaded. */
+const startLoaded = (
+  loaded: AppConfig.AppConfig,
+  options: RunOptions,
+  env: Record<string, string | undefined>,
+  startOptions: StartOptions
+): Effect.Effect<Started, CommandFailed, Scope.Scope> =>
   Effect.gen(function*() {
-    const loaded = yield* AppConfig.load(options.config).pipe(
-      Effect.mapError((e) => new CommandFailed({ message: e.message, code: 1 }))
-    )
     if (options.simulator) {
-      const simulator = yield* Layer.build(Server.layerSimulator({ port: 0 })).pipe(
+      const simulator = yield* Layer.build(Server.layerSimulator({ ...options.simulatorOptions, port: 0 })).pipe(
         Effect.mapError((e) => new CommandFailed({ message: `tradeguard run: the simulator: ${e.message}`, code: 1 }))
       )
       const port = yield* Effect.provide(Server.port, simulator)
@@ -296,11 +342,15 @@ export const start = (
  * @since 0.3.0
  */
 export const run = (options: RunOptions, startOptions: StartOptions = {}) =>
-  Effect.scoped(Effect.gen(function*() {
-    const started = yield* start(options, process.env, startOptions)
-    yield* Console.log(
-      `tradeguard running against ${started.baseUrl}: ${started.accounts.length} account(s) guarded ` +
-        `(${started.accounts.join(", ")}), mode ${started.mode}`
-    )
-    return yield* Effect.never
-  }))
+  Effect.flatMap(loadConfig(options.config), (config) =>
+    Effect.scoped(Effect.gen(function*() {
+      const started = yield* startLoaded(config, options, process.env, startOptions)
+      yield* Console.log(
+        `tradeguard running against ${started.baseUrl}: ${started.accounts.length} account(s) guarded ` +
+          `(${started.accounts.join(", ")}), mode ${started.mode}`
+      )
+      return yield* Effect.never
+    })).pipe(
+      // one logger for the whole run: logging.format, logging.level, secrets redacted (the simulator's demo key too)
+      Effect.provide(Logging.layerFor(config, options.simulator ? { secrets: ["demo-api-key"] } : {}))
+    ))
