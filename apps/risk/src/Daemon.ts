@@ -262,7 +262,8 @@ export const startWith = (
     yield* watchConflicts(conflicts.changes, alerts.notify).pipe(Effect.forkScoped)
     yield* Ref.set(state.services, context)
     // the last finalizer runs first: the phase says Stopping before anything closes
-    yield* Effect.addFinalizer(() => enter({ _tag: "Stopping" }))
+    // and /unlock answers 503 from then on (the rules and the database are about to close: an unlock would be lost)
+    yield* Effect.addFinalizer(() => Ref.set(state.services, undefined).pipe(Effect.zipRight(enter({ _tag: "Stopping" }))))
     yield* enter({ _tag: "Running" })
     yield* watchReadiness(Effect.map(OpsHandlers.snapshot(state, seams), (s) => s.readiness), alerts.notify).pipe(
       Effect.forkScoped

@@ -79,4 +79,34 @@ describe("session conflicts in the running daemon (in process, single-session si
       }))
       assert.strictEqual(status.hubs.length, 2)
     }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)), 60_000)
+
+  it.live("once stopping, /unlock answers 503 (the rules and the database are closing: an unlock would be lost)", () =>
+    Effect.gen(function*() {
+      const { dir, file } = configFile()
+      let during: { status: number; text: string } | undefined
+      let ops: { url: string; token: string } | undefined
+      yield* Effect.scoped(Effect.gen(function*() {
+        const started = yield* Daemon.start(
+          { config: file, simulator: true },
+          { ...process.env, TRADEGUARD_LEASE_DB: path.join(dir, "leases.db") },
+          {
+            onPhase: (phase) =>
+              phase._tag === "Stopping" && ops !== undefined
+                ? Effect.promise(async () => {
+                  const r = await fetch(`${ops!.url}/unlock`, {
+                    method: "POST",
+                    headers: { "content-type": "application/json", authorization: `Bearer ${ops!.token}` },
+                    body: JSON.stringify({ account: 100001, reason: "too late" })
+                  })
+                  during = { status: r.status, text: await r.text() }
+                })
+                : Effect.void
+          }
+        )
+        ops = { url: started.ops.url, token: started.ops.token.token }
+      }))
+      assert.isDefined(during)
+      assert.strictEqual(during!.status, 503)
+      assert.include(during!.text, "not running yet (or stopping)")
+    }).pipe(Effect.provide(NodeContext.layer)), 60_000)
 })

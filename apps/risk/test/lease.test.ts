@@ -153,3 +153,25 @@ describe("the daemon's leases", () => {
       assert.isAbove(again.accounts.length, 0)
     }).pipe(Effect.provide(NodeContext.layer)), 90_000)
 })
+
+describe("a lease held by a dead process of this host", () => {
+  const lease = (over: Partial<{ pid: number; host: string }>) => ({
+    name: "database",
+    owner: "o",
+    pid: 4242,
+    host: os.hostname(),
+    since: 0,
+    heartbeatAt: 0,
+    ...over
+  })
+  it("is taken over at once; one of another host, a live one or this process's own is not", () => {
+    assert.isTrue(Lease.deadHere(lease({}), () => false))
+    assert.isFalse(Lease.deadHere(lease({}), () => true))
+    assert.isFalse(Lease.deadHere(lease({ host: "elsewhere" }), () => false))
+    assert.isFalse(Lease.deadHere(lease({ pid: process.pid }), () => false))
+  })
+  it("a running process is seen as running; a pid that is not is not", () => {
+    assert.isTrue(Lease.running(process.pid))
+    assert.isFalse(Lease.running(2 ** 22 + 12345))
+  })
+})

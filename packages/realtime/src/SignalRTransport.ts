@@ -54,6 +54,9 @@ export interface Options {
   readonly logLevel?: Client.LogLevelName
 }
 
+/** How long closing a connection may wait for the server's close reply. */
+const closeTimeout = Duration.seconds(2)
+
 const millis = (d: Duration.DurationInput | undefined, fallback: number) =>
   d === undefined ? fallback : Duration.toMillis(Duration.decode(d))
 
@@ -104,7 +107,11 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
           close: Effect.promise(() => {
             stopping = true
             return connection.stop().catch(() => undefined)
-          })
+          }).pipe(
+            // a half-open socket may wait long for the server's close reply: shutdown must not (exit within 10 s)
+            Effect.timeoutOption(closeTimeout),
+            Effect.asVoid
+          )
         })
         late.handles = h
         for (const target of targets) connection.on(target, (...args: Array<unknown>) => void h.receive(target, args))
@@ -117,7 +124,11 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
           return Effect.promise(() => {
             stopping = true
             return connection.stop().catch(() => undefined)
-          })
+          }).pipe(
+            // a half-open socket may wait long for the server's close reply: shutdown must not (exit within 10 s)
+            Effect.timeoutOption(closeTimeout),
+            Effect.asVoid
+          )
         })
         yield* Effect.addFinalizer(() => h.socket.close)
         return h.socket

@@ -111,13 +111,15 @@ export class LeaseHeld extends Schema.TaggedError<LeaseHeld>()("LeaseHeld", {
 
 /**
  * A heartbeat found that the lease is no longer ours: taken over by `holder` (after our heartbeat stopped for
- * {@link takeoverAfter}), or released by someone else (`holder` none).
+ * {@link takeoverAfter}), or released by someone else (`holder` none); or {@link hold} could not write a
+ * heartbeat for so long that another process may take the lease over any moment (`unwritable`: the last error).
  *
  * @since 0.3.0
  */
 export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
   name: Schema.String,
-  holder: Schema.OptionFromSelf(Lease)
+  holder: Schema.OptionFromSelf(Lease),
+  unwritable: Schema.optional(Schema.String)
 }) {
   /**
    * Names the lease and who holds it now.
@@ -125,6 +127,11 @@ export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
    * @since 0.3.0
    */
   override get message(): string {
+    if (this.unwritable !== undefined) {
+      return `lease ${this.name} was lost: its heartbeat could not be written for ${
+        Duration.format(Duration.subtract(takeoverAfter, heartbeatEvery))
+      } (${this.unwritable}); another process may take it over`
+    }
     return Option.match(this.holder, {
       onNone: () => `lease ${this.name} was lost: it was released by another process`,
       onSome: (h) => `lease ${this.name} was lost: taken over by pid ${h.pid} on ${h.host} since ${iso(h.since)}`
@@ -150,9 +157,13 @@ export class Leases extends Effect.Service<Leases>()("@tradeguard/store/Leases",
       return Option.filter(yield* current(name), (lease) => live(lease, at))
     })
 
-    const acquire: (name: string, holder: Holder) => Effect.Effect<Lease, LeaseHeld | SqlError.SqlError> = Effect.fn(
+    const acquire: (
+      name: string,
+      holder: Holder,
+      takeOverIf?: (held: Lease) => boolean
+    ) => Effect.Effect<Lease, LeaseHeld | SqlError.SqlError> = Effect.fn(
       "Leases.acquire"
-    )(function*(name: string, who: Holder) {
+    )(function*(name: string, who: Holder, takeOverIf?: (held: Lease) => boolean) {
       const at = yield* now
       const before = yield* current(name)
       const lease: Lease = { name, owner: crypto.randomUUID(), pid: who.pid, host: who.host, since: at, heartbeatAt: at }
@@ -164,7 +175,23 @@ export class Leases extends Effect.Service<Leases>()("@tradeguard/store/Leases",
       if (taken.length === 0) {
         const held = yield* current(name)
         // released between the insert and this read: try again
-        if (Option.isNone(held)) return yield* acquire(name, who)
+        if (Option.isNone(held)) return yield* acquire(name, who, takeOverIf)
+        if (takeOverIf?.(held.value) === true) {
+          // e.g. its process is known to be dead: take it from that owner only (a racing taker gets nothing)
+          const from = held.value
+          const replaced = yield* sql<{ owner: string }>`UPDATE leases SET owner = ${lease.owner}, pid = ${lease.pid},
+            host = ${lease.host}, since = ${lease.since}, heartbeat_at = ${lease.heartbeatAt}
+            WHERE name = ${name} AND owner = ${from.owner} RETURNING owner`
+          if (replaced.length > 0) {
+            yield* Effect.logWarning(
+              `lease ${name}: took over from pid ${from.pid} on ${from.host} (no longer running), whose last heartbeat was at ${
+                iso(from.heartbeatAt)
+              }`
+            )
+            return lease
+          }
+          return yield* acquire(name, who, takeOverIf)
+        }
         return yield* new LeaseHeld({ name, pid: held.value.pid, host: held.value.host, since: held.value.since })
       }
       if (Option.isSome(before)) {
@@ -193,7 +220,8 @@ export class Leases extends Effect.Service<Leases>()("@tradeguard/store/Leases",
       /**
        * Takes the lease `name` for `holder` (since the Clock's time): inserts it, or takes it over when its
        * heartbeat is {@link takeoverAfter} old (logged as a warning); fails with {@link LeaseHeld} naming a live
-       * holder. Atomic: two processes racing for it get one lease.
+       * holder, unless `takeOverIf` says that holder is gone (its process is dead): then it is taken from that
+       * owner (logged as a warning). Atomic: two processes racing for it get one lease.
        */
       acquire,
       /** Writes the Clock's time as the heartbeat; fails with {@link LeaseLost} when the lease is no longer ours. */
@@ -236,7 +264,8 @@ export interface Held {
 /**
  * Acquires the lease `name` in the caller's scope: heartbeats every {@link heartbeatEvery} in a fiber of the
  * scope and releases it when the scope closes. A heartbeat that cannot be written (database busy) is logged as a
- * warning and tried again at the next beat. A heartbeat that finds the lease taken by someone else logs an ERROR,
+ * warning and tried again at the next beat; none written for `takeoverAfter - heartbeatEvery` (25 s) counts as
+ * lost, as another process may take the lease over any moment. A heartbeat that finds the lease taken by someone else logs an ERROR,
  * stops beating and fails the returned `lost`: the caller must stop what it does under the lease (race its work
  * with `lost`, or use {@link holding}, which does).
  *
@@ -244,20 +273,29 @@ export interface Held {
  */
 export const hold = (
   name: string,
-  holder: Holder
+  holder: Holder,
+  takeOverIf?: (held: Lease) => boolean
 ): Effect.Effect<Held, LeaseHeld | SqlError.SqlError, Leases | Scope.Scope> =>
   Effect.gen(function*() {
     const leases = yield* Leases
     const lease = yield* Effect.acquireRelease(
-      leases.acquire(name, holder),
+      leases.acquire(name, holder, takeOverIf),
       (lease) =>
         leases.release(lease).pipe(
           Effect.catchAll((e) => Effect.logWarning(`lease ${name}: could not release it: ${e.message}`))
         )
     )
     const lost = yield* Deferred.make<never, LeaseLost>()
+    // the last heartbeat written: unwritable for `takeoverAfter - heartbeatEvery`, the lease is as good as lost
+    let written = lease.heartbeatAt
+    const giveUp = Duration.toMillis(takeoverAfter) - Duration.toMillis(heartbeatEvery)
     const beat = leases.heartbeat(lease).pipe(
-      Effect.catchTag("SqlError", (e) => Effect.logWarning(`lease ${name}: heartbeat not written: ${e.message}`))
+      Effect.zipRight(Effect.flatMap(now, (at) => Effect.sync(() => void (written = at)))),
+      Effect.catchTag("SqlError", (e) =>
+        Effect.flatMap(now, (at) =>
+          at - written >= giveUp
+            ? Effect.fail(new LeaseLost({ name, holder: Option.none(), unwritable: e.message }))
+            : Effect.logWarning(`lease ${name}: heartbeat not written: ${e.message}`)))
     )
     yield* beat.pipe(
       Effect.repeat(Schedule.spaced(heartbeatEvery)),
@@ -276,6 +314,6 @@ export const hold = (
  *
  * @since 0.3.0
  */
-export const holding = (name: string, holder: Holder) =>
+export const holding = (name: string, holder: Holder, takeOverIf?: (held: Lease) => boolean) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseHeld | LeaseLost | SqlError.SqlError, R | Leases> =>
-  Effect.scoped(Effect.flatMap(hold(name, holder), (held) => Effect.raceFirst(self, held.lost)))
+  Effect.scoped(Effect.flatMap(hold(name, holder, takeOverIf), (held) => Effect.raceFirst(self, held.lost)))

@@ -109,6 +109,32 @@ describe("Leases", () => {
       assert.deepStrictEqual((yield* sql<{ pid: number }>`SELECT pid FROM leases`).map((r) => r.pid), [303])
     }).pipe(Effect.provide(layer)))
 
+  it.effect("a holder known to be gone (takeOverIf) loses its lease at once; a live one is still refused", () =>
+    Effect.gen(function*() {
+      const leases = yield* Leases.Leases
+      yield* leases.acquire("database", a)
+      yield* TestClock.adjust("2 seconds")
+      const refused = yield* Effect.flip(leases.acquire("database", b, (held) => held.pid === 999))
+      assert.strictEqual(refused._tag, "LeaseHeld")
+      const taken = yield* leases.acquire("database", b, (held) => held.pid === 101)
+      assert.deepInclude(taken, { pid: 202, host: "beta", since: 2000 })
+      assert.deepStrictEqual(Option.map(yield* leases.holder("database"), (h) => h.pid), Option.some(202))
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("hold: heartbeats that cannot be written for 25 s count as a lost lease (another may take it over)", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const fiber = yield* Effect.fork(Effect.scoped(Effect.flatMap(Leases.hold("database", a), (held) => held.lost)))
+      yield* TestClock.adjust("5 seconds") // one heartbeat written at 5 s
+      yield* sql`ALTER TABLE leases RENAME TO leases_gone`
+      yield* TestClock.adjust("20 seconds") // 10, 15, 20, 25 s: not written, 20 s since the last
+      assert.isNull(yield* Fiber.poll(fiber).pipe(Effect.map((o) => (Option.isSome(o) ? "done" : null))))
+      yield* TestClock.adjust("10 seconds") // 30 s: 25 s since the last one written
+      const lost = yield* Effect.flip(Fiber.join(fiber))
+      assert.strictEqual(lost._tag, "LeaseLost")
+      assert.match(lost.message, /^lease database was lost: its heartbeat could not be written for 25s \(.+\); another process may take it over$/)
+    }).pipe(Effect.provide(layer)))
+
   it.effect("holding: the result of the work, and the lease released after it", () =>
     Effect.gen(function*() {
       const leases = yield* Leases.Leases

@@ -41,6 +41,23 @@ export const leaseFile = (env: Readonly<Record<string, string | undefined>>): st
 /** This process as a lease holder. */
 export const thisProcess = (): Leases.Holder => ({ pid: process.pid, host: os.hostname() })
 
+/**
+ * Whether a lease's holder is a process of this host that no longer runs (killed, crashed): its lease need not
+ * wait out the takeover bound, or a restart by systemd right after a crash would be refused until then.
+ */
+export const deadHere = (held: Leases.Lease, alive: (pid: number) => boolean = running): boolean =>
+  held.host === os.hostname() && held.pid !== process.pid && !alive(held.pid)
+
+/** Whether process `pid` runs (signal 0: only checked; EPERM means it runs as another user). */
+export const running = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
 /** The default of {@link holdLeases}' `onLost`: the process exits with 1 once the daemon has closed. */
 export const exitWithFailure: Effect.Effect<void> = Effect.sync(() => {
   process.exitCode = 1
@@ -65,7 +82,7 @@ const take = (
     const context = yield* Layer.build(layer).pipe(
       Effect.mapError((e) => failed(`tradeguard run: start-up failed at lease of ${what}: ${e.message}${hint}`))
     )
-    return yield* Leases.hold(name, thisProcess()).pipe(
+    return yield* Leases.hold(name, thisProcess(), (held) => deadHere(held)).pipe(
       Effect.provide(context),
       Effect.catchTags({
         LeaseHeld: (e) =>
