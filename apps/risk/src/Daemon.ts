@@ -101,18 +101,7 @@ export const pointedAt = (config: AppConfig.AppConfig, baseUrl: string): AppConf
  *
  * @since 0.3.0
  */
-export const logLevelOf = (level: AppConfig.AppConfig["logging"]["level"]): LogLevel.LogLevel => {
-  switch (level) {
-    case "DEBUG":
-      return LogLevel.Debug
-    case "INFO":
-      return LogLevel.Info
-    case "WARNING":
-      return LogLevel.Warning
-    case "ERROR":
-      return LogLevel.Error
-  }
-}
+export const logLevelOf: (level: AppConfig.AppConfig["logging"]["level"]) => LogLevel.LogLevel = Logging.levelOf
 
 /**
  * The start-up step an error of {@link Runtime.layerWithRules} comes from.
