@@ -70,7 +70,7 @@ describe("tradeguard run: one daemon per database (process)", () => {
         )))
       expect(await first.exit).toBe(1)
       const logs = first.out() + first.err()
-      expect(logs).toMatch(/level=ERROR.*lost the lease of the database .*taken over by pid 99999 on elsewhere/)
+      expect(logs).toMatch(/ ERROR .*lost the lease of the database .*taken over by pid 99999 on elsewhere/)
     } finally {
       first.child.kill("SIGKILL")
     }
