@@ -286,33 +286,30 @@ export const make = (options: Options = {}): Effect.Effect<Metrics, never, Requi
     accountGauge("tradeguard_account_unrealized_pnl", "unrealized PnL of the account's open positions (USD)", (f) => f.unrealized)
     accountGauge("tradeguard_account_day_pnl", "equity now minus equity at the start of the trading day (USD)", (f) => f.dayPnl)
     accountGauge("tradeguard_account_equity", "balance plus unrealized PnL (USD)", (f) => f.equity)
-    new Prom.Gauge({
-      name: "tradeguard_limit_distance",
-      help: "room left before the rule's limit, in the rule's unit (USD, contracts, trades...): 0 or less once breached",
-      labelNames: ["account", "rule"],
-      registers,
-      async collect() {
-        const all = await statuses()
-        this.reset()
-        for (const s of all) {
-          for (const r of s.rules) {
-            const d = Core.limitDistance(r)
-            if (d !== undefined) this.set({ account: String(s.accountId), rule: r.rule }, d)
+    // one series per account and rule of the last evaluation (a rule whose `read` is undefined: none)
+    const ruleGauge = (name: string, help: string, read: (r: RiskEngine.RuleStatus) => number | undefined) =>
+      new Prom.Gauge({
+        name,
+        help,
+        labelNames: ["account", "rule"],
+        registers,
+        async collect() {
+          const all = await statuses()
+          this.reset()
+          for (const s of all) {
+            for (const r of s.rules) {
+              const v = read(r)
+              if (v !== undefined) this.set({ account: String(s.accountId), rule: r.rule }, v)
+            }
           }
         }
-      }
-    })
-    new Prom.Gauge({
-      name: "tradeguard_rule_breached",
-      help: "1 while the rule is breached on the account, else 0",
-      labelNames: ["account", "rule"],
-      registers,
-      async collect() {
-        const all = await statuses()
-        this.reset()
-        for (const s of all) for (const r of s.rules) this.set({ account: String(s.accountId), rule: r.rule }, r.breached ? 1 : 0)
-      }
-    })
+      })
+    ruleGauge(
+      "tradeguard_limit_distance",
+      "room left before the rule's limit, in the rule's unit (USD, contracts, trades...): 0 or less once breached",
+      Core.limitDistance
+    )
+    ruleGauge("tradeguard_rule_breached", "1 while the rule is breached on the account, else 0", (r) => (r.breached ? 1 : 0))
     new Prom.Gauge({
       name: "tradeguard_account_locked",
       help: "1 while the account is locked (rule: the rule that locked it, or manual), else 0 (rule empty)",
