@@ -10,24 +10,12 @@ import * as AppConfig from "../src/AppConfig.js"
 import * as Daemon from "../src/Daemon.js"
 import * as SimCommand from "../src/SimCommand.js"
 import { captured } from "./utils/console.js"
+import { writeDaemonConfig } from "./utils/daemonConfig.js"
 
 const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-daemon-"))
 
-const configFile = (d: string, extra = "") => {
-  const p = path.join(d, "config.yaml")
-  fs.writeFileSync(p, [
-    "authentication:",
-    `  storage: { path: ${JSON.stringify(path.join(d, "token.enc"))} }`,
-    `database: { path: ${JSON.stringify(path.join(d, "tradeguard.db"))} }`,
-    "logging: { level: ERROR }",
-    "ops: { port: 0 }",
-    "risk:",
-    "  defaults:",
-    "    dailyLossLimit: { amount: 1000 }",
-    extra
-  ].join("\n"))
-  return p
-}
+const configFile = (d: string, extra = "") =>
+  writeDaemonConfig(d, ["risk:", "  defaults:", "    dailyLossLimit: { amount: 1000 }", extra])
 
 describe("Daemon", () => {
   it("names every missing environment variable and how to get the key", () => {

@@ -2,15 +2,13 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
 import { HubConnection } from "@tradeguard/realtime"
 import * as Effect from "effect/Effect"
-import * as fs from "node:fs"
 import { createRequire } from "node:module"
-import * as os from "node:os"
-import * as path from "node:path"
 import * as Prom from "prom-client"
 import * as Daemon from "../src/Daemon.js"
 import * as Core from "../src/internal/metricsCore.js"
 import * as Metrics from "../src/Metrics.js"
 import { captured } from "./utils/console.js"
+import { daemonConfig } from "./utils/daemonConfig.js"
 
 /** One family as parse-prometheus-text-format returns it. */
 interface Sample {
@@ -104,22 +102,8 @@ describe("metricsCore", () => {
   })
 })
 
-const configFile = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-metrics-"))
-  const p = path.join(d, "config.yaml")
-  fs.writeFileSync(p, [
-    "authentication:",
-    `  storage: { path: ${JSON.stringify(path.join(d, "token.enc"))} }`,
-    `database: { path: ${JSON.stringify(path.join(d, "tradeguard.db"))} }`,
-    "logging: { level: ERROR }",
-    "ops: { port: 0 }",
-    "risk:",
-    "  defaults:",
-    "    dailyLossLimit: { amount: 200 }",
-    "    maxContracts: { total: 20 }"
-  ].join("\n"))
-  return p
-}
+const configFile = () =>
+  daemonConfig("metrics", ["risk:", "  defaults:", "    dailyLossLimit: { amount: 200 }", "    maxContracts: { total: 20 }"]).file
 
 interface Reply {
   readonly success: boolean

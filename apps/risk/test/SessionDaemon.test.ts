@@ -1,31 +1,22 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { createRequire } from "node:module"
 import * as Daemon from "../src/Daemon.js"
 import type * as Readiness from "../src/Readiness.js"
+import { daemonConfig } from "./utils/daemonConfig.js"
 
 /** parse-prometheus-text-format (no types of its own): the families of a scrape. */
 const parsePrometheus = createRequire(import.meta.url)("parse-prometheus-text-format") as (
   text: string
 ) => ReadonlyArray<{ readonly name: string; readonly metrics: ReadonlyArray<{ readonly value?: string }> }>
 
-const configFile = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "tradeguard-session-daemon-"))
-  const p = path.join(d, "config.yaml")
-  fs.writeFileSync(p, [
-    `authentication: { storage: { path: ${JSON.stringify(path.join(d, "token.enc"))} } }`,
-    `database: { path: ${JSON.stringify(path.join(d, "tradeguard.db"))} }`,
-    "logging: { level: ERROR }",
-    "ops: { port: 0 }",
+const configFile = () =>
+  daemonConfig("session-daemon", [
     "signalr: { reconnection: { delays: [100, 200, 400], maxDelayMs: 400 } }",
     "risk: { defaults: { dailyLossLimit: { amount: 1000 } } }"
-  ].join("\n"))
-  return { dir: d, file: p }
-}
+  ])
 
 const get = (url: string) =>
   Effect.promise(async () => {
