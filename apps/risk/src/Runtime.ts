@@ -179,3 +179,52 @@ export const layerWithRules = (
     Layer.provideMerge(databaseLayer(config)),
     Layer.provideMerge(layer(config))
   )
+
+/**
+ * The AppLayer: the whole daemon ({@link layerWithRules}: token, hubs, reconciliation, one SQLite connection,
+ * order verification, then the rules) over the production transports (the Node HTTP client and the SignalR
+ * transport, as `tradeguard run` uses them). Only the gateway user is left to provide
+ * (`Stack.credentialsFromEnv` reads `PROJECTX_USERNAME` / `PROJECTX_API_KEY`; `Stack.credentials` takes them as
+ * values), so another Effect program can run with the daemon's services: the account picture, the order manager,
+ * the risk engine's status, the locks and the audit log. Building it runs the start-up sequence; closing its
+ * scope closes the rules, the database and the hubs in reverse order.
+ *
+ * It does not start the ops endpoint, the leases or the alerts: those are the `tradeguard run` process's
+ * (see Daemon). Run one daemon per database and per gateway user: two would double every enforcement.
+ *
+ * @example
+ * ```ts
+ * import { NodeContext, NodeRuntime } from "@effect/platform-node"
+ * import { RiskEngine } from "@tradeguard/rules"
+ * import { Stack } from "@tradeguard/runtime"
+ * import { AppConfig, Runtime } from "@tradeguard/risk"
+ * import * as Console from "effect/Console"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ *
+ * // a program of your own, run with the daemon's services
+ * const program = Effect.gen(function*() {
+ *   const engine = yield* RiskEngine.RiskEngine
+ *   for (const account of yield* engine.status) {
+ *     yield* Console.log(`${account.accountId}: day PnL ${account.figures?.dayPnl}, lock ${account.lock?.rule ?? "none"}`)
+ *   }
+ * })
+ *
+ * const main = Effect.gen(function*() {
+ *   const config = yield* AppConfig.load("config.yaml")
+ *   yield* program.pipe(Effect.provide(Runtime.appLayer(config).pipe(Layer.provide(Stack.credentialsFromEnv))))
+ * })
+ *
+ * NodeRuntime.runMain(main.pipe(Effect.provide(NodeContext.layer)))
+ * ```
+ *
+ * @since 0.3.0
+ */
+export const appLayer = (
+  config: AppConfig,
+  options: Guard.Options = {}
+): Layer.Layer<
+  ServicesWithRules,
+  Errors.AuthenticationFailed | TokenStore.TokenStoreConfigError | OrderErrors.StoreUnavailable | Database.DatabaseError,
+  TokenManager.Credentials
+> => layerWithRules(config, options).pipe(Layer.provide(Stack.transportsLayer(config)))
