@@ -75,7 +75,9 @@ describe("tradeguard status / unlock / audit", () => {
       const { file } = setup(port)
       yield* Ops.serve({ host: "127.0.0.1", port }, handlers, "tok")
       const r = yield* tradeguard("status", "--config", file)
-      assert.strictEqual(r.code, 0, r.err)
+      // not ready: the tables all the same, one line on stderr, exit 1
+      assert.strictEqual(r.code, 1, r.err)
+      assert.strictEqual(r.err, `tradeguard status: the daemon at http://127.0.0.1:${port} is not ready (hub_down)`)
       for (
         const s of [
           "ready: no   phase: Running",
@@ -97,8 +99,30 @@ describe("tradeguard status / unlock / audit", () => {
         ]
       ) assert.include(r.out, s)
       const j = yield* tradeguard("status", "--ops", `http://127.0.0.1:${port}/`, "--json")
-      assert.strictEqual(j.code, 0, j.err)
+      assert.strictEqual(j.code, 1, j.err)
       assert.deepStrictEqual(JSON.parse(j.out), sample)
+    }))
+
+  it.scoped("status exits 0 only when the daemon is ready, tables or JSON", () =>
+    Effect.gen(function*() {
+      const ready: Status.Status = { ...sample, ready: true, reasons: [] }
+      const s = yield* Ops.serve({ host: "127.0.0.1", port: 0 }, { ...handlers, status: Effect.succeed(ready) }, "tok")
+      const r = yield* tradeguard("status", "--ops", s.url)
+      assert.strictEqual(r.code, 0, r.err)
+      assert.strictEqual(r.err, "")
+      assert.include(r.out, "ready: yes   phase: Running")
+      const j = yield* tradeguard("status", "--ops", s.url, "--json")
+      assert.strictEqual(j.code, 0, j.err)
+      assert.deepStrictEqual(JSON.parse(j.out), ready)
+      // not ready without a reason (stopping, say) is still not ready
+      const bare = yield* Ops.serve({ host: "127.0.0.1", port: 0 }, {
+        ...handlers,
+        status: Effect.succeed({ ...sample, ready: false, reasons: [], phase: "Stopping" })
+      }, "tok")
+      const stopping = yield* tradeguard("status", "--ops", bare.url, "--json")
+      assert.strictEqual(stopping.code, 1)
+      assert.strictEqual(stopping.err, `tradeguard status: the daemon at ${bare.url} is not ready`)
+      assert.strictEqual((JSON.parse(stopping.out) as Status.Status).phase, "Stopping")
     }))
 
   it.scoped("status of a daemon that is starting shows empty sections", () =>
@@ -109,29 +133,37 @@ describe("tradeguard status / unlock / audit", () => {
         status: Effect.succeed({ ...sample, ready: false, phase: "Starting (hubs)", accounts: [], hubs: [], breakers: [], limiter: null, lastReconciliation: null, lastEnforcements: [] })
       }, "tok")
       const r = yield* tradeguard("status", "--ops", `http://127.0.0.1:${port}`)
-      assert.strictEqual(r.code, 0)
+      assert.strictEqual(r.code, 1)
       assert.include(r.out, "phase: Starting (hubs)")
       assert.include(r.out, "(none yet)")
       assert.include(r.out, "LOCKS\n(none)")
     }))
 
-  it.scoped("status: no daemon, a refused token, a bad answer: one line each, exit 1", () =>
+  it.scoped("status: no daemon, a refused token, a bad answer, a bad config: one line each, exit 2 (tables or JSON)", () =>
     Effect.gen(function*() {
       const port = yield* freePort()
-      const none = yield* tradeguard("status", "--ops", `http://127.0.0.1:${port}`)
-      assert.strictEqual(none.code, 1)
-      assert.strictEqual(none.err, `tradeguard status: no daemon answers at http://127.0.0.1:${port} (is \`tradeguard run\` running? see --ops)`)
+      for (const json of [[], ["--json"]]) {
+        const none = yield* tradeguard("status", "--ops", `http://127.0.0.1:${port}`, ...json)
+        assert.strictEqual(none.code, 2)
+        assert.strictEqual(none.out, "")
+        assert.strictEqual(none.err, `tradeguard status: no daemon answers at http://127.0.0.1:${port} (is \`tradeguard run\` running? see --ops)`)
+      }
       // a daemon bound beyond loopback wants the token on every request
       const guarded = yield* Ops.serve({ host: "0.0.0.0", port: 0 }, handlers, "tok")
-      const refused = yield* tradeguard("status", "--ops", `http://127.0.0.1:${guarded.port}`)
-      assert.strictEqual(refused.code, 1)
-      assert.include(refused.err, "refused the token: set TRADEGUARD_OPS_TOKEN")
+      for (const json of [[], ["--json"]]) {
+        const refused = yield* tradeguard("status", "--ops", `http://127.0.0.1:${guarded.port}`, ...json)
+        assert.strictEqual(refused.code, 2)
+        assert.strictEqual(refused.out, "")
+        assert.include(refused.err, "refused the token: set TRADEGUARD_OPS_TOKEN")
+      }
       const broken = yield* Ops.serve({ host: "127.0.0.1", port: 0 }, { ...handlers, status: Effect.succeed("just text") }, "tok")
       const bad = yield* tradeguard("status", "--ops", broken.url)
-      assert.strictEqual(bad.code, 1)
-      assert.include(bad.err, "answered HTTP 200")
+      assert.strictEqual(bad.code, 2)
+      assert.include(bad.err, "answered HTTP 200, not a status")
+      const odd = yield* Ops.serve({ host: "127.0.0.1", port: 0 }, { ...handlers, status: Effect.succeed({ ready: "yes" }) }, "tok")
+      assert.strictEqual((yield* tradeguard("status", "--ops", odd.url)).code, 2)
       const missing = yield* tradeguard("status", "--config", "/nonexistent/config.yaml")
-      assert.strictEqual(missing.code, 1)
+      assert.strictEqual(missing.code, 2)
       assert.strictEqual(missing.err, "tradeguard status: /nonexistent/config.yaml: cannot read the configuration: no such file")
     }))
 

@@ -32,6 +32,17 @@ export interface Target {
 const failed = (command: string, message: string) =>
   new CommandFailed({ message: `tradeguard ${command}: ${message}`, code: 1 })
 
+/**
+ * The exit codes of `tradeguard status`, for scripts and monitors: the daemon is ready (0), it answers but is
+ * not ready (1: starting, degraded, stopping; the status is printed all the same), or its status could not be
+ * read (2: no daemon answers, the token was refused, no answer in time, an answer that is not a status, an
+ * unreadable config).
+ */
+export const StatusExit = { ready: 0, notReady: 1, unknown: 2 } as const
+
+/** A failure of `status` that leaves the daemon's readiness unknown: exit 2. */
+const unknown = (e: CommandFailed) => new CommandFailed({ message: e.message, code: StatusExit.unknown })
+
 /** The config of `target`: the file, or the defaults when the default `config.yaml` is not there. */
 export const configOf = (
   command: string,
@@ -104,10 +115,24 @@ const refusedToken = (command: string, config: AppConfig.AppConfig) =>
       `(or run where ${OpsToken.tokenFileOf(config.database.path)} is readable)`
   )
 
-/** `tradeguard status`: the daemon's status as tables, or its JSON. */
+/** `tradeguard status`: the daemon's status as tables, or its JSON; the exit code says whether it is ready ({@link StatusExit}). */
 export const status = (
   target: Target & { readonly json: boolean }
 ): Effect.Effect<void, CommandFailed, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const { base, s } = yield* readStatus(target).pipe(Effect.mapError(unknown))
+    yield* Console.log(target.json ? JSON.stringify(s, null, 2) : OpsTables.renderStatus(s))
+    if (!s.ready) {
+      const codes = s.reasons.map((x) => x.code).join(", ")
+      return yield* new CommandFailed({
+        message: `tradeguard status: the daemon at ${base} is not ready${codes === "" ? "" : ` (${codes})`}`,
+        code: StatusExit.notReady
+      })
+    }
+  })
+
+/** The daemon's `/status`, and the URL it came from. */
+const readStatus = (target: Target) =>
   Effect.gen(function*() {
     const config = yield* configOf("status", target)
     const base = opsUrlOf(config, target.ops)
@@ -116,10 +141,14 @@ export const status = (
         Effect.fail(failed("status", `no daemon answers at ${base} (is \`tradeguard run\` running? see --ops)`)))
     )
     if (r.status === 401) return yield* refusedToken("status", config)
-    if (r.status !== 200 || typeof r.body !== "object" || r.body === null) {
-      return yield* failed("status", `${base}/status answered HTTP ${r.status}`)
+    const body = r.body as Partial<Status.Status> | null | undefined
+    if (
+      r.status !== 200 || typeof body !== "object" || body === null || typeof body.ready !== "boolean" ||
+      !Array.isArray(body.reasons)
+    ) {
+      return yield* failed("status", `${base}/status answered HTTP ${r.status}, not a status`)
     }
-    yield* Console.log(target.json ? JSON.stringify(r.body, null, 2) : OpsTables.renderStatus(r.body as Status.Status))
+    return { base, s: body as Status.Status }
   })
 
 /** The store's locks and audit trail over the config's database, for commands run without the daemon. */
