@@ -164,7 +164,8 @@ const unlock = Command.make(
   },
   (o) => OpsCommands.unlock({ ...target(o), account: o.account, reason: o.reason })
 ).pipe(Command.withDescription(
-  "End an account's lock through the running daemon (POST /unlock), or through the database when no daemon answers; logged and audited."
+  "End an account's lock through the running daemon (POST /unlock), or through the database when no daemon answers " +
+    "and no live daemon holds the database's lease (else one line names that daemon: pid, host, since); logged and audited."
 ))
 
 const audit = Command.make(

@@ -1,13 +1,18 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
 import { Audit, Locks } from "@tradeguard/rules"
+import { Database, Leases } from "@tradeguard/store"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as TestClock from "effect/TestClock"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as AppConfig from "../src/AppConfig.js"
 import * as Cli from "../src/Cli.js"
+import * as Lease from "../src/internal/lease.js"
 import * as OpsCommands from "../src/internal/opsCommands.js"
 import * as Ops from "../src/Ops.js"
 import type * as Status from "../src/Status.js"
@@ -234,6 +239,57 @@ describe("tradeguard status / unlock / audit", () => {
       assert.strictEqual(bad.code, 2)
       assert.include(bad.err, "--since yesterday-ish: expected a time")
     }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.effect("unlock refuses the database while a live daemon holds its lease but does not answer, naming it and the address tried", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort()
+      const { config, file, db } = setup(port)
+      yield* Effect.flatMap(Locks.Locks, (l) => l.lock(465, "dailyLossLimit", "day loss 1000 reached", { _tag: "Manual" })).pipe(
+        Effect.provide(OpsCommands.storeLayer(config))
+      )
+      // a daemon on this database whose ops endpoint is elsewhere (or hung): it holds the lease, nothing answers at `port`
+      const daemon = yield* Effect.fork(Effect.scoped(Effect.zipRight(Lease.holdLeases(config, undefined, {}), Effect.never)))
+      yield* TestClock.adjust("1 second")
+      const r = yield* tradeguard("unlock", "465", "--reason", "new day", "--config", file)
+      assert.strictEqual(r.code, 1)
+      assert.strictEqual(r.out, "")
+      // (simulated time: the lease was taken at 0)
+      assert.strictEqual(
+        r.err,
+        `tradeguard unlock: no daemon answers at http://127.0.0.1:${port}, but pid ${process.pid} on ${os.hostname()} ` +
+          `holds the database ${db} since 1970-01-01T00:00:00.000Z: not writing it behind that daemon's back; ` +
+          "give its ops endpoint with --ops (or stop it)"
+      )
+      const still = yield* Effect.flatMap(Locks.Locks, (l) => l.active(465)).pipe(Effect.provide(OpsCommands.storeLayer(config)))
+      assert.isDefined(still)
+      // the daemon stopped (its lease released): the database it is
+      yield* Fiber.interrupt(daemon)
+      const done = yield* tradeguard("unlock", "465", "--reason", "new day", "--config", file)
+      assert.strictEqual(done.code, 0, done.err)
+      assert.strictEqual(done.out, `account 465 unlocked in ${db} (no daemon answers): new day`)
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.effect("a lease left by a process of this host that no longer runs does not stop the unlock; one of another host does", () =>
+    Effect.gen(function*() {
+      const { config } = setup(yield* freePort())
+      const leases = Leases.layer.pipe(Layer.provide(Database.layer(config.database)))
+      const take = (holder: { pid: number; host: string }) =>
+        Effect.flatMap(Leases.Leases, (l) => l.acquire(Lease.databaseLease, holder)).pipe(Effect.provide(leases), Effect.orDie)
+      const release = (lease: Leases.Lease) =>
+        Effect.flatMap(Leases.Leases, (l) => l.release(lease)).pipe(Effect.provide(leases), Effect.orDie)
+      const crashed = yield* take({ pid: 4_000_001, host: os.hostname() })
+      yield* OpsCommands.noLiveHolder("unlock", config, "http://x", () => false)
+      const e = yield* Effect.flip(OpsCommands.noLiveHolder("unlock", config, "http://x", () => true))
+      assert.include(e.message, `but pid 4000001 on ${os.hostname()} holds the database`)
+      yield* release(crashed)
+      yield* take({ pid: 4_000_001, host: "desk-2" })
+      const other = yield* Effect.flip(OpsCommands.noLiveHolder("unlock", config, "http://10.0.0.2:9464", () => false))
+      assert.include(other.message, "no daemon answers at http://10.0.0.2:9464, but pid 4000001 on desk-2 holds the database")
+      assert.strictEqual(other.code, 1)
+      // a lease whose heartbeat stopped 30 s ago is free
+      yield* TestClock.adjust("31 seconds")
+      yield* OpsCommands.noLiveHolder("unlock", config, "http://10.0.0.2:9464", () => true)
+    }))
 
   it.effect("audit or unlock without a database says where it looked", () =>
     Effect.gen(function*() {

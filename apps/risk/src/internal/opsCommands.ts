@@ -11,12 +11,14 @@ import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as AppConfig from "../AppConfig.js"
 import * as Ops from "../Ops.js"
 import * as Runtime from "../Runtime.js"
 import * as Status from "../Status.js"
 import { CommandFailed } from "./commandFailed.js"
+import * as Lease from "./lease.js"
 import * as OpsTables from "./opsTables.js"
 import * as OpsToken from "./opsToken.js"
 
@@ -169,7 +171,34 @@ const withStore = <A, E>(
     ? Effect.fail(failed(command, `no database at ${config.database.path} (database.path of the config)`))
     : Effect.provide(use, storeLayer(config).pipe(Layer.mapError((e) => failed(command, e.message))))
 
-/** `tradeguard unlock <account> --reason`: through the daemon, or through the database when none answers. */
+/**
+ * Fails when a live daemon holds the database lease of `config` though its ops endpoint at `tried` does not
+ * answer (another address, or hung): writing the database behind its back would be lost or undone. A lease of a
+ * process of this host that no longer runs (killed, crashed) is not live. A missing database is left to
+ * {@link withStore} to name.
+ */
+export const noLiveHolder = (
+  command: string,
+  config: AppConfig.AppConfig,
+  tried: string,
+  alive: (pid: number) => boolean = Lease.running
+): Effect.Effect<void, CommandFailed> =>
+  config.database.path !== ":memory:" && !fs.existsSync(config.database.path)
+    ? Effect.void
+    : Effect.flatMap(Lease.databaseHolder(config), (holder) =>
+      Option.isSome(holder) && !Lease.deadHere(holder.value, alive)
+        ? Effect.fail(failed(
+          command,
+          `no daemon answers at ${tried}, but pid ${holder.value.pid} on ${holder.value.host} holds the database ` +
+            `${config.database.path} since ${new Date(holder.value.since).toISOString()}: not writing it behind that ` +
+            `daemon's back; give its ops endpoint with --ops (or stop it)`
+        ))
+        : Effect.void)
+
+/**
+ * `tradeguard unlock <account> --reason`: through the daemon, or through the database when none answers and no
+ * live daemon holds its lease ({@link noLiveHolder}).
+ */
 export const unlock = (
   target: Target & { readonly account: number; readonly reason: string }
 ): Effect.Effect<void, CommandFailed, FileSystem.FileSystem> =>
@@ -187,10 +216,13 @@ export const unlock = (
     const answer = yield* viaDaemon.pipe(
       Effect.map((r) => ({ via: "daemon" as const, ...r })),
       Effect.catchTag("NoDaemon", () =>
-        withStore(
-          "unlock",
-          config,
-          Effect.flatMap(Locks.Locks, (l) => l.unlock(target.account, reason))
+        Effect.zipRight(
+          noLiveHolder("unlock", config, base),
+          withStore(
+            "unlock",
+            config,
+            Effect.flatMap(Locks.Locks, (l) => l.unlock(target.account, reason))
+          )
         ).pipe(Effect.map((unlocked) => ({ via: "database" as const, status: unlocked ? 200 : 404, body: undefined }))))
     )
     if (answer.status === 401) return yield* refusedToken("unlock", config)
