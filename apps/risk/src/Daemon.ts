@@ -237,16 +237,19 @@ export const startWith = (
     ).pipe(Effect.forkScoped)
     const conflicts = Context.get(context, SessionConflicts.SessionConflicts)
     yield* Ref.set(conflictReasons, Effect.map(conflicts.state, sessionReasons))
+    // alerts: over the platform's HttpClient, never in the enforcement path (notify only queues)
+    const alertsContext = yield* Layer.build(Layer.provide(Alerts.layer(config.alerts), Layer.succeedContext(base)))
+    const alerts = Context.get(alertsContext, Alerts.Alerts)
     if (options.metrics === undefined) {
       const metrics = yield* Effect.provide(
-        Metrics.make({ sessionConflicts: Effect.map(conflicts.state, (s) => s.count) }),
+        Metrics.make({
+          sessionConflicts: Effect.map(conflicts.state, (s) => s.count),
+          alerts: Effect.map(alerts.stats, (s) => s.counts)
+        }),
         context
       )
       yield* Ref.set(state.metrics, Effect.map(metrics.render, (body) => ({ contentType: metrics.contentType, body })))
     }
-    // alerts: over the platform's HttpClient, never in the enforcement path (notify only queues)
-    const alertsContext = yield* Layer.build(Layer.provide(Alerts.layer(config.alerts), Layer.succeedContext(base)))
-    const alerts = Context.get(alertsContext, Alerts.Alerts)
     yield* Effect.provide(Alerts.watchRules, Context.merge(context, alertsContext))
     yield* watchConflicts(conflicts.changes, alerts.notify).pipe(Effect.forkScoped)
     yield* Ref.set(state.services, context)
