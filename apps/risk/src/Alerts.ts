@@ -316,18 +316,47 @@ export const layer = (config: AlertsConfig, options: Options = {}): Layer.Layer<
   Layer.scoped(Alerts, make(config, options))
 
 /**
- * Turns the rules' events into alerts, in the caller's scope: each rule becoming breached on an account
- * (`breach`, with its figure and limit), each enforcement verified (`enforcement`: WARN when the account is
- * flat, ERROR when not) and each escalation (`escalation`). An enforcement resumed at start-up reports only
- * what it does after this runs.
+ * An enforcement a previous run left unfinished, resumed at start-up (`startedAt` epoch millis).
  *
  * @since 0.3.0
  */
-export const watchRules: Effect.Effect<void, never, Alerts | Enforcer.Enforcer | RiskEngine.RiskEngine | Scope.Scope> =
+export interface Resumed {
+  readonly id: string
+  readonly accountId: number
+  readonly rule: string
+  readonly reason: string
+  readonly startedAt: number
+}
+
+/**
+ * The `enforcement` alert of an enforcement resumed at start-up (WARN): the account may not be flat yet.
+ *
+ * @since 0.3.0
+ */
+export const resumedAlert = (e: Resumed): Alert => ({
+  event: "enforcement",
+  level: "warn",
+  message: `enforcement ${e.id} resumed at start-up (${e.rule}: ${e.reason}): a previous run left it unfinished ` +
+    `on ${DateTime.formatIso(DateTime.unsafeMake(e.startedAt))}`,
+  account: e.accountId,
+  rule: e.rule,
+  detail: { enforcement: e.id, resumed: true, reason: e.reason, startedAt: DateTime.formatIso(DateTime.unsafeMake(e.startedAt)) }
+})
+
+/**
+ * {@link watchRules}, first alerting at once each enforcement `resumed` at start-up ({@link resumedAlert}; the
+ * Enforcer's own start of them comes before anyone listens), whose later events then name their rule.
+ *
+ * @since 0.3.0
+ */
+export const watchRulesResuming = (
+  resumed: ReadonlyArray<Resumed>
+): Effect.Effect<void, never, Alerts | Enforcer.Enforcer | RiskEngine.RiskEngine | Scope.Scope> =>
   Effect.gen(function*() {
     const alerts = yield* Alerts
     const engine = yield* RiskEngine.RiskEngine
     const enforcer = yield* Enforcer.Enforcer
+    for (const e of resumed) yield* alerts.notify(resumedAlert(e))
     const breached = new Map<number, ReadonlySet<string>>()
     yield* engine.changes.pipe(
       Stream.runForEach((statuses) =>
@@ -346,7 +375,7 @@ export const watchRules: Effect.Effect<void, never, Alerts | Enforcer.Enforcer |
       ),
       Effect.forkScoped
     )
-    const rules = new Map<string, string>()
+    const rules = new Map<string, string>(resumed.map((e) => [e.id, e.rule]))
     yield* enforcer.events.pipe(
       Stream.runForEach((e) => {
         switch (e._tag) {
@@ -385,6 +414,17 @@ export const watchRules: Effect.Effect<void, never, Alerts | Enforcer.Enforcer |
       Effect.forkScoped
     )
   }).pipe(Effect.annotateLogs({ module: "risk/Alerts" }))
+
+/**
+ * Turns the rules' events into alerts, in the caller's scope: each rule becoming breached on an account
+ * (`breach`, with its figure and limit), each enforcement verified (`enforcement`: WARN when the account is
+ * flat, ERROR when not) and each escalation (`escalation`). An enforcement resumed at start-up reports only
+ * what it does after this runs: the daemon uses {@link watchRulesResuming}.
+ *
+ * @since 0.3.0
+ */
+export const watchRules: Effect.Effect<void, never, Alerts | Enforcer.Enforcer | RiskEngine.RiskEngine | Scope.Scope> =
+  watchRulesResuming([])
 
 /**
  * {@link watchRules} as a layer: provide it over {@link layer} and the rules' services (`Runtime.layerWithRules`).

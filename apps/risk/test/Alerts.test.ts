@@ -347,6 +347,38 @@ describe("Alerts", () => {
       assert.include(seen[4]!.message, "1 position(s)/order(s) left")
     }).pipe(Effect.scoped, Effect.provide(logged)), 20_000)
 
+  it.live("watchRulesResuming: each resumed enforcement alerted at once, and its verification names its rule", () =>
+    Effect.gen(function*() {
+      const seen: Array<Alerts.Alert> = []
+      const statuses = yield* SubscriptionRef.make<ReadonlyArray<RiskEngine.AccountStatus>>([])
+      const events = yield* PubSub.unbounded<Enforcer.Event>()
+      const resumed: Alerts.Resumed = { id: "e9", accountId: 7, rule: "maxLossLimit", reason: "loss 3000", startedAt: Date.UTC(2026, 11, 1, 20) }
+      yield* Alerts.watchRulesResuming([resumed]).pipe(
+        Effect.provideService(Alerts.Alerts, { notify: (a) => Effect.sync(() => void seen.push(a)), stats: Effect.die("unused") }),
+        Effect.provideService(RiskEngine.RiskEngine, {
+          status: SubscriptionRef.get(statuses),
+          changes: statuses.changes,
+          health: Effect.succeed({ _tag: "Ok" as const })
+        }),
+        Effect.provideService(Enforcer.Enforcer, {
+          enforce: () => Effect.die("unused"),
+          running: () => Effect.succeed(true),
+          events: Stream.fromPubSub(events)
+        })
+      )
+      // at once, before any event
+      assert.deepStrictEqual(seen, [Alerts.resumedAlert(resumed)])
+      assert.deepStrictEqual([seen[0]!.event, seen[0]!.level, seen[0]!.account, seen[0]!.rule], ["enforcement", "warn", 7, "maxLossLimit"])
+      assert.strictEqual(
+        seen[0]!.message,
+        "enforcement e9 resumed at start-up (maxLossLimit: loss 3000): a previous run left it unfinished on 2026-12-01T20:00:00.000Z"
+      )
+      yield* Effect.sleep("50 millis")
+      yield* PubSub.publish(events, { _tag: "Verified", id: "e9", accountId: 7, at: 1, final: { flat: true, positions: [], workingOrders: [] } })
+      yield* until(Effect.sync(() => seen.length), (n) => n === 2)
+      assert.deepStrictEqual([seen[1]!.event, seen[1]!.rule], ["enforcement", "maxLossLimit"])
+    }).pipe(Effect.scoped, Effect.provide(logged)), 20_000)
+
   it("a long message is cut to fit Discord's 2000 characters", () => {
     const body = Payload.bodyOf({ event: "degraded", message: "x".repeat(5000) }, "t")
     assert.strictEqual((body["content"] as string).length, 1900)
