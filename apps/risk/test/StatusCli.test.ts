@@ -330,5 +330,9 @@ describe("tradeguard status / unlock / audit", () => {
         assert.strictEqual(r.code, 0)
         assert.include(r.out, c)
       }
+      // scripts and monitors read status' exit codes there
+      const help = (yield* tradeguard("status", "--help")).out
+      assert.include(help, "Exit codes (the same with --json): 0 the daemon is ready; 1 it answers but is not ready")
+      assert.include(help, "2 its status could not be read")
     }))
 })
