@@ -1,6 +1,7 @@
 /**
  * Alerts: every breach, enforcement outcome, escalation, session conflict and degraded period is one ERROR/WARN
- * log line (annotated `alert`, `account`, `rule`) and a count of the metric `tradeguard_alerts_total{event}`;
+ * log line (annotated `alert`, `account`, `rule`) and a count of `tradeguard_alerts_total{event,outcome}` on
+ * `/metrics` (outcome `logged`; and `delivered`, `failed` or `dropped` for the ones posted);
  * while the environment variable `alerts.webhookUrlEnv` names is set (default `TRADEGUARD_ALERT_WEBHOOK`: the URL
  * may hold a secret, so it never comes from the file), each alert of `alerts.events` is also POSTed there as JSON:
  *
@@ -14,7 +15,7 @@
  * caller's path: {@link Service.notify} only queues (a bounded queue of `capacity`, default 1000, the oldest dropped
  * and counted in a WARN line), one worker fiber posts, each POST times out after `alerts.timeoutMs` and is tried up
  * to `alerts.maxAttempts` times with exponential backoff; a POST that still fails is a WARN line (the URL redacted)
- * and `tradeguard_alert_deliveries_total{outcome="failed"}`.
+ * and counts as `failed` ({@link Stats}`.counts`, served as `tradeguard_alerts_total{event,outcome}`).
  *
  * When to use: provide {@link layer} (needs an HttpClient) to the daemon, and {@link layerWatchRules} over the
  * rules' services: breaches (from the RiskEngine's statuses: once per rule becoming breached), enforcement
@@ -39,7 +40,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type * as AppConfig from "./AppConfig.js"
+import * as AppConfig from "./AppConfig.js"
 import * as Payload from "./internal/alertsPayload.js"
 import * as Logging from "./Logging.js"
 
@@ -73,7 +74,33 @@ export interface Alert {
 export type AlertsConfig = AppConfig.AppConfig["alerts"]
 
 /**
- * What the webhook worker has done so far.
+ * What became of an alert: `logged` (every alert: its log line), and for the ones posted to the webhook
+ * `delivered`, `failed` (after every attempt) or `dropped` (the queue was full).
+ *
+ * @since 0.3.0
+ */
+export type Outcome = "logged" | "delivered" | "failed" | "dropped"
+
+/**
+ * Every {@link Outcome}, in the order `/metrics` lists them.
+ *
+ * @since 0.3.0
+ */
+export const outcomes: ReadonlyArray<Outcome> = ["logged", "delivered", "failed", "dropped"]
+
+/**
+ * How many alerts of one event had one outcome (`/metrics`' `tradeguard_alerts_total{event,outcome}`).
+ *
+ * @since 0.3.0
+ */
+export interface Count {
+  readonly event: Event
+  readonly outcome: Outcome
+  readonly count: number
+}
+
+/**
+ * What the webhook worker has done so far, and the alerts by event and outcome.
  *
  * @since 0.3.0
  */
@@ -83,6 +110,8 @@ export interface Stats {
   readonly dropped: number
   /** Whether the webhook is on (its environment variable was set when the layer was built). */
   readonly webhook: boolean
+  /** Every event and outcome (0 included), counted since the service was built. */
+  readonly counts: ReadonlyArray<Count>
 }
 
 /**
@@ -119,7 +148,15 @@ export interface Options {
 }
 
 /**
- * `tradeguard_alerts_total{event}`: every alert, posted or not.
+ * Every event, in the order of the config's `alerts.events` default.
+ *
+ * @since 0.3.0
+ */
+export const events: ReadonlyArray<Event> = AppConfig.AlertEvent.literals
+
+/**
+ * `tradeguard_alerts_total{event}` as an Effect Metric (process-wide): every alert, posted or not. `/metrics`
+ * serves the daemon's own counts, by event and {@link Outcome} (see {@link Stats}`.counts` and Metrics).
  *
  * @since 0.3.0
  */
@@ -170,6 +207,12 @@ export const make = (
     const posted = new Set<string>(config.events)
     const queue = yield* Queue.sliding<Record<string, unknown>>(capacity)
     const counts = { sent: 0, failed: 0, dropped: 0, unreported: 0 }
+    const tally = new Map<string, number>()
+    const count = (event: unknown, outcome: Outcome) =>
+      Effect.sync(() => {
+        const key = `${String(event)}\u0000${outcome}`
+        tally.set(key, (tally.get(key) ?? 0) + 1)
+      })
     const hide = (text: string) => Logging.redact(text, url === undefined ? [] : [url])
     const annotate = Effect.annotateLogs({ module: "risk/Alerts" })
 
@@ -196,12 +239,15 @@ export const make = (
                 Effect.logWarning(
                   `alert webhook failed after ${config.maxAttempts} attempt(s): ${e.message} (${String(body["event"])} not delivered)`
                 ),
-                Metric.increment(Metric.tagged(deliveriesTotal, "outcome", "failed"))
+                Effect.zipRight(count(body["event"], "failed"), Metric.increment(Metric.tagged(deliveriesTotal, "outcome", "failed")))
               )
             },
             onSuccess: () => {
               counts.sent++
-              return Metric.increment(Metric.tagged(deliveriesTotal, "outcome", "sent"))
+              return Effect.zipRight(
+                count(body["event"], "delivered"),
+                Metric.increment(Metric.tagged(deliveriesTotal, "outcome", "sent"))
+              )
             }
           })
         )
@@ -217,9 +263,12 @@ export const make = (
 
     const enqueue = (body: Record<string, unknown>) =>
       Effect.gen(function*() {
-        if ((yield* queue.size) >= capacity) {
+        // full: the oldest goes (taken here, to count its event; the worker may have taken it first: then none goes)
+        const oldest = (yield* queue.size) >= capacity ? yield* Queue.poll(queue) : Option.none()
+        if (Option.isSome(oldest)) {
           counts.dropped++
           counts.unreported++
+          yield* count(oldest.value["event"], "dropped")
           yield* Metric.increment(Metric.tagged(deliveriesTotal, "outcome", "dropped"))
           if (counts.unreported === 1) yield* Effect.logWarning(`alert webhook queue full (${capacity}): dropping the oldest alert`)
         }
@@ -235,6 +284,7 @@ export const make = (
           ...(alert.rule === undefined ? {} : { rule: alert.rule })
         }))
         yield* Metric.increment(Metric.tagged(alertsTotal, "event", alert.event))
+        yield* count(alert.event, "logged")
         if (!webhook || !posted.has(alert.event)) return
         const at = DateTime.formatIso(yield* DateTime.now)
         yield* enqueue(Payload.bodyOf(alert, at))
@@ -245,7 +295,15 @@ export const make = (
     ).pipe(annotate)
     return {
       notify,
-      stats: Effect.sync(() => ({ sent: counts.sent, failed: counts.failed, dropped: counts.dropped, webhook }))
+      stats: Effect.sync(() => ({
+        sent: counts.sent,
+        failed: counts.failed,
+        dropped: counts.dropped,
+        webhook,
+        counts: events.flatMap((event) =>
+          outcomes.map((outcome) => ({ event, outcome, count: tally.get(`${event}\u0000${outcome}`) ?? 0 }))
+        )
+      }))
     } satisfies Service
   })
 
@@ -258,18 +316,47 @@ export const layer = (config: AlertsConfig, options: Options = {}): Layer.Layer<
   Layer.scoped(Alerts, make(config, options))
 
 /**
- * Turns the rules' events into alerts, in the caller's scope: each rule becoming breached on an account
- * (`breach`, with its figure and limit), each enforcement verified (`enforcement`: WARN when the account is
- * flat, ERROR when not) and each escalation (`escalation`). An enforcement resumed at start-up reports only
- * what it does after this runs.
+ * An enforcement a previous run left unfinished, resumed at start-up (`startedAt` epoch millis).
  *
  * @since 0.3.0
  */
-export const watchRules: Effect.Effect<void, never, Alerts | Enforcer.Enforcer | RiskEngine.RiskEngine | Scope.Scope> =
+export interface Resumed {
+  readonly id: string
+  readonly accountId: number
+  readonly rule: string
+  readonly reason: string
+  readonly startedAt: number
+}
+
+/**
+ * The `enforcement` alert of an enforcement resumed at start-up (WARN): the account may not be flat yet.
+ *
+ * @since 0.3.0
+ */
+export const resumedAlert = (e: Resumed): Alert => ({
+  event: "enforcement",
+  level: "warn",
+  message: `enforcement ${e.id} resumed at start-up (${e.rule}: ${e.reason}): a previous run left it unfinished ` +
+    `on ${DateTime.formatIso(DateTime.unsafeMake(e.startedAt))}`,
+  account: e.accountId,
+  rule: e.rule,
+  detail: { enforcement: e.id, resumed: true, reason: e.reason, startedAt: DateTime.formatIso(DateTime.unsafeMake(e.startedAt)) }
+})
+
+/**
+ * {@link watchRules}, first alerting at once each enforcement `resumed` at start-up ({@link resumedAlert}; the
+ * Enforcer's own start of them comes before anyone listens), whose later events then name their rule.
+ *
+ * @since 0.3.0
+ */
+export const watchRulesResuming = (
+  resumed: ReadonlyArray<Resumed>
+): Effect.Effect<void, never, Alerts | Enforcer.Enforcer | RiskEngine.RiskEngine | Scope.Scope> =>
   Effect.gen(function*() {
     const alerts = yield* Alerts
     const engine = yield* RiskEngine.RiskEngine
     const enforcer = yield* Enforcer.Enforcer
+    for (const e of resumed) yield* alerts.notify(resumedAlert(e))
     const breached = new Map<number, ReadonlySet<string>>()
     yield* engine.changes.pipe(
       Stream.runForEach((statuses) =>
@@ -288,7 +375,7 @@ export const watchRules: Effect.Effect<void, never, Alerts | Enforcer.Enforcer |
       ),
       Effect.forkScoped
     )
-    const rules = new Map<string, string>()
+    const rules = new Map<string, string>(resumed.map((e) => [e.id, e.rule]))
     yield* enforcer.events.pipe(
       Stream.runForEach((e) => {
         switch (e._tag) {
@@ -327,6 +414,17 @@ export const watchRules: Effect.Effect<void, never, Alerts | Enforcer.Enforcer |
       Effect.forkScoped
     )
   }).pipe(Effect.annotateLogs({ module: "risk/Alerts" }))
+
+/**
+ * Turns the rules' events into alerts, in the caller's scope: each rule becoming breached on an account
+ * (`breach`, with its figure and limit), each enforcement verified (`enforcement`: WARN when the account is
+ * flat, ERROR when not) and each escalation (`escalation`). An enforcement resumed at start-up reports only
+ * what it does after this runs: the daemon uses {@link watchRulesResuming}.
+ *
+ * @since 0.3.0
+ */
+export const watchRules: Effect.Effect<void, never, Alerts | Enforcer.Enforcer | RiskEngine.RiskEngine | Scope.Scope> =
+  watchRulesResuming([])
 
 /**
  * {@link watchRules} as a layer: provide it over {@link layer} and the rules' services (`Runtime.layerWithRules`).

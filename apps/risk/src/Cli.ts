@@ -9,6 +9,10 @@
  * | 1 | the configuration is invalid or unreadable; the demo failed |
  * | 2 | bad usage: unknown command, bad option value (see `tradeguard --help`) |
  *
+ * `tradeguard status` has its own, for scripts and monitors: 0 the daemon is ready, 1 it answers but is not
+ * ready (the status is printed all the same), 2 its status could not be read (no daemon answers, the token was
+ * refused, a bad config); `--json` exits the same way.
+ *
  * When to use: `bin.ts` runs {@link main} on `process.argv`; tests run it
  * in-process with a captured Console.
  *
@@ -144,7 +148,10 @@ const status = Command.make(
   { ops: opsUrl, config: configGiven, json },
   (o) => OpsCommands.status({ ...target(o), json: o.json })
 ).pipe(Command.withDescription(
-  "Print the running daemon's status: readiness, accounts against their limits, locks, hubs, breakers, limiter, last reconciliation and enforcements."
+  "Print the running daemon's status: readiness, accounts against their limits, locks, hubs, breakers, limiter, " +
+    "last reconciliation and enforcements (--json: as JSON). Exit codes (the same with --json): 0 the daemon is ready; " +
+    "1 it answers but is not ready (starting, degraded or stopping; the status is printed all the same); " +
+    "2 its status could not be read (no daemon answers, the token was refused, no answer in time, a bad config)."
 ))
 
 const unlock = Command.make(
@@ -157,7 +164,8 @@ const unlock = Command.make(
   },
   (o) => OpsCommands.unlock({ ...target(o), account: o.account, reason: o.reason })
 ).pipe(Command.withDescription(
-  "End an account's lock through the running daemon (POST /unlock), or through the database when no daemon answers; logged and audited."
+  "End an account's lock through the running daemon (POST /unlock), or through the database when no daemon answers " +
+    "and no live daemon holds the database's lease (else one line names that daemon: pid, host, since); logged and audited."
 ))
 
 const audit = Command.make(

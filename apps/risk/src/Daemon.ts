@@ -34,7 +34,7 @@ import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as crypto from "node:crypto"
 import * as Alerts from "./Alerts.js"
 import * as AppConfig from "./AppConfig.js"
-import { sessionReasons, watchConflicts, watchReadiness } from "./internal/daemonAlerts.js"
+import { pendingEnforcements, sessionReasons, watchConflicts, watchReadiness } from "./internal/daemonAlerts.js"
 import * as Logging from "./Logging.js"
 import { CommandFailed } from "./internal/commandFailed.js"
 import * as OpsHandlers from "./internal/opsHandlers.js"
@@ -230,6 +230,8 @@ export const startWith = (
     )
     const database = yield* step("database", Runtime.databaseLayer(config), realtime)
     const orders = yield* step("order verification", Runtime.ordersOverDatabase(config), database)
+    // the enforcements the rules step is about to resume, for their alerts (the Enforcer starts them unheard)
+    const resumed = yield* Effect.provide(pendingEnforcements, orders)
     const context = yield* step("rules", Runtime.rulesLayer(config), orders)
     yield* Stream.runForEach(
       Context.get(context, Enforcer.Enforcer).events,
@@ -237,17 +239,20 @@ export const startWith = (
     ).pipe(Effect.forkScoped)
     const conflicts = Context.get(context, SessionConflicts.SessionConflicts)
     yield* Ref.set(conflictReasons, Effect.map(conflicts.state, sessionReasons))
+    // alerts: over the platform's HttpClient, never in the enforcement path (notify only queues)
+    const alertsContext = yield* Layer.build(Layer.provide(Alerts.layer(config.alerts), Layer.succeedContext(base)))
+    const alerts = Context.get(alertsContext, Alerts.Alerts)
     if (options.metrics === undefined) {
       const metrics = yield* Effect.provide(
-        Metrics.make({ sessionConflicts: Effect.map(conflicts.state, (s) => s.count) }),
+        Metrics.make({
+          sessionConflicts: Effect.map(conflicts.state, (s) => s.count),
+          alerts: Effect.map(alerts.stats, (s) => s.counts)
+        }),
         context
       )
       yield* Ref.set(state.metrics, Effect.map(metrics.render, (body) => ({ contentType: metrics.contentType, body })))
     }
-    // alerts: over the platform's HttpClient, never in the enforcement path (notify only queues)
-    const alertsContext = yield* Layer.build(Layer.provide(Alerts.layer(config.alerts), Layer.succeedContext(base)))
-    const alerts = Context.get(alertsContext, Alerts.Alerts)
-    yield* Effect.provide(Alerts.watchRules, Context.merge(context, alertsContext))
+    yield* Effect.provide(Alerts.watchRulesResuming(resumed), Context.merge(context, alertsContext))
     yield* watchConflicts(conflicts.changes, alerts.notify).pipe(Effect.forkScoped)
     yield* Ref.set(state.services, context)
     // the last finalizer runs first: the phase says Stopping before anything closes

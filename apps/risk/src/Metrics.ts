@@ -36,6 +36,7 @@ import * as EffectRuntime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Prom from "prom-client"
+import type * as Alerts from "./Alerts.js"
 import * as Core from "./internal/metricsCore.js"
 
 /**
@@ -58,12 +59,18 @@ export type Requirements =
 /**
  * Optional sources the daemon's services do not provide: `sessionConflicts`, the number of session conflicts
  * (`GatewayLogout`: another client logged in as the user) counted since start; given, it is exported as
- * `tradeguard_session_conflicts_total`.
+ * `tradeguard_session_conflicts_total`; `alerts`, the alerts by event and outcome, exported as
+ * `tradeguard_alerts_total{event,outcome}`.
  *
  * @since 0.3.0
  */
 export interface Options {
   readonly sessionConflicts?: Effect.Effect<number>
+  /**
+   * The alerts by event and outcome (`Alerts.Service`'s `stats`' `counts`); given, they are exported as
+   * `tradeguard_alerts_total{event,outcome}`.
+   */
+  readonly alerts?: Effect.Effect<ReadonlyArray<Alerts.Count>>
 }
 
 /**
@@ -257,6 +264,22 @@ export const make = (options: Options = {}): Effect.Effect<Metrics, never, Requi
         async collect() {
           this.reset()
           this.inc(await run(conflicts))
+        }
+      })
+    }
+
+    if (options.alerts !== undefined) {
+      const alerts = options.alerts
+      new Prom.Counter({
+        name: "tradeguard_alerts_total",
+        help: "alerts by event and outcome: logged (every alert), and for the ones posted to the webhook " +
+          "delivered, failed (after every attempt) or dropped (the queue was full)",
+        labelNames: ["event", "outcome"],
+        registers,
+        async collect() {
+          const counts = await run(alerts)
+          this.reset()
+          for (const c of counts) this.inc({ event: c.event, outcome: c.outcome }, c.count)
         }
       })
     }

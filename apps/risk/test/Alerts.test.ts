@@ -192,6 +192,9 @@ describe("Alerts", () => {
       assert.strictEqual(bodies.length, after.failed)
       assert.strictEqual(after.failed, 3)
       assert.isTrue(lines.some((l) => /"\d alert\(s\) dropped: the webhook queue \(3\) was full/.test(l)))
+      // by event and outcome: each logged, each dropped or failed
+      const breaches = Object.fromEntries(after.counts.filter((c) => c.event === "breach").map((c) => [c.outcome, c.count]))
+      assert.deepStrictEqual(breaches, { logged: 10, delivered: 0, failed: 3, dropped: after.dropped })
     }).pipe(Effect.scoped, Effect.provide(logged)))
 
   it.effect("retries with exponential backoff up to maxAttempts (simulated time)", () =>
@@ -235,6 +238,35 @@ describe("Alerts", () => {
       assert.isFalse((yield* alerts.stats).webhook)
       assert.strictEqual((yield* Metric.value(counter)).count, before + 1)
       assert.strictEqual((JSON.parse(lines.find((l) => l.includes("alert degraded"))!) as { level: string }).level, "WARN")
+    }).pipe(Effect.scoped, Effect.provide(logged)))
+
+  it.effect("counts every alert by event and outcome: logged, delivered, failed", () =>
+    Effect.gen(function*() {
+      let n = 0
+      // the first POST is refused, the next ones taken
+      const client = HttpClient.make((req) =>
+        Effect.sync(() => HttpClientResponse.fromWeb(req, new Response(null, { status: n++ === 0 ? 500 : 200 }))))
+      const alerts = yield* Alerts.make(config({ maxAttempts: 1, events: ["breach", "escalation"] }), { url: "http://hook.test/x" }).pipe(
+        Effect.provideService(HttpClient.HttpClient, client)
+      )
+      const zero = (yield* alerts.stats).counts
+      assert.strictEqual(zero.length, 24)
+      assert.isTrue(zero.every((c) => c.count === 0))
+      yield* alerts.notify(breach)
+      yield* TestClock.adjust("1 second")
+      yield* alerts.notify(breach)
+      yield* alerts.notify({ event: "escalation", message: "not flat" })
+      yield* alerts.notify({ event: "degraded", message: "quotes stale" }) // not posted
+      yield* TestClock.adjust("1 second")
+      const counts = (yield* alerts.stats).counts.filter((c) => c.count > 0).map((c) => [c.event, c.outcome, c.count])
+      assert.deepStrictEqual(counts, [
+        ["breach", "logged", 2],
+        ["breach", "delivered", 1],
+        ["breach", "failed", 1],
+        ["escalation", "logged", 1],
+        ["escalation", "delivered", 1],
+        ["degraded", "logged", 1]
+      ])
     }).pipe(Effect.scoped, Effect.provide(logged)))
 
   it.effect("only the alerts.events are posted", () =>
@@ -313,6 +345,38 @@ describe("Alerts", () => {
       ])
       assert.deepStrictEqual(seen[0]!.detail, { figure: -300, limit: -200, mode: "enforce" })
       assert.include(seen[4]!.message, "1 position(s)/order(s) left")
+    }).pipe(Effect.scoped, Effect.provide(logged)), 20_000)
+
+  it.live("watchRulesResuming: each resumed enforcement alerted at once, and its verification names its rule", () =>
+    Effect.gen(function*() {
+      const seen: Array<Alerts.Alert> = []
+      const statuses = yield* SubscriptionRef.make<ReadonlyArray<RiskEngine.AccountStatus>>([])
+      const events = yield* PubSub.unbounded<Enforcer.Event>()
+      const resumed: Alerts.Resumed = { id: "e9", accountId: 7, rule: "maxLossLimit", reason: "loss 3000", startedAt: Date.UTC(2026, 11, 1, 20) }
+      yield* Alerts.watchRulesResuming([resumed]).pipe(
+        Effect.provideService(Alerts.Alerts, { notify: (a) => Effect.sync(() => void seen.push(a)), stats: Effect.die("unused") }),
+        Effect.provideService(RiskEngine.RiskEngine, {
+          status: SubscriptionRef.get(statuses),
+          changes: statuses.changes,
+          health: Effect.succeed({ _tag: "Ok" as const })
+        }),
+        Effect.provideService(Enforcer.Enforcer, {
+          enforce: () => Effect.die("unused"),
+          running: () => Effect.succeed(true),
+          events: Stream.fromPubSub(events)
+        })
+      )
+      // at once, before any event
+      assert.deepStrictEqual(seen, [Alerts.resumedAlert(resumed)])
+      assert.deepStrictEqual([seen[0]!.event, seen[0]!.level, seen[0]!.account, seen[0]!.rule], ["enforcement", "warn", 7, "maxLossLimit"])
+      assert.strictEqual(
+        seen[0]!.message,
+        "enforcement e9 resumed at start-up (maxLossLimit: loss 3000): a previous run left it unfinished on 2026-12-01T20:00:00.000Z"
+      )
+      yield* Effect.sleep("50 millis")
+      yield* PubSub.publish(events, { _tag: "Verified", id: "e9", accountId: 7, at: 1, final: { flat: true, positions: [], workingOrders: [] } })
+      yield* until(Effect.sync(() => seen.length), (n) => n === 2)
+      assert.deepStrictEqual([seen[1]!.event, seen[1]!.rule], ["enforcement", "maxLossLimit"])
     }).pipe(Effect.scoped, Effect.provide(logged)), 20_000)
 
   it("a long message is cut to fit Discord's 2000 characters", () => {

@@ -250,11 +250,46 @@ describe("Metrics over the daemon (embedded simulator)", () => {
       })
       assert.isBelow(realized, -200)
 
-      // a session conflict count, when the daemon has one, is exported as a counter
-      const withConflicts = yield* Effect.provide(Metrics.make({ sessionConflicts: Effect.succeed(3) }), started.context)
+      // the daemon's own /metrics counts its alerts by event and outcome: the breach and the enforcement logged,
+      // nothing posted (no webhook)
+      const served = yield* Effect.gen(function*() {
+        for (let waited = 0; waited < 15_000; waited += 100) {
+          const f = parse(yield* Effect.promise(() => fetch(`${started.ops.url}/metrics`).then((r) => r.text())))
+          if (
+            (value(f, "tradeguard_alerts_total", { event: "breach", outcome: "logged" }) ?? 0) >= 1 &&
+            (value(f, "tradeguard_alerts_total", { event: "enforcement", outcome: "logged" }) ?? 0) >= 1
+          ) return f
+          yield* Effect.sleep("100 millis")
+        }
+        return assert.fail("timed out waiting for the alerts on /metrics")
+      })
+      const alerts = family(served, "tradeguard_alerts_total")
+      assert.strictEqual(alerts.type, "COUNTER")
+      assert.deepStrictEqual(
+        [...new Set(alerts.metrics.map((m) => m.labels?.["outcome"]))],
+        ["logged", "delivered", "failed", "dropped"]
+      )
+      assert.deepStrictEqual(
+        [...new Set(alerts.metrics.map((m) => m.labels?.["event"]))],
+        ["breach", "enforcement", "escalation", "session_conflict", "degraded", "recovered"]
+      )
+      for (const outcome of ["delivered", "failed", "dropped"]) {
+        assert.strictEqual(value(served, "tradeguard_alerts_total", { event: "breach", outcome }), 0)
+      }
+
+      // a session conflict count, when the daemon has one, is exported as a counter; so are alert counts given
+      const withConflicts = yield* Effect.provide(
+        Metrics.make({
+          sessionConflicts: Effect.succeed(3),
+          alerts: Effect.succeed([{ event: "degraded", outcome: "dropped", count: 2 }])
+        }),
+        started.context
+      )
       const c = parse(yield* withConflicts.render)
       assert.strictEqual(family(c, "tradeguard_session_conflicts_total").type, "COUNTER")
       assert.strictEqual(value(c, "tradeguard_session_conflicts_total"), 3)
+      assert.strictEqual(value(c, "tradeguard_alerts_total", { event: "degraded", outcome: "dropped" }), 2)
+      assert.notProperty(Object.fromEntries(first.map((f) => [f.name, f.type])), "tradeguard_alerts_total") // no source given
       // two sets of metrics side by side: each has its own registry, prom-client's global one holds none of them
       const global = parse(yield* Effect.promise(() => Prom.register.metrics()))
       assert.deepStrictEqual(global.filter((f) => f.name.startsWith("tradeguard_")), [])

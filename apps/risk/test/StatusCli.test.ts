@@ -1,13 +1,18 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
 import { Audit, Locks } from "@tradeguard/rules"
+import { Database, Leases } from "@tradeguard/store"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as TestClock from "effect/TestClock"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as AppConfig from "../src/AppConfig.js"
 import * as Cli from "../src/Cli.js"
+import * as Lease from "../src/internal/lease.js"
 import * as OpsCommands from "../src/internal/opsCommands.js"
 import * as Ops from "../src/Ops.js"
 import type * as Status from "../src/Status.js"
@@ -75,7 +80,9 @@ describe("tradeguard status / unlock / audit", () => {
       const { file } = setup(port)
       yield* Ops.serve({ host: "127.0.0.1", port }, handlers, "tok")
       const r = yield* tradeguard("status", "--config", file)
-      assert.strictEqual(r.code, 0, r.err)
+      // not ready: the tables all the same, one line on stderr, exit 1
+      assert.strictEqual(r.code, 1, r.err)
+      assert.strictEqual(r.err, `tradeguard status: the daemon at http://127.0.0.1:${port} is not ready (hub_down)`)
       for (
         const s of [
           "ready: no   phase: Running",
@@ -97,8 +104,30 @@ describe("tradeguard status / unlock / audit", () => {
         ]
       ) assert.include(r.out, s)
       const j = yield* tradeguard("status", "--ops", `http://127.0.0.1:${port}/`, "--json")
-      assert.strictEqual(j.code, 0, j.err)
+      assert.strictEqual(j.code, 1, j.err)
       assert.deepStrictEqual(JSON.parse(j.out), sample)
+    }))
+
+  it.scoped("status exits 0 only when the daemon is ready, tables or JSON", () =>
+    Effect.gen(function*() {
+      const ready: Status.Status = { ...sample, ready: true, reasons: [] }
+      const s = yield* Ops.serve({ host: "127.0.0.1", port: 0 }, { ...handlers, status: Effect.succeed(ready) }, "tok")
+      const r = yield* tradeguard("status", "--ops", s.url)
+      assert.strictEqual(r.code, 0, r.err)
+      assert.strictEqual(r.err, "")
+      assert.include(r.out, "ready: yes   phase: Running")
+      const j = yield* tradeguard("status", "--ops", s.url, "--json")
+      assert.strictEqual(j.code, 0, j.err)
+      assert.deepStrictEqual(JSON.parse(j.out), ready)
+      // not ready without a reason (stopping, say) is still not ready
+      const bare = yield* Ops.serve({ host: "127.0.0.1", port: 0 }, {
+        ...handlers,
+        status: Effect.succeed({ ...sample, ready: false, reasons: [], phase: "Stopping" })
+      }, "tok")
+      const stopping = yield* tradeguard("status", "--ops", bare.url, "--json")
+      assert.strictEqual(stopping.code, 1)
+      assert.strictEqual(stopping.err, `tradeguard status: the daemon at ${bare.url} is not ready`)
+      assert.strictEqual((JSON.parse(stopping.out) as Status.Status).phase, "Stopping")
     }))
 
   it.scoped("status of a daemon that is starting shows empty sections", () =>
@@ -109,29 +138,37 @@ describe("tradeguard status / unlock / audit", () => {
         status: Effect.succeed({ ...sample, ready: false, phase: "Starting (hubs)", accounts: [], hubs: [], breakers: [], limiter: null, lastReconciliation: null, lastEnforcements: [] })
       }, "tok")
       const r = yield* tradeguard("status", "--ops", `http://127.0.0.1:${port}`)
-      assert.strictEqual(r.code, 0)
+      assert.strictEqual(r.code, 1)
       assert.include(r.out, "phase: Starting (hubs)")
       assert.include(r.out, "(none yet)")
       assert.include(r.out, "LOCKS\n(none)")
     }))
 
-  it.scoped("status: no daemon, a refused token, a bad answer: one line each, exit 1", () =>
+  it.scoped("status: no daemon, a refused token, a bad answer, a bad config: one line each, exit 2 (tables or JSON)", () =>
     Effect.gen(function*() {
       const port = yield* freePort()
-      const none = yield* tradeguard("status", "--ops", `http://127.0.0.1:${port}`)
-      assert.strictEqual(none.code, 1)
-      assert.strictEqual(none.err, `tradeguard status: no daemon answers at http://127.0.0.1:${port} (is \`tradeguard run\` running? see --ops)`)
+      for (const json of [[], ["--json"]]) {
+        const none = yield* tradeguard("status", "--ops", `http://127.0.0.1:${port}`, ...json)
+        assert.strictEqual(none.code, 2)
+        assert.strictEqual(none.out, "")
+        assert.strictEqual(none.err, `tradeguard status: no daemon answers at http://127.0.0.1:${port} (is \`tradeguard run\` running? see --ops)`)
+      }
       // a daemon bound beyond loopback wants the token on every request
       const guarded = yield* Ops.serve({ host: "0.0.0.0", port: 0 }, handlers, "tok")
-      const refused = yield* tradeguard("status", "--ops", `http://127.0.0.1:${guarded.port}`)
-      assert.strictEqual(refused.code, 1)
-      assert.include(refused.err, "refused the token: set TRADEGUARD_OPS_TOKEN")
+      for (const json of [[], ["--json"]]) {
+        const refused = yield* tradeguard("status", "--ops", `http://127.0.0.1:${guarded.port}`, ...json)
+        assert.strictEqual(refused.code, 2)
+        assert.strictEqual(refused.out, "")
+        assert.include(refused.err, "refused the token: set TRADEGUARD_OPS_TOKEN")
+      }
       const broken = yield* Ops.serve({ host: "127.0.0.1", port: 0 }, { ...handlers, status: Effect.succeed("just text") }, "tok")
       const bad = yield* tradeguard("status", "--ops", broken.url)
-      assert.strictEqual(bad.code, 1)
-      assert.include(bad.err, "answered HTTP 200")
+      assert.strictEqual(bad.code, 2)
+      assert.include(bad.err, "answered HTTP 200, not a status")
+      const odd = yield* Ops.serve({ host: "127.0.0.1", port: 0 }, { ...handlers, status: Effect.succeed({ ready: "yes" }) }, "tok")
+      assert.strictEqual((yield* tradeguard("status", "--ops", odd.url)).code, 2)
       const missing = yield* tradeguard("status", "--config", "/nonexistent/config.yaml")
-      assert.strictEqual(missing.code, 1)
+      assert.strictEqual(missing.code, 2)
       assert.strictEqual(missing.err, "tradeguard status: /nonexistent/config.yaml: cannot read the configuration: no such file")
     }))
 
@@ -203,6 +240,57 @@ describe("tradeguard status / unlock / audit", () => {
       assert.include(bad.err, "--since yesterday-ish: expected a time")
     }).pipe(Effect.provide(NodeContext.layer)))
 
+  it.effect("unlock refuses the database while a live daemon holds its lease but does not answer, naming it and the address tried", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort()
+      const { config, file, db } = setup(port)
+      yield* Effect.flatMap(Locks.Locks, (l) => l.lock(465, "dailyLossLimit", "day loss 1000 reached", { _tag: "Manual" })).pipe(
+        Effect.provide(OpsCommands.storeLayer(config))
+      )
+      // a daemon on this database whose ops endpoint is elsewhere (or hung): it holds the lease, nothing answers at `port`
+      const daemon = yield* Effect.fork(Effect.scoped(Effect.zipRight(Lease.holdLeases(config, undefined, {}), Effect.never)))
+      yield* TestClock.adjust("1 second")
+      const r = yield* tradeguard("unlock", "465", "--reason", "new day", "--config", file)
+      assert.strictEqual(r.code, 1)
+      assert.strictEqual(r.out, "")
+      // (simulated time: the lease was taken at 0)
+      assert.strictEqual(
+        r.err,
+        `tradeguard unlock: no daemon answers at http://127.0.0.1:${port}, but pid ${process.pid} on ${os.hostname()} ` +
+          `holds the database ${db} since 1970-01-01T00:00:00.000Z: not writing it behind that daemon's back; ` +
+          "give its ops endpoint with --ops (or stop it)"
+      )
+      const still = yield* Effect.flatMap(Locks.Locks, (l) => l.active(465)).pipe(Effect.provide(OpsCommands.storeLayer(config)))
+      assert.isDefined(still)
+      // the daemon stopped (its lease released): the database it is
+      yield* Fiber.interrupt(daemon)
+      const done = yield* tradeguard("unlock", "465", "--reason", "new day", "--config", file)
+      assert.strictEqual(done.code, 0, done.err)
+      assert.strictEqual(done.out, `account 465 unlocked in ${db} (no daemon answers): new day`)
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.effect("a lease left by a process of this host that no longer runs does not stop the unlock; one of another host does", () =>
+    Effect.gen(function*() {
+      const { config } = setup(yield* freePort())
+      const leases = Leases.layer.pipe(Layer.provide(Database.layer(config.database)))
+      const take = (holder: { pid: number; host: string }) =>
+        Effect.flatMap(Leases.Leases, (l) => l.acquire(Lease.databaseLease, holder)).pipe(Effect.provide(leases), Effect.orDie)
+      const release = (lease: Leases.Lease) =>
+        Effect.flatMap(Leases.Leases, (l) => l.release(lease)).pipe(Effect.provide(leases), Effect.orDie)
+      const crashed = yield* take({ pid: 4_000_001, host: os.hostname() })
+      yield* OpsCommands.noLiveHolder("unlock", config, "http://x", () => false)
+      const e = yield* Effect.flip(OpsCommands.noLiveHolder("unlock", config, "http://x", () => true))
+      assert.include(e.message, `but pid 4000001 on ${os.hostname()} holds the database`)
+      yield* release(crashed)
+      yield* take({ pid: 4_000_001, host: "desk-2" })
+      const other = yield* Effect.flip(OpsCommands.noLiveHolder("unlock", config, "http://10.0.0.2:9464", () => false))
+      assert.include(other.message, "no daemon answers at http://10.0.0.2:9464, but pid 4000001 on desk-2 holds the database")
+      assert.strictEqual(other.code, 1)
+      // a lease whose heartbeat stopped 30 s ago is free
+      yield* TestClock.adjust("31 seconds")
+      yield* OpsCommands.noLiveHolder("unlock", config, "http://10.0.0.2:9464", () => true)
+    }))
+
   it.effect("audit or unlock without a database says where it looked", () =>
     Effect.gen(function*() {
       const port = yield* freePort()
@@ -242,5 +330,9 @@ describe("tradeguard status / unlock / audit", () => {
         assert.strictEqual(r.code, 0)
         assert.include(r.out, c)
       }
+      // scripts and monitors read status' exit codes there
+      const help = (yield* tradeguard("status", "--help")).out
+      assert.include(help, "Exit codes (the same with --json): 0 the daemon is ready; 1 it answers but is not ready")
+      assert.include(help, "2 its status could not be read")
     }))
 })

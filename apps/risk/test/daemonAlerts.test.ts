@@ -1,13 +1,30 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
 import type { SessionConflicts } from "@tradeguard/resilience"
+import { Database, PendingActions } from "@tradeguard/store"
 import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import * as Stream from "effect/Stream"
 import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
 import type * as Alerts from "../src/Alerts.js"
-import { describe as describeReasons, sessionReasons, watchConflicts, watchReadiness } from "../src/internal/daemonAlerts.js"
+import * as AppConfig from "../src/AppConfig.js"
+import * as Daemon from "../src/Daemon.js"
+import {
+  describe as describeReasons,
+  resumedOf,
+  sessionReasons,
+  watchConflicts,
+  watchReadiness
+} from "../src/internal/daemonAlerts.js"
 import type * as Readiness from "../src/Readiness.js"
+import { captured } from "./utils/console.js"
+import { daemonConfig } from "./utils/daemonConfig.js"
 
 const ready: Readiness.Readiness = { ready: true, reasons: [] }
 const down = (...codes: ReadonlyArray<Readiness.Code>): Readiness.Readiness => ({
@@ -95,4 +112,68 @@ describe("session conflicts as a readiness reason and alerts", () => {
         ]
       ])
     }))
+})
+
+const stored = (over: Record<string, unknown> = {}) => ({
+  id: "100001-abc",
+  accountId: 100001,
+  rule: "dailyLossLimit",
+  reason: "day PnL -1012.50 <= -1000",
+  figures: {},
+  actions: [{ _tag: "Flatten", lock: { _tag: "NextTradingDay" } }],
+  startedAt: Date.UTC(2026, 11, 2, 14, 5, 9),
+  reductionSteps: {},
+  rounds: 1,
+  locked: true,
+  ...over
+})
+
+describe("an enforcement resumed at start-up is alerted at once", () => {
+  it("reads the enforcements of the pending actions: one per account, other actions and unreadable rows left out", () => {
+    const resumed = resumedOf([
+      { action: "enforcement", payload: stored() },
+      { action: "somethingElse", payload: stored({ accountId: 2 }) },
+      { action: "enforcement", payload: { id: "x" } },
+      { action: "enforcement", payload: stored({ id: "100001-def", rule: "maxContracts" }) },
+      { action: "enforcement", payload: stored({ id: "3-a", accountId: 3 }) }
+    ])
+    expect(resumed).toEqual([
+      { id: "100001-abc", accountId: 100001, rule: "dailyLossLimit", reason: "day PnL -1012.50 <= -1000", startedAt: Date.UTC(2026, 11, 2, 14, 5, 9) },
+      { id: "3-a", accountId: 3, rule: "dailyLossLimit", reason: "day PnL -1012.50 <= -1000", startedAt: Date.UTC(2026, 11, 2, 14, 5, 9) }
+    ])
+  })
+
+  it.live("the daemon alerts (WARN line, counted) an enforcement a previous run left in its database, before anything else happens to it", () =>
+    Effect.gen(function*() {
+      const { dir, file } = daemonConfig("resume", ["risk:", "  defaults:", "    dailyLossLimit: { amount: 1000 }"])
+      const config = yield* AppConfig.load(file)
+      // what a run stopped mid-flatten left in the store
+      yield* Effect.flatMap(PendingActions.PendingActions, (p) =>
+        p.enqueue({ id: "100001-abc", accountId: 100001, action: "enforcement", payload: stored() })).pipe(
+          Effect.provide(PendingActions.layer.pipe(Layer.provide(Database.layer(config.database)))),
+          Effect.orDie
+        )
+      const lines: Array<{ level: string; message: string; annotations: Record<string, unknown> }> = []
+      const logger = Logger.make(({ annotations, logLevel, message }) =>
+        void lines.push({
+          level: logLevel.label,
+          message: (Array.isArray(message) ? message : [message]).map(String).join(" "),
+          annotations: Object.fromEntries(HashMap.toEntries(annotations))
+        }))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const [started] = yield* captured(Daemon.start({ config: file, simulator: true }, {}))
+        // at once: by the time the daemon reports it started
+        const alerted = lines.filter((l) => l.message.startsWith("alert enforcement: enforcement 100001-abc resumed at start-up"))
+        expect(alerted).toHaveLength(1)
+        expect(alerted[0]!.level).toBe("WARN")
+        expect(alerted[0]!.message).toBe(
+          "alert enforcement: enforcement 100001-abc resumed at start-up (dailyLossLimit: day PnL -1012.50 <= -1000): " +
+            "a previous run left it unfinished on 2026-12-02T14:05:09.000Z"
+        )
+        expect(alerted[0]!.annotations).toMatchObject({ alert: "enforcement", account: 100001, rule: "dailyLossLimit" })
+        const counts = (yield* started.alerts.stats).counts
+        expect(counts.find((c) => c.event === "enforcement" && c.outcome === "logged")!.count).toBeGreaterThanOrEqual(1)
+      })).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      expect(fs.existsSync(path.join(dir, "tradeguard.db"))).toBe(true)
+    }).pipe(Effect.provide(NodeContext.layer)), 60_000)
 })

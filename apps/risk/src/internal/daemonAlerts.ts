@@ -7,11 +7,18 @@
  * Right after start-up the hubs may still be connecting: that is not a degraded period, unless the daemon is
  * still not ready after `startGrace`.
  *
+ * Resumed enforcements: the ones a previous run left unfinished in the store, read before the rules step
+ * resumes them (the Enforcer's own `Started` of them comes before anyone listens), alerted at once.
+ *
  * @internal
  */
 import * as Duration from "effect/Duration"
 import type { SessionConflicts } from "@tradeguard/resilience"
+import { PendingActions } from "@tradeguard/store"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as Alerts from "../Alerts.js"
 import type * as Readiness from "../Readiness.js"
@@ -84,3 +91,44 @@ export const watchConflicts = (
     })
   })
 }
+
+/** The fields of a stored enforcement (PendingActions `action: "enforcement"`) an alert names. */
+const StoredEnforcement = Schema.Struct({
+  id: Schema.String,
+  accountId: Schema.Number,
+  rule: Schema.String,
+  reason: Schema.String,
+  actions: Schema.Array(Schema.Unknown),
+  startedAt: Schema.Number,
+  rounds: Schema.Number,
+  locked: Schema.Boolean
+})
+const decodeStored = Schema.decodeUnknownOption(StoredEnforcement)
+
+/**
+ * The enforcements the Enforcer resumes from `rows` (the store's pending actions): each `enforcement` row that
+ * decodes, one per account (the Enforcer joins a second row of an account into the first).
+ */
+export const resumedOf = (
+  rows: ReadonlyArray<{ readonly action: string; readonly payload: unknown }>
+): ReadonlyArray<Alerts.Resumed> => {
+  const byAccount = new Map<number, Alerts.Resumed>()
+  for (const row of rows) {
+    if (row.action !== "enforcement") continue
+    const e = decodeStored(row.payload)
+    if (Option.isNone(e) || byAccount.has(e.value.accountId)) continue
+    const { accountId, id, reason, rule, startedAt } = e.value
+    byAccount.set(accountId, { id, accountId, rule, reason, startedAt })
+  }
+  return [...byAccount.values()]
+}
+
+/** The enforcements a previous run left unfinished in the database (none when it cannot be read: logged). */
+export const pendingEnforcements: Effect.Effect<ReadonlyArray<Alerts.Resumed>, never, SqlClient.SqlClient> =
+  Effect.flatMap(PendingActions.PendingActions, (p) => p.list).pipe(
+    Effect.map(resumedOf),
+    Effect.provide(PendingActions.layer),
+    Effect.catchAll((e) =>
+      Effect.as(Effect.logError(`the pending enforcements could not be read for their alerts: ${e.message}`), [])
+    )
+  )

@@ -11,12 +11,14 @@ import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as AppConfig from "../AppConfig.js"
 import * as Ops from "../Ops.js"
 import * as Runtime from "../Runtime.js"
 import * as Status from "../Status.js"
 import { CommandFailed } from "./commandFailed.js"
+import * as Lease from "./lease.js"
 import * as OpsTables from "./opsTables.js"
 import * as OpsToken from "./opsToken.js"
 
@@ -31,6 +33,17 @@ export interface Target {
 
 const failed = (command: string, message: string) =>
   new CommandFailed({ message: `tradeguard ${command}: ${message}`, code: 1 })
+
+/**
+ * The exit codes of `tradeguard status`, for scripts and monitors: the daemon is ready (0), it answers but is
+ * not ready (1: starting, degraded, stopping; the status is printed all the same), or its status could not be
+ * read (2: no daemon answers, the token was refused, no answer in time, an answer that is not a status, an
+ * unreadable config).
+ */
+export const StatusExit = { ready: 0, notReady: 1, unknown: 2 } as const
+
+/** A failure of `status` that leaves the daemon's readiness unknown: exit 2. */
+const unknown = (e: CommandFailed) => new CommandFailed({ message: e.message, code: StatusExit.unknown })
 
 /** The config of `target`: the file, or the defaults when the default `config.yaml` is not there. */
 export const configOf = (
@@ -104,10 +117,24 @@ const refusedToken = (command: string, config: AppConfig.AppConfig) =>
       `(or run where ${OpsToken.tokenFileOf(config.database.path)} is readable)`
   )
 
-/** `tradeguard status`: the daemon's status as tables, or its JSON. */
+/** `tradeguard status`: the daemon's status as tables, or its JSON; the exit code says whether it is ready ({@link StatusExit}). */
 export const status = (
   target: Target & { readonly json: boolean }
 ): Effect.Effect<void, CommandFailed, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const { base, s } = yield* readStatus(target).pipe(Effect.mapError(unknown))
+    yield* Console.log(target.json ? JSON.stringify(s, null, 2) : OpsTables.renderStatus(s))
+    if (!s.ready) {
+      const codes = s.reasons.map((x) => x.code).join(", ")
+      return yield* new CommandFailed({
+        message: `tradeguard status: the daemon at ${base} is not ready${codes === "" ? "" : ` (${codes})`}`,
+        code: StatusExit.notReady
+      })
+    }
+  })
+
+/** The daemon's `/status`, and the URL it came from. */
+const readStatus = (target: Target) =>
   Effect.gen(function*() {
     const config = yield* configOf("status", target)
     const base = opsUrlOf(config, target.ops)
@@ -116,10 +143,14 @@ export const status = (
         Effect.fail(failed("status", `no daemon answers at ${base} (is \`tradeguard run\` running? see --ops)`)))
     )
     if (r.status === 401) return yield* refusedToken("status", config)
-    if (r.status !== 200 || typeof r.body !== "object" || r.body === null) {
-      return yield* failed("status", `${base}/status answered HTTP ${r.status}`)
+    const body = r.body as Partial<Status.Status> | null | undefined
+    if (
+      r.status !== 200 || typeof body !== "object" || body === null || typeof body.ready !== "boolean" ||
+      !Array.isArray(body.reasons)
+    ) {
+      return yield* failed("status", `${base}/status answered HTTP ${r.status}, not a status`)
     }
-    yield* Console.log(target.json ? JSON.stringify(r.body, null, 2) : OpsTables.renderStatus(r.body as Status.Status))
+    return { base, s: body as Status.Status }
   })
 
 /** The store's locks and audit trail over the config's database, for commands run without the daemon. */
@@ -140,7 +171,34 @@ const withStore = <A, E>(
     ? Effect.fail(failed(command, `no database at ${config.database.path} (database.path of the config)`))
     : Effect.provide(use, storeLayer(config).pipe(Layer.mapError((e) => failed(command, e.message))))
 
-/** `tradeguard unlock <account> --reason`: through the daemon, or through the database when none answers. */
+/**
+ * Fails when a live daemon holds the database lease of `config` though its ops endpoint at `tried` does not
+ * answer (another address, or hung): writing the database behind its back would be lost or undone. A lease of a
+ * process of this host that no longer runs (killed, crashed) is not live. A missing database is left to
+ * {@link withStore} to name.
+ */
+export const noLiveHolder = (
+  command: string,
+  config: AppConfig.AppConfig,
+  tried: string,
+  alive: (pid: number) => boolean = Lease.running
+): Effect.Effect<void, CommandFailed> =>
+  config.database.path !== ":memory:" && !fs.existsSync(config.database.path)
+    ? Effect.void
+    : Effect.flatMap(Lease.databaseHolder(config), (holder) =>
+      Option.isSome(holder) && !Lease.deadHere(holder.value, alive)
+        ? Effect.fail(failed(
+          command,
+          `no daemon answers at ${tried}, but pid ${holder.value.pid} on ${holder.value.host} holds the database ` +
+            `${config.database.path} since ${new Date(holder.value.since).toISOString()}: not writing it behind that ` +
+            `daemon's back; give its ops endpoint with --ops (or stop it)`
+        ))
+        : Effect.void)
+
+/**
+ * `tradeguard unlock <account> --reason`: through the daemon, or through the database when none answers and no
+ * live daemon holds its lease ({@link noLiveHolder}).
+ */
 export const unlock = (
   target: Target & { readonly account: number; readonly reason: string }
 ): Effect.Effect<void, CommandFailed, FileSystem.FileSystem> =>
@@ -158,10 +216,13 @@ export const unlock = (
     const answer = yield* viaDaemon.pipe(
       Effect.map((r) => ({ via: "daemon" as const, ...r })),
       Effect.catchTag("NoDaemon", () =>
-        withStore(
-          "unlock",
-          config,
-          Effect.flatMap(Locks.Locks, (l) => l.unlock(target.account, reason))
+        Effect.zipRight(
+          noLiveHolder("unlock", config, base),
+          withStore(
+            "unlock",
+            config,
+            Effect.flatMap(Locks.Locks, (l) => l.unlock(target.account, reason))
+          )
         ).pipe(Effect.map((unlocked) => ({ via: "database" as const, status: unlocked ? 200 : 404, body: undefined }))))
     )
     if (answer.status === 401) return yield* refusedToken("unlock", config)
