@@ -1,9 +1,11 @@
 import { Errors } from "@tradeguard/gateway"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import * as CircuitBreaker from "../src/CircuitBreaker.js"
 import * as ResilientGateway from "../src/ResilientGateway.js"
+import { settle } from "./utils/limiterHarness.js"
 import { countingTokens, fakeGatewayLayer, makeFake } from "./utils/gatewayFake.js"
 
 const e503 = (endpoint: string) => Effect.fail(new Errors.ServerError({ endpoint, status: 503 }))
@@ -54,6 +56,27 @@ describe("ResilientGateway: enforcement and the circuit breaker", () => {
       // sent (not refused by the breaker), answered 503
       assert.notStrictEqual((yield* Effect.flip(gw.orderCancel({ accountId: 100001, orderId: 7 })))._tag, "CircuitOpen")
       assert.deepStrictEqual(yield* breaker.state("orders"), opened)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a half-open circuit: enforcement takes a free probe, and passes when the probes are all in flight", () => {
+    const { fake, layer } = setup()
+    for (let i = 0; i < 5; i++) fake.script("positionSearchOpen", e503("positionSearchOpen"))
+    fake.script("positionSearchOpen", Effect.never, Effect.never)
+    return Effect.gen(function*() {
+      const gw = yield* ResilientGateway.ResilientGateway
+      const breaker = yield* CircuitBreaker.CircuitBreaker
+      for (let i = 0; i < 5; i++) yield* Effect.flip(gw.positionSearchOpen({ accountId: 100001 }))
+      yield* TestClock.adjust("60 seconds")
+      const probes = yield* Effect.forEach([1, 2], () => Effect.fork(gw.positionSearchOpen({ accountId: 100001 })))
+      yield* settle
+      // the third probe: an enforcement read, answered, counted as a probe
+      assert.deepStrictEqual(yield* gw.positionSearchOpen({ accountId: 100001 }, { priority: "enforcement" }), { positions: [] })
+      assert.strictEqual((yield* breaker.state("reads"))._tag, "HalfOpen")
+      // out of probes: other reads are refused, enforcement still goes
+      assert.strictEqual((yield* Effect.flip(gw.positionSearchOpen({ accountId: 100001 })))._tag, "CircuitOpen")
+      assert.deepStrictEqual(yield* gw.positionSearchOpen({ accountId: 100001 }, { priority: "enforcement" }), { positions: [] })
+      yield* Effect.forEach(probes, Fiber.interrupt)
     }).pipe(Effect.provide(layer))
   })
 })
