@@ -12,6 +12,46 @@ export interface Breach {
   readonly scripted: boolean
   /** Simulated millis from the breach to flat at the simulator and locked; undefined: never within the bound. */
   readonly timeToFlat: number | undefined
+  /** The faults in force between the breach and flat (e.g. `5xx burst`, `user hub stall`); none: a healthy network. */
+  readonly faults?: ReadonlyArray<string> | undefined
+}
+
+/** A fault's window of simulated epoch millis, `[from, until)`. */
+export interface FaultWindow {
+  readonly kind: string
+  readonly from: number
+  readonly until: number
+}
+
+/** The kinds of the fault windows overlapping `[from, to]`, each once, in first-seen order. */
+export const faultsDuring = (windows: ReadonlyArray<FaultWindow>, from: number, to: number): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  for (const w of windows) if (w.from <= to && w.until > from && !out.includes(w.kind)) out.push(w.kind)
+  return out
+}
+
+/**
+ * When an account that is flat now became flat, by the gateway's own records: the last order update or trade
+ * stamped at or before `now`, and never before `breachAt` (an account already flat then was flat from the breach).
+ * Measured this way, the time to flat does not depend on how often the harness looks.
+ */
+export const flatSince = (
+  records: { readonly orders: ReadonlyArray<{ readonly creationTimestamp: string; readonly updateTimestamp?: string | null | undefined }>; readonly trades: ReadonlyArray<{ readonly creationTimestamp: string }> },
+  breachAt: number,
+  now: number
+): number => {
+  let last = breachAt
+  const see = (stamp: string | null | undefined) => {
+    if (stamp === null || stamp === undefined) return
+    const t = Date.parse(stamp)
+    if (t <= now && t > last) last = t
+  }
+  for (const o of records.orders) {
+    see(o.creationTimestamp)
+    see(o.updateTimestamp)
+  }
+  for (const t of records.trades) see(t.creationTimestamp)
+  return last
 }
 
 /** The session's figures. */
@@ -70,13 +110,20 @@ export const requiredConnectRate = 0.99
 const pct = (x: number) => `${(Math.round(x * 10_000) / 100).toFixed(2)} %`
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
+/** The slowest breach's time to flat, its account and the faults in force meanwhile. */
+const slowestOf = (b: Breach | undefined) => {
+  if (b === undefined) return seconds(0)
+  const faults = b.faults ?? []
+  return `${seconds(b.timeToFlat!)} (account ${b.account}, ${faults.length === 0 ? "no fault in force" : `during ${faults.join(", ")}`})`
+}
+
 /** The invariants of a session, in the order they are printed. */
 export const invariantsOf = (f: Figures): ReadonlyArray<Invariant> => {
   const duplicates = f.duplicateTrades + f.duplicateTags
   const lost = f.trades - f.tradesDelivered
   const unequal = Object.entries(f.differences).filter(([, d]) => d.length > 0)
   const enforced = f.breaches.filter((b) => b.timeToFlat !== undefined)
-  const slowest = enforced.reduce((m, b) => Math.max(m, b.timeToFlat!), 0)
+  const slowest = enforced.reduce<Breach | undefined>((m, b) => (m === undefined || b.timeToFlat! > m.timeToFlat! ? b : m), undefined)
   const attempts = f.connects.ok + f.connects.failed
   const rate = attempts === 0 ? 1 : f.connects.ok / attempts
   return [
@@ -108,7 +155,7 @@ export const invariantsOf = (f: Figures): ReadonlyArray<Invariant> => {
     {
       name: "every breach enforced",
       figure: `${enforced.length} of ${f.breaches.length} (${f.breaches.filter((b) => b.scripted).length} scripted, ` +
-        `${f.breaches.filter((b) => !b.scripted).length} found by the oracle), slowest time to flat ${seconds(slowest)}`,
+        `${f.breaches.filter((b) => !b.scripted).length} found by the oracle), slowest time to flat ${slowestOf(slowest)}`,
       holds: f.breaches.length > 0 && enforced.length === f.breaches.length
     },
     {

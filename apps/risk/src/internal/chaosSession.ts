@@ -26,7 +26,7 @@ import * as AppConfig from "../AppConfig.js"
 import * as Daemon from "../Daemon.js"
 import * as Runtime from "../Runtime.js"
 import { settle, type SimulatedClock } from "./chaosClock.js"
-import { type Breach, type Figures } from "./chaosFigures.js"
+import { type Breach, type FaultWindow, faultsDuring, type Figures, flatSince } from "./chaosFigures.js"
 import { CommandFailed as CommandFailedError } from "./commandFailed.js"
 import type { CommandFailed } from "./commandFailed.js"
 import { type Disturbance, scheduleOf } from "./chaosSchedule.js"
@@ -348,6 +348,28 @@ const run = (options: SessionOptions, c: Counters) =>
         // the daemon gets a few seconds to see the position and subscribe its quotes; then the market drops
         pending.set(accountId, { account: accountId, contract: CONTRACTS[i]!, at: now, scripted: true, pinAt: now + 5_000 })
       })
+    /**
+     * A pending breach is decided once the account is locked and flat at the simulator: its time to flat runs to
+     * the moment it became flat by the gateway's records (or the lock, if later), not to when this check looked.
+     */
+    const decide = (p: PendingBreach, now: number) =>
+      Effect.gen(function*() {
+        const accountId = p.account
+        const lock = yield* locks.active(accountId)
+        const done = lock !== undefined && (yield* isFlat(accountId))
+        if (!done && now - p.at <= ENFORCE_BOUND) return
+        if (lock !== undefined) seenLocks.add(`${accountId}:${lock.since}`)
+        const flatAt = done ? Math.max(flatSince(yield* Effect.orDie(sim.exchange.peek(accountId)), p.at, now), lock.since) : now
+        breaches.push({
+          account: accountId,
+          at: p.at,
+          scripted: p.scripted,
+          timeToFlat: done ? flatAt - p.at : undefined,
+          faults: faultsDuring(faultWindows, p.at, flatAt)
+        })
+        pending.delete(accountId)
+        if (p.scripted) yield* Effect.orDie(sim.exchange.setPrice(p.contract, undefined))
+      })
     const checkBreaches = (now: number, oracle: boolean) =>
       Effect.gen(function*() {
         for (let i = 0; i < ACCOUNTS.length; i++) {
@@ -368,14 +390,7 @@ const run = (options: SessionOptions, c: Counters) =>
             continue
           }
           if (p !== undefined && p.pinAt === undefined) {
-            const lock = yield* locks.active(accountId)
-            const done = lock !== undefined && (yield* isFlat(accountId))
-            if (done || now - p.at > ENFORCE_BOUND) {
-              if (lock !== undefined) seenLocks.add(`${accountId}:${lock.since}`)
-              breaches.push({ account: accountId, at: p.at, scripted: p.scripted, timeToFlat: done ? now - p.at : undefined })
-              pending.delete(accountId)
-              if (p.scripted) yield* Effect.orDie(sim.exchange.setPrice(p.contract, undefined))
-            }
+            yield* decide(p, now)
             continue
           }
           if (p !== undefined) continue
@@ -385,30 +400,41 @@ const run = (options: SessionOptions, c: Counters) =>
             const key = `${accountId}:${lock.since}`
             if (!seenLocks.has(key)) {
               seenLocks.add(key)
-              pending.set(accountId, { account: accountId, contract: CONTRACTS[i]!, at: lock.since, scripted: false, pinAt: undefined })
+              const found: PendingBreach = { account: accountId, contract: CONTRACTS[i]!, at: lock.since, scripted: false, pinAt: undefined }
+              pending.set(accountId, found)
+              // looked at now, not at the next check (a minute later in quiet time)
+              yield* decide(found, now)
             }
             continue
           }
           if ((yield* dayPnl(i)) < -(LIMIT + MARGIN)) {
-            pending.set(accountId, { account: accountId, contract: CONTRACTS[i]!, at: now, scripted: false, pinAt: undefined })
+            const found: PendingBreach = { account: accountId, contract: CONTRACTS[i]!, at: now, scripted: false, pinAt: undefined }
+            pending.set(accountId, found)
+            yield* decide(found, now)
           }
         }
       })
 
+    /** The faults the schedule applied, as windows of simulated time (what was in force during a breach). */
+    const faultWindows: Array<FaultWindow> = []
+    const window = (kind: string, from: number, millis: number) => void faultWindows.push({ kind, from, until: from + millis })
     const disturb = (d: Disturbance, now: number) =>
       Effect.gen(function*() {
         switch (d._tag) {
           case "ServerErrors":
             serverErrorsUntil = now + d.seconds * 1000
+            window(`5xx burst (${d.seconds} s)`, now, d.seconds * 1000)
             note(d._tag)
             return
           case "DropReplies":
             dropRepliesUntil = now + d.seconds * 1000
+            window(`dropped replies (${d.seconds} s)`, now, d.seconds * 1000)
             note(d._tag)
             return
           case "RatePressure": {
             note(d._tag)
             pressureReads += d.reads
+            window("429 pressure", now, 60_000)
             for (let k = 0; k < d.reads; k++) {
               const accountId = ACCOUNTS[k % ACCOUNTS.length]
               const read: Effect.Effect<unknown, unknown> = k % 4 === 0
@@ -425,20 +451,24 @@ const run = (options: SessionOptions, c: Counters) =>
           case "TokenExpiry":
             note(d._tag)
             c.revokedAt = now
+            window("token expiry", now, 60_000)
             yield* sim.auth.expireTokens(SimulatorOptions.defaultUserName)
             yield* sim.hubs.checkTokens
             return
           case "ForcedLogout":
             note(d._tag)
             c.revokedAt = now
+            window("forced logout", now, 60_000)
             yield* sim.auth.forceLogout(SimulatorOptions.defaultUserName)
             return
           case "HubDrop":
             note(`HubDrop ${d.hub}`)
+            window(`${d.hub} hub drop`, now, 15_000)
             yield* sim.hubs.drop({ hub: d.hub }, { error: "chaos: operator drop" })
             return
           case "HubStall":
             note(`HubStall ${d.hub}`)
+            window(`${d.hub} hub stall (${d.seconds} s)`, now, d.seconds * 1000)
             yield* sim.hubs.stall({ hub: d.hub }, `${d.seconds} seconds`)
             return
           case "Breach":
@@ -496,7 +526,8 @@ const run = (options: SessionOptions, c: Counters) =>
         const after = yield* Clock.currentTimeMillis
         yield* applyPlan(after)
         if (s % 5 === 0) yield* rollDay(after)
-        yield* checkBreaches(after, s % 10 === 0)
+        // the oracle looks every second of a burst: an oracle-found breach is timed from within a second of it
+        yield* checkBreaches(after, true)
       }
       yield* idle(Math.max(0, hourSeconds - hour.burstStart - hour.burstSeconds))
     }

@@ -51,6 +51,11 @@ export type Ticket = number
 
 /** The ticket of an admission in `epoch`; `resets`: sent while Closed with failures counted. */
 export const ticket = (epoch: number, resets: boolean): Ticket => epoch * 2 + (resets ? 1 : 0)
+/**
+ * The ticket of a call the breaker let pass without admitting it (an enforcement call while Open or out of
+ * probes): its epoch matches no state, so its success, failure or release changes nothing.
+ */
+export const unrecorded: Ticket = ticket(-1, false)
 /** The epoch that admitted the call. */
 export const epochOf = (t: Ticket): number => Math.floor(t / 2)
 /** Whether the call was sent while there was a count to reset. */

@@ -11,7 +11,8 @@
  *   do it at the interruption itself, but its two runtime-flag changes cost
  *   more than the whole fast path);
  * - the slow path otherwise: `TokenManager.get`, fail fast if the circuit is
- *   open, wait for a slot, let the breaker admit, send, complete the slot; all
+ *   open (except an `enforcement` call: see {@link admit}), wait for a slot,
+ *   let the breaker admit, send, complete the slot; all
  *   under one mask, so an interruption anywhere after the slot was taken
  *   still completes it (and frees a half-open probe);
  * - the failure path: record the outcome in the breaker, 401 → drop and
@@ -122,7 +123,7 @@ export const makeCaller = (deps: Deps) => {
     const prelude = Effect.flatMap(tokenFor(ctx.plan), (token) =>
       Effect.suspend((): Effect.Effect<readonly [Token, RateLimiter.Slot], CircuitOpen | QueueOverflow> => {
         const state = guard.current()
-        if (state._tag === "Open") return Effect.fail(openError(ctx.plan, state.halfOpensAt))
+        if (state._tag === "Open" && ctx.priority !== "enforcement") return Effect.fail(openError(ctx.plan, state.halfOpensAt))
         return Effect.map(ctx.plan.permits[ctx.priority], (slot) => [token, slot] as const)
       }))
     return Effect.uninterruptibleMask((restore) =>
@@ -134,7 +135,7 @@ export const makeCaller = (deps: Deps) => {
             : Effect.failCause(cause)
         },
         onSuccess: ([token, slot]) => {
-          const ticket = guard.enter(ctx.plan.endpoint.name)
+          const ticket = admit(guard, ctx)
           if (typeof ticket !== "number") {
             limiter.complete(slot, clock.unsafeCurrentTimeMillis()) // not sent: counts from now, harmlessly
             return Effect.fail(ticket)
@@ -205,6 +206,23 @@ export const makeCaller = (deps: Deps) => {
   }
 
   return { call }
+}
+
+/**
+ * The breaker's ticket for a call about to be sent, or the CircuitOpen that refuses it. An `enforcement` call
+ * (cancel, close, the reads that verify a flatten) is never refused by the breaker: an open circuit would
+ * otherwise hold a breach's flatten for the whole `circuitBreaker.timeout` (60 s) although the gateway may
+ * answer it. It is sent on an {@link BS.unrecorded} ticket when the circuit is Open or out of probes (its outcome
+ * moves no state: the circuit's own probes decide), as a probe when one is free. Enforcement traffic is a few
+ * calls per breach, still under the rate limiter and the retry bound, so it cannot flood a failing gateway.
+ */
+const admit = (guard: CircuitBreaker.Guard, ctx: Ctx): BS.Ticket | CircuitOpen => {
+  if (ctx.priority !== "enforcement") return guard.enter(ctx.plan.endpoint.name)
+  const state = guard.current()
+  if (state._tag === "Closed") return BS.ticketOf(state)
+  if (state._tag === "Open") return BS.unrecorded
+  const ticket = guard.enter(ctx.plan.endpoint.name)
+  return typeof ticket === "number" ? ticket : BS.unrecorded
 }
 
 const openError = (plan: Plan, halfOpensAt: number) =>
