@@ -70,6 +70,20 @@ export const describeClose = (r: CloseReason): string =>
     ? `dropped: ${r.error}`
     : "closed by client"
 
+/** What a Close message's error says when the server ended the connection over its token or session. */
+const tokenRefusedText = /\bunauthori[sz]ed\b|\b401\b|\b(token|session) (has )?expired\b|\bexpired (access )?token\b/i
+
+/**
+ * Whether a close says the server no longer accepts the connection's token or
+ * session: a Close message whose error names it (`Unauthorized`, `401`, an
+ * expired token). The next connect must not reuse that token: HubConnection
+ * invalidates it first, so its first reconnect already carries a fresh one.
+ *
+ * @since 0.3.0
+ */
+export const isTokenRefused = (r: CloseReason): boolean =>
+  r._tag === "ServerClosed" && r.error !== undefined && tokenRefusedText.test(r.error)
+
 /**
  * A connect attempt failed. `Unauthorized` (401 at the upgrade) makes the token be refreshed.
  *
