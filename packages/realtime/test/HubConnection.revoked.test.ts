@@ -10,8 +10,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { TokenManager } from "@tradeguard/resilience"
 import { Simulator } from "@tradeguard/simulator"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
 import { HubConnection } from "../src/index.js"
 import { inProcessStack, USER } from "./utils/stack.js"
 import { flush, testClock, waitFor } from "./utils/waits.js"
@@ -30,14 +32,19 @@ const bothBack = (user: HubConnection.Service, market: HubConnection.Service, re
     })
   )
 
-const scenario = (revoke: (sim: Simulator.Service) => Effect.Effect<unknown>) =>
+const scenario = (
+  revoke: (sim: Simulator.Service) => Effect.Effect<unknown>,
+  before: Effect.Effect<void> = Effect.void,
+  tokenLifetime: Duration.DurationInput = "24 hours"
+) =>
   Effect.gen(function*() {
     const sim = yield* Simulator.Simulator
     const tokens = yield* TokenManager.TokenManager
     const user = yield* HubConnection.UserHub
     const market = yield* HubConnection.MarketHub
     yield* bothBack(user, market, 0)
-    const before = (yield* tokens.info)!.token
+    yield* before
+    const socketToken = (yield* tokens.info)!.token
     const changesBefore = (yield* user.health).tokenChanges
 
     yield* revoke(sim)
@@ -51,14 +58,14 @@ const scenario = (revoke: (sim: Simulator.Service) => Effect.Effect<unknown>) =>
       assert.strictEqual(h.tokenRefusals, 1, `${hub.hub} hub: the refused token was dropped once`)
     }
     const after = (yield* tokens.info)!.token
-    assert.notStrictEqual(Redacted.value(after), Redacted.value(before))
+    assert.notStrictEqual(Redacted.value(after), Redacted.value(socketToken))
     // one new token for both hubs and REST: one login, not one per hub
     assert.strictEqual((yield* user.health).tokenChanges - changesBefore, 1)
     // REST goes on with the same fresh token, without a 401 of its own
     assert.isTrue(yield* Effect.isSuccess(sim.auth.authenticate(Redacted.value(after))))
   }).pipe(
     Effect.scoped,
-    Effect.provide(inProcessStack({ simulator: { seed: 5, wakeInterval: "1 minute" } }))
+    Effect.provide(inProcessStack({ simulator: { seed: 5, wakeInterval: "1 minute", tokenLifetime } }))
   )
 
 describe("HubConnection: a session the gateway ended", () => {
@@ -67,4 +74,12 @@ describe("HubConnection: a session the gateway ended", () => {
 
   it.effect("forced logout: GatewayLogout on the user hub, the market hub closed; both reconnect at their first attempt", () =>
     scenario((sim) => sim.auth.forceLogout(USER)))
+
+  it.effect("forced logout after a renewal: the renewed token of the ended session is not used either", () =>
+    scenario(
+      (sim) => sim.auth.forceLogout(USER),
+      // 1 h tokens: the background refresh renews by validate at half-life; the sockets keep the first token
+      Effect.zipRight(TestClock.adjust("31 minutes"), flush),
+      "1 hour"
+    ))
 })

@@ -79,8 +79,8 @@ export const makeDriver = (o: DriverOptions) =>
       delivered,
       events,
       health: hc,
-      lost: (connectionId, cause, reason, tokenRefused) =>
-        offer({ _tag: "Lost", connectionId, cause, reason, ...(tokenRefused === true ? { tokenRefused } : {}) }).pipe(
+      lost: (connectionId, cause, reason, refused) =>
+        offer({ _tag: "Lost", connectionId, cause, reason, ...(refused === undefined ? {} : { refused }) }).pipe(
           Effect.asVoid
         ),
       consumers
@@ -170,7 +170,7 @@ export const makeDriver = (o: DriverOptions) =>
         case "InvalidateToken":
           if (live === undefined || live.id !== c.connectionId) return Effect.void
           counters.tokenRefusals++
-          return o.tokens.invalidate(live.token).pipe(
+          return o.tokens.invalidate(live.token, c.scope).pipe(
             Effect.zipRight(Effect.logInfo("the server ended the session's token: reconnecting with a fresh one"))
           )
         case "Activate": {

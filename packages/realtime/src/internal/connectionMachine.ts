@@ -88,8 +88,8 @@ export type Event =
     readonly connectionId: number
     readonly cause: LostCause
     readonly reason: string
-    /** The server closed it over its token or session (e.g. `Unauthorized` in its Close message). */
-    readonly tokenRefused?: boolean
+    /** The server closed it over its token, or its whole session (e.g. `Unauthorized` in its Close message). */
+    readonly refused?: "token" | "session"
   }
   | { readonly _tag: "Subscribed"; readonly connectionId: number }
   | { readonly _tag: "SubscriptionActive"; readonly connectionId: number; readonly subscription: Subscription }
@@ -102,7 +102,7 @@ export type Command =
    * The server no longer accepts the token connection `connectionId` was opened with (a
    * GatewayLogout, a Close message refusing it): invalidate it, so the next connect gets a fresh one.
    */
-  | { readonly _tag: "InvalidateToken"; readonly connectionId: number }
+  | { readonly _tag: "InvalidateToken"; readonly connectionId: number; readonly scope: "token" | "session" }
   /** Attempt `id` is now the live connection: start reading, pinging and watching it. */
   | { readonly _tag: "Activate"; readonly connectionId: number }
   /** The socket of attempt `id` arrived too late (stopped meanwhile): close it. */
@@ -190,8 +190,10 @@ export const transition = (config: MachineConfig, m: Machine, event: Event): Res
       // A session the server ended (GatewayLogout, or a close refusing the token): the token goes before
       // the socket, so the first reconnect already gets a fresh one (one login, shared with REST and the
       // other hub, through the TokenManager's single flight).
-      const refused = event.cause === "logout" || event.tokenRefused === true
-      const commands: Array<Command> = refused ? [{ _tag: "InvalidateToken", connectionId: s.connectionId }] : []
+      const scope = event.cause === "logout" ? "session" : event.refused
+      const commands: Array<Command> = scope === undefined ? [] : [
+        { _tag: "InvalidateToken", connectionId: s.connectionId, scope }
+      ]
       commands.push(
         { _tag: "CloseSocket", connectionId: s.connectionId },
         emit({ _tag: "Reconnecting", reason: event.reason, cause: event.cause }),

@@ -15,7 +15,7 @@ import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { SignalR } from "../Config.js"
 import type { HubEvent } from "../HubEvent.js"
-import { describeClose, HubInvokeError, type HubSocket, type Inbound, isTokenRefused } from "../HubTransport.js"
+import { describeClose, HubInvokeError, type HubSocket, type Inbound, tokenRefusal } from "../HubTransport.js"
 import type { LostCause } from "./connectionMachine.js"
 import type { Decoded } from "./decode.js"
 import type { HealthCounters } from "./health.js"
@@ -37,8 +37,8 @@ export interface SocketContext {
   readonly delivered: IdSet
   readonly events: SlidingHub<HubEvent>
   readonly health: SignalR["health"]
-  /** Reports that connection `id` is lost (`tokenRefused`: the server closed it over its token or session). */
-  readonly lost: (id: number, cause: LostCause, reason: string, tokenRefused?: boolean) => Effect.Effect<void>
+  /** Reports that connection `id` is lost (`refused`: the server closed it over its token or its session). */
+  readonly lost: (id: number, cause: LostCause, reason: string, refused?: "token" | "session") => Effect.Effect<void>
   /** Synchronous consumers run on each batch before it is published (see `HubConnection.attach`). */
   readonly consumers: Consumers
 }
@@ -103,8 +103,13 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
   const { counters } = ctx
   const hc = ctx.health
   const offer = (
-    e: { readonly connectionId: number; readonly cause: LostCause; readonly reason: string; readonly tokenRefused?: boolean }
-  ) => ctx.lost(e.connectionId, e.cause, e.reason, e.tokenRefused)
+    e: {
+      readonly connectionId: number
+      readonly cause: LostCause
+      readonly reason: string
+      readonly refused?: "token" | "session" | undefined
+    }
+  ) => ctx.lost(e.connectionId, e.cause, e.reason, e.refused)
   /**
    * Decodes a batch, drops trades already delivered, runs the attached consumers and publishes.
    * Plain code with an Effect only where one is needed: it runs once per WebSocket message.
@@ -218,7 +223,7 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
               connectionId: conn.id,
               cause: "closed",
               reason: describeClose(reason),
-              tokenRefused: isTokenRefused(reason)
+              refused: tokenRefusal(reason)
             })
           )
         ),
