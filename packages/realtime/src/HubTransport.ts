@@ -70,6 +70,29 @@ export const describeClose = (r: CloseReason): string =>
     ? `dropped: ${r.error}`
     : "closed by client"
 
+/** What a Close message's error says when the server ended the connection over its token or session. */
+const tokenRefusedText = /\bunauthori[sz]ed\b|\b401\b|\b(token|session) (has )?expired\b|\bexpired (access )?token\b/i
+/** ... and when it says the whole session is over (not only this token). */
+const sessionEndedText = /\bsession (was |has been )?(ended|terminated|revoked|replaced)\b|\blogged (in elsewhere|out)\b/i
+
+/**
+ * Whether a close says the server no longer accepts the connection's token:
+ * `"session"` when a Close message's error says the session was ended
+ * (logged out, logged in elsewhere), `"token"` when it names the token
+ * otherwise (`Unauthorized`, `401`, an expired token), `undefined` for any
+ * other close. The next connect must not reuse that token: HubConnection
+ * invalidates it first (with this scope), so its first reconnect already
+ * carries a fresh one.
+ *
+ * @since 0.3.0
+ */
+export const tokenRefusal = (r: CloseReason): "token" | "session" | undefined =>
+  r._tag !== "ServerClosed" || r.error === undefined || !tokenRefusedText.test(r.error)
+    ? undefined
+    : sessionEndedText.test(r.error)
+    ? "session"
+    : "token"
+
 /**
  * A connect attempt failed. `Unauthorized` (401 at the upgrade) makes the token be refreshed.
  *

@@ -211,17 +211,41 @@ describe("HubConnection tokens", () => {
       assert.strictEqual((yield* h.state)._tag, "Connected")
     }))
 
-  it.scoped("GatewayLogout: publishes Logout, logs in afresh and reconnects with the new token", () =>
+  it.scoped("GatewayLogout: publishes Logout, drops the token and reconnects at once with a new one", () =>
     Effect.gen(function*() {
       const h = yield* setup()
       yield* h.server.sockets[0].emit("GatewayLogout", "logged in elsewhere")
       yield* flush
       assert.deepStrictEqual(tagsOf(yield* h.events), ["Logout"])
-      assert.strictEqual(h.tokens.calls.forceLogin, 1)
+      assert.deepStrictEqual(h.tokens.calls.invalidate, ["token-1"])
+      assert.strictEqual(h.tokens.calls.forceLogin, 0)
+      assert.deepStrictEqual(h.server.attempts.map((a) => [a.token, a.at]), [["token-1", 0], ["token-2", 0]])
       assert.strictEqual(h.server.sockets[1].token, "token-2")
+      assert.strictEqual((yield* h.conn.health).tokenRefusals, 1)
       assert.isTrue(h.server.sockets[0].isClosed())
       const reconnecting = (yield* h.lifecycle).find((e) => e._tag === "Reconnecting")
       assert.deepStrictEqual(reconnecting, { _tag: "Reconnecting", reason: "GatewayLogout", cause: "logout" })
       assert.strictEqual((yield* h.conn.health).logouts, 1)
+    }))
+
+  it.scoped("a Close refusing the token (Unauthorized): the first reconnect already carries a fresh token", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      yield* h.server.sockets[0].serverClose("Unauthorized: the access token has expired.")
+      yield* flush
+      assert.deepStrictEqual(h.tokens.calls.invalidate, ["token-1"])
+      assert.deepStrictEqual(h.server.attempts.map((a) => [a.token, a.accepted]), [["token-1", true], ["token-2", true]])
+      assert.strictEqual((yield* h.state)._tag, "Connected")
+      assert.strictEqual((yield* h.conn.health).failedAttempts, 0)
+    }))
+
+  it.scoped("a Close for another reason reconnects with the same token", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      yield* h.server.sockets[0].serverClose("Server is shutting down")
+      yield* flush
+      assert.deepStrictEqual(h.tokens.calls.invalidate, [])
+      assert.strictEqual(h.server.sockets[1].token, "token-1")
+      assert.strictEqual((yield* h.conn.health).tokenRefusals, 0)
     }))
 })

@@ -103,9 +103,22 @@ describe("connection state machine", () => {
     assert.isTrue(m.state._tag === "Reconnecting" && m.state.escalated && m.state.failures === 13)
   })
 
-  it("a logout reconnects with a fresh login", () => {
+  it("a logout invalidates the connection's token before closing it, and reconnects at once with a fresh one", () => {
     const { commands } = run([{ _tag: "Lost", connectionId: 1, cause: "logout", reason: "GatewayLogout" }], connected)
-    assert.deepStrictEqual(commands[2], { _tag: "Connect", id: 2, delayMs: 0, forceLogin: true })
+    assert.deepStrictEqual(commands[0], { _tag: "InvalidateToken", connectionId: 1, scope: "session" })
+    assert.deepStrictEqual(commands[1], { _tag: "CloseSocket", connectionId: 1 })
+    assert.deepStrictEqual(commands[3], { _tag: "Connect", id: 2, delayMs: 0, forceLogin: false })
+  })
+
+  it("a close refusing the token invalidates it too; any other close keeps it", () => {
+    const refused = run(
+      [{ _tag: "Lost", connectionId: 1, cause: "closed", reason: "closed by server: Unauthorized", refused: "token" }],
+      connected
+    )
+    assert.deepStrictEqual(refused.commands.map((c) => c._tag), ["InvalidateToken", "CloseSocket", "Emit", "Connect"])
+    assert.deepStrictEqual(refused.commands[0], { _tag: "InvalidateToken", connectionId: 1, scope: "token" })
+    const dropped = run([{ _tag: "Lost", connectionId: 1, cause: "closed", reason: "dropped" }], connected)
+    assert.deepStrictEqual(dropped.commands.map((c) => c._tag), ["CloseSocket", "Emit", "Connect"])
   })
 
   it("ignores results of attempts it no longer waits for, and losses of old connections", () => {

@@ -71,8 +71,12 @@ export interface Service {
   readonly ensureValidFor: (
     duration: Duration.DurationInput
   ) => Effect.Effect<Redacted.Redacted<string>, AuthenticationFailed>
-  /** Marks `token` as refused (a 401). The next `get` refreshes, once, however many callers saw the 401. */
-  readonly invalidate: (token: Redacted.Redacted<string>) => Effect.Effect<void>
+  /**
+   * Marks `token` as refused (a 401). The next `get` refreshes, once, however many callers saw the 401.
+   * With scope `"session"` (the gateway ended the session `token` belongs to: a GatewayLogout), the
+   * current token goes too when it is of the same session (renewed from `token` by validate).
+   */
+  readonly invalidate: (token: Redacted.Redacted<string>, scope?: InvalidateScope) => Effect.Effect<void>
   /** Drops the session and logs in afresh (after repeated hub failures, or a GatewayLogout). */
   readonly forceLogin: Effect.Effect<Redacted.Redacted<string>, AuthenticationFailed>
   /** The current token's metadata, if any. */
@@ -80,6 +84,14 @@ export interface Service {
   /** Every new token, as it is obtained (hubs reconnect with it). */
   readonly changes: Stream.Stream<TokenInfo>
 }
+
+/**
+ * What {@link Service.invalidate} drops: the refused token only (`"token"`, the default), or every token of its
+ * session (`"session"`: a token renewed from it by validate as well).
+ *
+ * @since 0.3.0
+ */
+export type InvalidateScope = "token" | "session"
 
 /**
  * The token manager's tag (its shape is {@link Service}).
@@ -140,12 +152,16 @@ export const make: Effect.Effect<
   const logInfo = (message: string) => (config.logging.resilience.tokenRefresh ? Effect.logInfo(message) : Effect.void)
   const ref = yield* SubscriptionRef.make<TokenInfo | undefined>(undefined)
   const gate = yield* Effect.makeSemaphore(1)
+  /** The gateway session of each token handed out: a login opens one, validate stays in it. */
+  const sessionOf = new WeakMap<Redacted.Redacted<string>, number>()
+  let sessions = 0
 
   const withRetries = <A>(what: string, endpoint: Endpoints.AnyEndpoint, call: Effect.Effect<A, Errors.GatewayError>) =>
     retryAuthCall(what, endpoint, call, maxRetries, retryDelayMs)
 
-  const adopt = (token: Redacted.Redacted<string>, source: "login" | "validate") =>
+  const adopt = (token: Redacted.Redacted<string>, source: "login" | "validate", from?: TokenInfo) =>
     Effect.gen(function*() {
+      sessionOf.set(token, (from === undefined ? undefined : sessionOf.get(from.token)) ?? ++sessions)
       const now = yield* Clock.currentTimeMillis
       const info: TokenInfo = { token, expiresAt: expiryOf(Redacted.value(token), now), obtainedAt: now }
       yield* SubscriptionRef.set(ref, info)
@@ -175,7 +191,7 @@ export const make: Effect.Effect<
   /** validate (with retries), falling back to a fresh login. */
   const renew = (current: TokenInfo) =>
     withRetries("validate", Endpoints.authValidate, client.authValidate({}, current.token)).pipe(
-      Effect.flatMap((reply) => adopt(reply.newToken, "validate")),
+      Effect.flatMap((reply) => adopt(reply.newToken, "validate", current)),
       Effect.catchAll((e) =>
         Effect.zipRight(Effect.logWarning(`validate failed (${e._tag}); falling back to loginKey`), login)
       )
@@ -212,9 +228,15 @@ export const make: Effect.Effect<
     return info.token
   })
 
-  const invalidate = Effect.fn("TokenManager.invalidate")(function*(token: Redacted.Redacted<string>) {
+  const invalidate = Effect.fn("TokenManager.invalidate")(function*(
+    token: Redacted.Redacted<string>,
+    scope: InvalidateScope = "token"
+  ) {
+    const session = scope === "session" ? sessionOf.get(token) : undefined
+    const refused = (c: TokenInfo) =>
+      sameToken(c.token, token) || (session !== undefined && sessionOf.get(c.token) === session)
     const dropped = yield* SubscriptionRef.modify(ref, (c) =>
-      c !== undefined && sameToken(c.token, token) ? [true, undefined] : [false, c])
+      c !== undefined && refused(c) ? [true, undefined] : [false, c])
     if (dropped) yield* logInfo("token refused (401): the next call logs in again")
   })
 
@@ -236,6 +258,7 @@ export const make: Effect.Effect<
   const startedAt = yield* Clock.currentTimeMillis
   if (foreign === undefined && Option.isSome(stored) && startedAt < stored.value.expiresAt) {
     const { expiresAt, obtainedAt, token } = stored.value
+    sessionOf.set(token, ++sessions)
     yield* SubscriptionRef.set(ref, { token, expiresAt, obtainedAt })
     yield* logInfo(`using the stored token; expires ${new Date(expiresAt).toISOString()}`)
   } else {

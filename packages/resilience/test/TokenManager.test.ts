@@ -319,6 +319,38 @@ describe("TokenManager 401 handling (withAuth)", () => {
       assert.strictEqual(fake.count("login"), 1)
     }))
 
+  it.scoped("invalidate with scope session also drops a token renewed from the refused one by validate", () =>
+    Effect.gen(function*() {
+      const fake = makeFakeGateway()
+      const tm = yield* makeTokenManager(fake)
+      const first = yield* tm.get
+      yield* TestClock.adjust(22 * HOUR)
+      yield* settle
+      assert.strictEqual(value(yield* tm.get), fake.issued[1], "renewed via validate")
+      yield* tm.invalidate(first)
+      assert.strictEqual(value(yield* tm.get), fake.issued[1], "scope token: the renewed token stays")
+      assert.strictEqual(fake.count("login"), 1)
+      yield* tm.invalidate(first, "session")
+      assert.strictEqual(value(yield* tm.get), fake.issued[2], "scope session: it went too, a login followed")
+      assert.strictEqual(fake.count("login"), 2)
+      yield* tm.invalidate(first, "session")
+      assert.strictEqual(value(yield* tm.get), fake.issued[2], "a new login's token is of another session")
+      assert.strictEqual(fake.count("login"), 2)
+    }))
+
+  it.scoped("invalidate with scope session of a stored token drops it", () =>
+    Effect.gen(function*() {
+      const fake = makeFakeGateway()
+      const jwt = mintJwt(20 * 3600, "stored")
+      const tm = yield* makeTokenManager(fake, { store: TokenStore.layerMemoryWith(stored(jwt, 20 * HOUR)) })
+      const token = yield* tm.get
+      assert.strictEqual(value(token), jwt)
+      assert.strictEqual(fake.count("login"), 0)
+      yield* tm.invalidate(token, "session")
+      assert.strictEqual(value(yield* tm.get), fake.issued[0])
+      assert.strictEqual(fake.count("login"), 1)
+    }))
+
   it.effect("authenticated reads the TokenManager from the context (layerStatic)", () =>
     Effect.gen(function*() {
       const token = yield* TokenManager.authenticated((t) => Effect.succeed(value(t)))

@@ -86,8 +86,9 @@ export interface Figures {
   readonly differences: Readonly<Record<string, ReadonlyArray<string>>>
   readonly breaches: ReadonlyArray<Breach>
   /**
-   * Hub connect attempts: succeeded; refused by the gateway (503 from the fault plan or the operator); 401 within
-   * two minutes of the gateway revoking the session (token expiry, forced logout); failed otherwise.
+   * Hub connect attempts: succeeded; refused by the gateway (503 from the fault plan or the operator); failed
+   * otherwise, of which `revoked` answered 401 within two minutes of the gateway revoking the session (token
+   * expiry, forced logout).
    */
   readonly connects: { readonly ok: number; readonly refused: number; readonly revoked: number; readonly failed: number }
   /** Disturbances applied, by kind (the schedule's, plus the fault plan's hub drops and stalls). */
@@ -161,7 +162,8 @@ export const invariantsOf = (f: Figures): ReadonlyArray<Invariant> => {
     {
       name: "reconnection success rate",
       figure: `${pct(rate)} (${f.connects.ok} of ${attempts} attempts while the gateway accepted connections; ` +
-        `not counted: ${f.connects.refused} refused with 503, ${f.connects.revoked} answered 401 just after it revoked the session; ` +
+        `${f.connects.revoked} of the failed answered 401 just after it revoked the session; ` +
+        `not counted: ${f.connects.refused} refused with 503; ` +
         `required > ${pct(requiredConnectRate)})`,
       holds: rate > requiredConnectRate
     }

@@ -56,8 +56,8 @@ const BREACH_SIZE = 4
 /** The chance a second that an account's bot acts (about 2 user-hub events a second across the three, at intensity 1). */
 const PACE = 0.22
 /**
- * A hub connect answered 401 this long after the gateway revoked the daemon's token (a token expiry or a forced
- * logout) is counted as refused by the gateway (it no longer accepts that session), not as a failed attempt.
+ * A failed hub connect answered 401 this long after the gateway revoked the daemon's token (a token expiry or a
+ * forced logout) is also counted apart, to show whether the daemon reconnected with the revoked token.
  */
 const REVOKED_WINDOW = 120_000
 
@@ -180,8 +180,10 @@ const run = (options: SessionOptions, c: Counters) =>
           onFailure: (e) =>
             Effect.map(Clock.currentTimeMillis, (now) => {
               if (e._tag === "HubRefused") c.refused++
-              else if (now - c.revokedAt <= REVOKED_WINDOW) c.revoked++
-              else c.failed++
+              else {
+                c.failed++
+                if (now - c.revokedAt <= REVOKED_WINDOW) c.revoked++
+              }
             }),
           onSuccess: () => Effect.sync(() => c.ok++)
         }))

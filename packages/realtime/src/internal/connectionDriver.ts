@@ -79,7 +79,10 @@ export const makeDriver = (o: DriverOptions) =>
       delivered,
       events,
       health: hc,
-      lost: (connectionId, cause, reason) => offer({ _tag: "Lost", connectionId, cause, reason }).pipe(Effect.asVoid),
+      lost: (connectionId, cause, reason, refused) =>
+        offer({ _tag: "Lost", connectionId, cause, reason, ...(refused === undefined ? {} : { refused }) }).pipe(
+          Effect.asVoid
+        ),
       consumers
     }
 
@@ -104,9 +107,10 @@ export const makeDriver = (o: DriverOptions) =>
         const scope = yield* Scope.fork(parentScope, ExecutionStrategy.sequential)
         const exit = yield* Effect.gen(function*() {
           const t: Redacted.Redacted<string> = yield* token(cmd.forceLogin)
-          return yield* o.transport.connect(o.url, t, targets).pipe(
+          const socket = yield* o.transport.connect(o.url, t, targets).pipe(
             Effect.tapError((e) => (e.reason === "Unauthorized" ? o.tokens.invalidate(t) : Effect.void))
           )
+          return { socket, token: t }
         }).pipe(
           Effect.timeoutFail({
             duration: hubs.connectTimeout,
@@ -117,7 +121,7 @@ export const makeDriver = (o: DriverOptions) =>
           Effect.exit
         )
         if (Exit.isSuccess(exit)) {
-          pending.set(cmd.id, { id: cmd.id, socket: exit.value, scope })
+          pending.set(cmd.id, { id: cmd.id, socket: exit.value.socket, token: exit.value.token, scope })
           return yield* offer({ _tag: "ConnectSucceeded", id: cmd.id })
         }
         yield* Scope.close(scope, Exit.void)
@@ -163,6 +167,12 @@ export const makeDriver = (o: DriverOptions) =>
       switch (c._tag) {
         case "Connect":
           return FiberHandle.run(connectHandle, attempt(c)).pipe(Effect.asVoid)
+        case "InvalidateToken":
+          if (live === undefined || live.id !== c.connectionId) return Effect.void
+          counters.tokenRefusals++
+          return o.tokens.invalidate(live.token, c.scope).pipe(
+            Effect.zipRight(Effect.logInfo("the server ended the session's token: reconnecting with a fresh one"))
+          )
         case "Activate": {
           const conn = pending.get(c.connectionId)
           pending.delete(c.connectionId)

@@ -83,7 +83,14 @@ export type Event =
   | { readonly _tag: "Start" }
   | { readonly _tag: "ConnectSucceeded"; readonly id: number }
   | { readonly _tag: "ConnectFailed"; readonly id: number; readonly error: string }
-  | { readonly _tag: "Lost"; readonly connectionId: number; readonly cause: LostCause; readonly reason: string }
+  | {
+    readonly _tag: "Lost"
+    readonly connectionId: number
+    readonly cause: LostCause
+    readonly reason: string
+    /** The server closed it over its token, or its whole session (e.g. `Unauthorized` in its Close message). */
+    readonly refused?: "token" | "session"
+  }
   | { readonly _tag: "Subscribed"; readonly connectionId: number }
   | { readonly _tag: "SubscriptionActive"; readonly connectionId: number; readonly subscription: Subscription }
   | { readonly _tag: "Stop"; readonly reason: string }
@@ -91,6 +98,11 @@ export type Event =
 export type Command =
   /** After `delayMs`, get a token (`forceLogin`: log in afresh first) and connect; report the result as attempt `id`. */
   | { readonly _tag: "Connect"; readonly id: number; readonly delayMs: number; readonly forceLogin: boolean }
+  /**
+   * The server no longer accepts the token connection `connectionId` was opened with (a
+   * GatewayLogout, a Close message refusing it): invalidate it, so the next connect gets a fresh one.
+   */
+  | { readonly _tag: "InvalidateToken"; readonly connectionId: number; readonly scope: "token" | "session" }
   /** Attempt `id` is now the live connection: start reading, pinging and watching it. */
   | { readonly _tag: "Activate"; readonly connectionId: number }
   /** The socket of attempt `id` arrived too late (stopped meanwhile): close it. */
@@ -175,11 +187,19 @@ export const transition = (config: MachineConfig, m: Machine, event: Event): Res
         reason: event.reason,
         lastError: undefined
       }
-      return [{ state, nextId: m.nextId + 1, pending: m.nextId }, [
+      // A session the server ended (GatewayLogout, or a close refusing the token): the token goes before
+      // the socket, so the first reconnect already gets a fresh one (one login, shared with REST and the
+      // other hub, through the TokenManager's single flight).
+      const scope = event.cause === "logout" ? "session" : event.refused
+      const commands: Array<Command> = scope === undefined ? [] : [
+        { _tag: "InvalidateToken", connectionId: s.connectionId, scope }
+      ]
+      commands.push(
         { _tag: "CloseSocket", connectionId: s.connectionId },
         emit({ _tag: "Reconnecting", reason: event.reason, cause: event.cause }),
-        connect(config, m.nextId, 0, event.cause === "logout")
-      ]]
+        connect(config, m.nextId, 0, false)
+      )
+      return [{ state, nextId: m.nextId + 1, pending: m.nextId }, commands]
     }
     case "Subscribed": {
       if (s._tag !== "Connected" || s.connectionId !== event.connectionId || s.subscribed) return same(m)

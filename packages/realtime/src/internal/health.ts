@@ -36,6 +36,8 @@ export interface Health {
   readonly staleDetections: number
   readonly pingFailures: number
   readonly logouts: number
+  /** Connections the server ended over their token or session (a GatewayLogout, a Close refusing the token): the token was invalidated before reconnecting. */
+  readonly tokenRefusals: number
   readonly eventsReceived: number
   /** Payloads that did not decode: logged, counted, dropped. */
   readonly decodeFailures: number
@@ -71,6 +73,7 @@ export class HealthCounters {
   staleDetections = 0
   pingFailures = 0
   logouts = 0
+  tokenRefusals = 0
   eventsReceived = 0
   decodeFailures = 0
   unknownTargets = 0
@@ -104,6 +107,7 @@ export class HealthCounters {
       staleDetections: this.staleDetections,
       pingFailures: this.pingFailures,
       logouts: this.logouts,
+      tokenRefusals: this.tokenRefusals,
       eventsReceived: this.eventsReceived,
       decodeFailures: this.decodeFailures,
       unknownTargets: this.unknownTargets,

@@ -11,10 +11,11 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { SignalR } from "../Config.js"
 import type { HubEvent } from "../HubEvent.js"
-import { describeClose, HubInvokeError, type HubSocket, type Inbound } from "../HubTransport.js"
+import { describeClose, HubInvokeError, type HubSocket, type Inbound, tokenRefusal } from "../HubTransport.js"
 import type { LostCause } from "./connectionMachine.js"
 import type { Decoded } from "./decode.js"
 import type { HealthCounters } from "./health.js"
@@ -24,6 +25,8 @@ import type { SlidingHub } from "./slidingHub.js"
 export interface Live {
   readonly id: number
   readonly socket: HubSocket
+  /** The token the socket was opened with. */
+  readonly token: Redacted.Redacted<string>
   readonly scope: Scope.CloseableScope
 }
 
@@ -34,8 +37,8 @@ export interface SocketContext {
   readonly delivered: IdSet
   readonly events: SlidingHub<HubEvent>
   readonly health: SignalR["health"]
-  /** Reports that connection `id` is lost. */
-  readonly lost: (id: number, cause: LostCause, reason: string) => Effect.Effect<void>
+  /** Reports that connection `id` is lost (`refused`: the server closed it over its token or its session). */
+  readonly lost: (id: number, cause: LostCause, reason: string, refused?: "token" | "session") => Effect.Effect<void>
   /** Synchronous consumers run on each batch before it is published (see `HubConnection.attach`). */
   readonly consumers: Consumers
 }
@@ -99,8 +102,14 @@ export const dedupeTrades = (ctx: SocketContext, batch: Iterable<HubEvent>): Arr
 export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void> => {
   const { counters } = ctx
   const hc = ctx.health
-  const offer = (e: { readonly connectionId: number; readonly cause: LostCause; readonly reason: string }) =>
-    ctx.lost(e.connectionId, e.cause, e.reason)
+  const offer = (
+    e: {
+      readonly connectionId: number
+      readonly cause: LostCause
+      readonly reason: string
+      readonly refused?: "token" | "session" | undefined
+    }
+  ) => ctx.lost(e.connectionId, e.cause, e.reason, e.refused)
   /**
    * Decodes a batch, drops trades already delivered, runs the attached consumers and publishes.
    * Plain code with an Effect only where one is needed: it runs once per WebSocket message.
@@ -210,7 +219,12 @@ export const watchSocket = (ctx: SocketContext, conn: Live): Effect.Effect<void>
         conn.socket.closed.pipe(
           Effect.tap(() => Fiber.await(readerFiber)),
           Effect.flatMap((reason) =>
-            offer({ connectionId: conn.id, cause: "closed", reason: describeClose(reason) })
+            offer({
+              connectionId: conn.id,
+              cause: "closed",
+              reason: describeClose(reason),
+              refused: tokenRefusal(reason)
+            })
           )
         ),
         conn.scope

@@ -43,7 +43,12 @@ export const makeFakeTokens: Effect.Effect<FakeTokens> = Effect.gen(function*() 
       return fake.failing ? Effect.fail(fail) : Effect.succeed(Redacted.make(fake.current))
     }),
     ensureValidFor: () => Effect.sync(() => Redacted.make(fake.current)),
-    invalidate: (token) => Effect.sync(() => void fake.calls.invalidate.push(Redacted.value(token))),
+    // as the TokenManager does: the current token refused, the next `get` has a new one
+    invalidate: (token) =>
+      Effect.sync(() => {
+        fake.calls.invalidate.push(Redacted.value(token))
+        if (Redacted.value(token) === fake.current) fake.current = `token-${++n}`
+      }),
     forceLogin: Effect.suspend(() => {
       fake.calls.forceLogin++
       if (fake.failing) return Effect.fail(fail)
