@@ -149,7 +149,7 @@ export const make = (
     const backoff = options.lookupBackoffMillis ?? Need.defaultLookupBackoff
 
     const subscribed = new Set<string>()
-    /** When each subscribed contract was declared (a quote received before is from an earlier subscription). */
+    /** When each subscribed contract (the keys of `subscribed`) was declared: a quote received before is from an earlier subscription. */
     const subscribedAt = new Map<string, number>()
     const contracts = new Map<string, Models.Contract>()
     const failures = new Map<string, Need.Failure>()
@@ -214,9 +214,9 @@ export const make = (
 
     const quotes = Effect.map(state.get, (snapshot) => {
       const out = new Map<string, QuoteSeen>()
-      for (const id of subscribed) {
+      for (const [id, since] of subscribedAt) {
         const seen = AccountState.quoteOf(snapshot, id)
-        if (seen !== undefined && seen.receivedAt >= (subscribedAt.get(id) ?? 0)) out.set(id, seen)
+        if (seen !== undefined && seen.receivedAt >= since) out.set(id, seen)
       }
       return out as ReadonlyMap<string, QuoteSeen>
     })
