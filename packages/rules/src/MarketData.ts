@@ -47,14 +47,21 @@ import * as Need from "./internal/market/need.js"
 export interface Service {
   /** The contracts the watched accounts need now: new ones are subscribed (quotes) and looked up, others dropped. */
   readonly need: (contractIds: ReadonlySet<string>) => Effect.Effect<void>
-  /** The latest quote of each subscribed contract, with its local receipt time. */
+  /**
+   * The latest quote of each subscribed contract, with its local receipt time; only a quote received since the
+   * contract was (last) subscribed: one kept from an earlier subscription is not the market now.
+   */
   readonly quotes: Effect.Effect<ReadonlyMap<string, QuoteSeen>>
   /** The contracts looked up so far (a failed lookup is retried on the next `need`). */
   readonly contracts: Effect.Effect<ReadonlyMap<string, Models.Contract>>
   /** The contracts whose last lookup failed (not yet found; a contract being looked up the first time is not here). */
   readonly failedLookups: Effect.Effect<ReadonlySet<string>>
-  /** Fetches the REST fallback price of a contract (rate-limited, cached for a short while); undefined when it cannot. */
-  readonly barPrice: (contractId: string) => Effect.Effect<BarPrice | undefined>
+  /**
+   * Fetches the REST fallback price of a contract (rate-limited, cached for a short while); undefined when it cannot.
+   * With `notBefore` (epoch millis), a cached answer asked for before that time is not reused: a price from before a
+   * position opened says nothing of the market since.
+   */
+  readonly barPrice: (contractId: string, notBefore?: number) => Effect.Effect<BarPrice | undefined>
   /** The REST fallback prices fetched so far. */
   readonly barPrices: Effect.Effect<ReadonlyMap<string, BarPrice>>
   /** Epoch millis since which the market hub is down (undefined: connected). */
@@ -142,6 +149,8 @@ export const make = (
     const backoff = options.lookupBackoffMillis ?? Need.defaultLookupBackoff
 
     const subscribed = new Set<string>()
+    /** When each subscribed contract (the keys of `subscribed`) was declared: a quote received before is from an earlier subscription. */
+    const subscribedAt = new Map<string, number>()
     const contracts = new Map<string, Models.Contract>()
     const failures = new Map<string, Need.Failure>()
     const inFlight = new Set<string>()
@@ -177,8 +186,10 @@ export const make = (
     const need = Effect.fn("MarketData.need")(function*(contractIds: ReadonlySet<string>) {
       yield* gate.withPermits(1)(Effect.gen(function*() {
         const { add, drop } = Need.diff(subscribed, contractIds)
+        const now = yield* Clock.currentTimeMillis
         for (const id of drop) {
           subscribed.delete(id)
+          subscribedAt.delete(id)
           yield* market.unsubscribe(Subscription.contractQuotes(id)).pipe(
             Effect.catchAll((e) => Effect.logDebug(`quotes of ${id}: unsubscribe failed: ${e.message}`)),
             log
@@ -186,13 +197,13 @@ export const make = (
         }
         for (const id of add) {
           subscribed.add(id)
+          subscribedAt.set(id, now)
           // A failed invocation keeps the declaration: the hub retries it with backoff.
           yield* market.subscribe(Subscription.contractQuotes(id)).pipe(
             Effect.catchAll((e) => Effect.logWarning(`quotes of ${id}: subscribe failed (the hub retries): ${e.message}`)),
             log
           )
         }
-        const now = yield* Clock.currentTimeMillis
         for (const id of contractIds) {
           if (contracts.has(id) || inFlight.has(id) || !Need.isDue(failures.get(id), now)) continue
           inFlight.add(id)
@@ -203,9 +214,9 @@ export const make = (
 
     const quotes = Effect.map(state.get, (snapshot) => {
       const out = new Map<string, QuoteSeen>()
-      for (const id of subscribed) {
+      for (const [id, since] of subscribedAt) {
         const seen = AccountState.quoteOf(snapshot, id)
-        if (seen !== undefined) out.set(id, seen)
+        if (seen !== undefined && seen.receivedAt >= since) out.set(id, seen)
       }
       return out as ReadonlyMap<string, QuoteSeen>
     })
@@ -226,10 +237,12 @@ export const make = (
         return price
       }).pipe(Effect.ensuring(Effect.sync(() => fetching.delete(contractId))))
 
-    const barPrice = Effect.fn("MarketData.barPrice")(function*(contractId: string) {
+    const barPrice = Effect.fn("MarketData.barPrice")(function*(contractId: string, notBefore?: number) {
       const now = yield* Clock.currentTimeMillis
       const last = attempts.get(contractId)
-      if (last !== undefined && now - last.at < barCacheMillis) return last.price
+      if (last !== undefined && now - last.at < barCacheMillis && (notBefore === undefined || last.at >= notBefore)) {
+        return last.price
+      }
       // One fetch per contract at a time, in the background: callers join it, and one leaving does not stop it.
       let fiber = fetching.get(contractId)
       if (fiber === undefined) {

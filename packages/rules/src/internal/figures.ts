@@ -126,10 +126,14 @@ export const isFlat = (view: AccountView): boolean =>
 export const openPositions = (view: AccountView): ReadonlyArray<Models.Position> =>
   view.positions.filter((p) => p.size > 0 && (p.type === 1 || p.type === 2))
 
-/** Whether a fresh quote or a fresh bar price exists for a contract. */
-const freshness = (view: AccountView, contractId: string, maxAgeMs: number) => {
+/**
+ * Whether a fresh quote or a fresh bar price exists for a contract. A bar price fetched before `openedAt` (the
+ * position's opening) is ignored: it is older than the position's own fill and says nothing of the market since.
+ */
+const freshness = (view: AccountView, contractId: string, maxAgeMs: number, openedAt: number) => {
   const seen = view.quotes.get(contractId)
-  const bar = view.barPrices.get(contractId)
+  const fetched = view.barPrices.get(contractId)
+  const bar = fetched !== undefined && fetched.fetchedAt >= openedAt ? fetched : undefined
   return {
     seen,
     bar,
@@ -143,8 +147,14 @@ const freshness = (view: AccountView, contractId: string, maxAgeMs: number) => {
  * price when that side is missing (flagged), the bar price when the quote is stale or missing (flagged), else the
  * stale quote (flagged); undefined when nothing prices it.
  */
-export const markOf = (view: AccountView, contractId: string, long: boolean, maxAgeMs: number): Mark | undefined => {
-  const { bar, quoteFresh, seen } = freshness(view, contractId, maxAgeMs)
+export const markOf = (
+  view: AccountView,
+  contractId: string,
+  long: boolean,
+  maxAgeMs: number,
+  openedAt: number = Number.NEGATIVE_INFINITY
+): Mark | undefined => {
+  const { bar, quoteFresh, seen } = freshness(view, contractId, maxAgeMs, openedAt)
   const fromQuote = (): Mark | undefined => {
     const side = long ? seen?.quote.bestBid : seen?.quote.bestAsk
     if (side !== undefined && side !== null) return { price: side, source: long ? "bid" : "ask", flagged: false }
@@ -199,10 +209,11 @@ const feeIndex = (view: AccountView): ReadonlyMap<string, Fills> => {
 export const positionFigure = (view: AccountView, position: Models.Position, maxAgeMs: number): PositionFigure => {
   const long = isLong(position)
   const contract = view.contracts.get(position.contractId)
-  const mark = markOf(view, position.contractId, long, maxAgeMs)
+  const openedAt = createdAt(position)
+  const mark = markOf(view, position.contractId, long, maxAgeMs, openedAt)
   const { fee, source } = feePerContract(view, position.contractId)
   const closingFees = round(fee * position.size)
-  const { barFresh, quoteFresh } = freshness(view, position.contractId, maxAgeMs)
+  const { barFresh, quoteFresh } = freshness(view, position.contractId, maxAgeMs, openedAt)
   const unrealized = contract === undefined || mark === undefined || contract.tickSize <= 0
     ? undefined
     : round(
@@ -215,7 +226,7 @@ export const positionFigure = (view: AccountView, position: Models.Position, max
     long,
     size: position.size,
     averagePrice: position.averagePrice,
-    openedAt: createdAt(position),
+    openedAt,
     mark,
     closingFees,
     feeSource: source,

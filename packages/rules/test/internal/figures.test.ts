@@ -47,6 +47,20 @@ describe("figures: unrealized in dollars at the liquidation side", () => {
     expect(missing.positions[0]!.mark?.source).toBe("bar")
   })
 
+  it("a bar price fetched before the position opened does not price it (older than its own fill)", () => {
+    const opened = NOW - 1_000
+    const v = view({ positions: [position(MNQ, 1, 3, 21512.25, opened)], barPrices: new Map([[MNQ, { price: 21500, fetchedAt: opened - 1 }]]) })
+    const f = Figures.accountFigures(v)
+    expect(f.positions[0]!.mark).toBeUndefined()
+    expect(f.positions[0]!.unpriced).toBe(true)
+    expect(f.equity).toBeUndefined()
+    const atOpening = Figures.accountFigures(view({ ...v, barPrices: new Map([[MNQ, { price: 21512, fetchedAt: opened }]]) }))
+    expect(atOpening.positions[0]!.mark).toEqual({ price: 21512, source: "bar", flagged: true })
+    expect(atOpening.unrealized).toBe(-1.5)
+    const quoted = Figures.accountFigures(view({ ...v, quotes: q(MNQ, 21512, undefined, undefined, opened - 5_000) }))
+    expect(quoted.positions[0]!.mark?.source).toBe("bid")
+  })
+
   it("a quote exactly maxQuoteAgeMs old is still fresh; with staleData's own age", () => {
     const v = view({ positions: [position(MNQ, 1, 1, 21500)], quotes: q(MNQ, 21501, undefined, undefined, NOW - 10_000) })
     expect(Figures.accountFigures(v).positions[0]!.mark?.source).toBe("bid")

@@ -24,6 +24,7 @@ import type * as MarketData from "../../MarketData.js"
 import { type RiskConfig, rulesFor } from "../../RiskConfig.js"
 import type { AccountStatus } from "../../RiskEngine.js"
 import type { Evaluation } from "../../Rules.js"
+import { createdAt } from "../figures.js"
 import { type Decision, decide, exposureOf, type Tracked } from "./decisions.js"
 import { type Slice, sameSlice, sliceOf } from "./slice.js"
 import { cached as cachedTradingDay } from "./tradingDay.js"
@@ -59,6 +60,10 @@ export interface Deps {
 
 const asMemory = (u: unknown): Memory | undefined =>
   typeof u === "object" && u !== null && !Array.isArray(u) ? (u as Memory) : undefined
+
+/** When the newest position in `contractId` opened (a fallback price asked for before then does not price it). */
+const openedAt = (positions: ReadonlyArray<{ readonly contractId: string; readonly creationTimestamp: string }>, contractId: string) =>
+  positions.reduce((at, p) => p.contractId === contractId ? Math.max(at, createdAt(p)) : at, 0)
 
 const message = (e: unknown) => e instanceof Error ? e.message : String(e)
 
@@ -156,7 +161,7 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
       const fetched = new Map<string, BarPrice>()
       yield* Effect.forEach(stale, (c) =>
         Effect.map(
-          Effect.timeoutTo(market.barPrice(c), { duration: deps.barPriceWait, onSuccess: (p) => p, onTimeout: () => undefined }),
+          Effect.timeoutTo(market.barPrice(c, openedAt(current.positions, c)), { duration: deps.barPriceWait, onSuccess: (p) => p, onTimeout: () => undefined }),
           (p) => {
             if (p !== undefined) fetched.set(c, p)
           }
