@@ -26,6 +26,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import * as child from "node:child_process"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
@@ -131,12 +132,16 @@ const lastNumbers = (lines: ReadonlyArray<string>, prefix: string): ReadonlyArra
 
 /** Quotes the daemon received on its market hub so far (its `/metrics`, `tradeguard_hub_events_received_total`). */
 const daemonQuotes = (ops: string, token: string) =>
-  Effect.promise(async () => {
+  Effect.tryPromise(async () => {
     const reply = await fetch(`${ops}/metrics`, { headers: { authorization: `Bearer ${token}` } })
     const text = await reply.text()
     const line = text.split("\n").find((l) => l.startsWith("tradeguard_hub_events_received_total{") && l.includes("hub=\"market\""))
     return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(" ") + 1))
-  })
+  }).pipe(
+    // a kept-alive connection the server closed meanwhile: ask again on a new one
+    Effect.retry(Schedule.addDelay(Schedule.recurs(5), () => "100 millis")),
+    Effect.orDie
+  )
 
 /** The V8 GC trace's figures (`--trace-gc-nvp` writes one line per collection to stdout; the bench reads them). */
 const gcFlags = ["--trace-gc-nvp"]

@@ -230,7 +230,7 @@ export const startWith = (
     )
     const database = yield* step("database", Runtime.databaseLayer(config), realtime)
     const orders = yield* step("order verification", Runtime.ordersOverDatabase(config), database)
-    const context = yield* step("rules", Runtime.rulesLayer(config), orders)
+    const context = yield* step("rules", Runtime.rulesLayer(config, Runtime.daemonGuardOptions), orders)
     yield* Stream.runForEach(
       Context.get(context, Enforcer.Enforcer).events,
       (event) => Ref.update(state.escalations, (m) => OpsHandlers.escalationsAfter(m, event))
