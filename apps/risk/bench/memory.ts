@@ -179,13 +179,13 @@ const program = Effect.gen(function*() {
   console.log(`memory: ${guarded}`)
   // "Running" comes before the daemon watches every position: the initial reconciliation of 50 accounts takes
   // more REST calls than the client's limiter lets through in a minute, and quotes are subscribed as positions
-  // come in. The warm-up starts once quotes reach the daemon at 90 % of the published rate (or after 5 minutes).
+  // come in. The warm-up starts once quotes reach the daemon at 90 % of the published rate over 10 s (or after 5 minutes).
   const t = yield* Clock.currentTimeMillis
   let [last, rate] = [yield* daemonQuotes(ops, opsToken), 0]
-  for (let i = 0; i < 150 && !(rate >= 0.9 * o.rate); i++) {
-    yield* Effect.sleep("2 seconds")
+  for (let i = 0; i < 30 && !(rate >= 0.9 * o.rate); i++) {
+    yield* Effect.sleep("10 seconds")
     const n = yield* daemonQuotes(ops, opsToken)
-    ;[last, rate] = [n, (n - last) / 2]
+    ;[last, rate] = [n, (n - last) / 10]
   }
   console.log(
     `memory: the daemon receives ${rate.toFixed(0)} quotes/s ${(((yield* Clock.currentTimeMillis) - t) / 1000).toFixed(0)} s ` +
