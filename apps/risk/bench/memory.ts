@@ -13,7 +13,10 @@
  *   (`serve.js bare`), the least any process receiving these quotes can use.
  *
  * Printed: the daemon's RSS after the warm-up and its peak over the measuring window, beside the bare client's,
- * and their ratio; the quote rate the pump published and the bare client received; the daemon's CPU use.
+ * and their ratio; the quote rate the pump published and the daemon (its `/metrics`) and the bare client received
+ * (a daemon that drops quotes is not cheap); both processes' V8 heap in use after their last collection and the
+ * bytes they allocated per quote received over the window (both run with `--trace-gc-nvp`: V8 prints each
+ * collection's `allocated=` and `total_size_after=` on stdout, summed here); the daemon's CPU use.
  * Exits 1 when the daemon is over the target or died.
  *
  * Run: `npx -y pnpm@10.34.8 build && node apps/risk/dist/bench/memory.js [--warmup 60] [--measure 20]
@@ -21,7 +24,9 @@
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import * as child from "node:child_process"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
@@ -47,8 +52,34 @@ const bin = path.join(root, "apps/risk/bin/tradeguard.js") // the installed comm
 
 interface Proc {
   readonly child: child.ChildProcess
-  /** Every stdout line so far. */
+  /** Every stdout line so far (but V8's GC trace lines, summed in `gc`). */
   readonly lines: Array<string>
+  /** V8's GC trace (`--trace-gc-nvp` on the child), summed: bytes allocated, collections, heap after the last one. */
+  readonly gc: Gc
+}
+
+/** What the child's GC trace told so far. */
+interface Gc {
+  /** Bytes allocated on the V8 heap since start (the sum of every collection's `allocated=`). */
+  allocated: number
+  /** Collections so far. */
+  count: number
+  /** Heap bytes in use after the last collection (`total_size_after=`). */
+  heapAfter: number
+  /** Heap bytes in use after the last full (mark-compact) collection: the closest to the live heap. */
+  heapAfterFull: number
+}
+
+/** Takes one `--trace-gc-nvp` line into `gc`; false when the line is not one. */
+const gcLine = (gc: Gc, line: string): boolean => {
+  const allocated = /\ballocated=(\d+)/.exec(line)
+  if (allocated === null || !line.includes(" gc=")) return false
+  gc.allocated += Number(allocated[1])
+  gc.count++
+  const after = Number(/\btotal_size_after=(\d+)/.exec(line)?.[1] ?? Number.NaN)
+  gc.heapAfter = after
+  if (/ gc=mc\b/.test(line)) gc.heapAfterFull = after
+  return true
 }
 
 /** Spawns `node args`, waits (up to `ms`) for a stdout line matching `ready`; killed when the scope closes. */
@@ -57,6 +88,7 @@ const spawn = (name: string, args: ReadonlyArray<string>, ready: RegExp, env: Re
     Effect.async<Proc, Error>((resume) => {
       const c = child.spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
       const lines: Array<string> = []
+      const gc: Gc = { allocated: 0, count: 0, heapAfter: Number.NaN, heapAfterFull: Number.NaN }
       let done = false
       let err = ""
       const finish = (r: Effect.Effect<Proc, Error>) => {
@@ -71,8 +103,9 @@ const spawn = (name: string, args: ReadonlyArray<string>, ready: RegExp, env: Re
         const parts = buffered.split("\n")
         buffered = parts.pop()!
         for (const line of parts) {
+          if (gcLine(gc, line)) continue
           lines.push(line)
-          if (ready.test(line)) finish(Effect.succeed({ child: c, lines }))
+          if (ready.test(line)) finish(Effect.succeed({ child: c, lines, gc }))
         }
       })
       c.stderr!.on("data", (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)))
@@ -97,6 +130,22 @@ const lastNumbers = (lines: ReadonlyArray<string>, prefix: string): ReadonlyArra
   return line === undefined ? [Number.NaN] : line.slice(prefix.length).trim().split(" ").map(Number)
 }
 
+/** Quotes the daemon received on its market hub so far (its `/metrics`, `tradeguard_hub_events_received_total`). */
+const daemonQuotes = (ops: string, token: string) =>
+  Effect.tryPromise(async () => {
+    const reply = await fetch(`${ops}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    const text = await reply.text()
+    const line = text.split("\n").find((l) => l.startsWith("tradeguard_hub_events_received_total{") && l.includes("hub=\"market\""))
+    return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(" ") + 1))
+  }).pipe(
+    // a kept-alive connection the server closed meanwhile: ask again on a new one
+    Effect.retry(Schedule.addDelay(Schedule.recurs(5), () => "100 millis")),
+    Effect.orDie
+  )
+
+/** The V8 GC trace's figures (`--trace-gc-nvp` writes one line per collection to stdout; the bench reads them). */
+const gcFlags = ["--trace-gc-nvp"]
+
 const program = Effect.gen(function*() {
   const market = yield* spawn(
     "market",
@@ -116,22 +165,42 @@ const program = Effect.gen(function*() {
     "risk: { accounts: all, defaults: { positionMaxLoss: { amount: 100000000 } } }"
   ].join("\n"))
   const flags = (process.env["MEMORY_DAEMON_FLAGS"] ?? "").split(" ").filter((f) => f !== "")
-  const daemon = yield* spawn("tradeguard run", [...flags, bin, "run", "--config", config], /tradeguard running against/, {
+  const opsToken = crypto.randomBytes(16).toString("hex")
+  const daemon = yield* spawn("tradeguard run", [...gcFlags, ...flags, bin, "run", "--config", config], /tradeguard running against/, {
+    TRADEGUARD_OPS_TOKEN: opsToken,
     PROJECTX_USERNAME: "bench-guard",
     PROJECTX_API_KEY: "bench-guard-key",
     TRADEGUARD_TOKEN_KEY: crypto.randomBytes(32).toString("hex"),
     TRADEGUARD_LEASE_DB: path.join(dir, "leases.db")
   })
-  const bare = yield* spawn("bare client", [serve, "bare", baseUrl, "--positions", `${o.positions}`], /^bare connected/)
+  const ops = daemon.lines.find((l) => l.startsWith("ops listening on "))!.slice("ops listening on ".length).trim()
+  const bare = yield* spawn("bare client", [...gcFlags, serve, "bare", baseUrl, "--positions", `${o.positions}`], /^bare connected/)
   const guarded = daemon.lines.find((l) => l.startsWith("tradeguard running"))!
   console.log(`memory: ${guarded}`)
+  // "Running" comes before the daemon watches every position: the initial reconciliation of 50 accounts takes
+  // more REST calls than the client's limiter lets through in a minute, and quotes are subscribed as positions
+  // come in. The warm-up starts once quotes reach the daemon at 90 % of the published rate over 10 s (or after 5 minutes).
+  const t = yield* Clock.currentTimeMillis
+  let [last, rate] = [yield* daemonQuotes(ops, opsToken), 0]
+  for (let i = 0; i < 30 && !(rate >= 0.9 * o.rate); i++) {
+    yield* Effect.sleep("10 seconds")
+    const n = yield* daemonQuotes(ops, opsToken)
+    ;[last, rate] = [n, (n - last) / 10]
+  }
+  console.log(
+    `memory: the daemon receives ${rate.toFixed(0)} quotes/s ${(((yield* Clock.currentTimeMillis) - t) / 1000).toFixed(0)} s ` +
+      `after it said it runs`
+  )
   console.log(`memory: warming up ${o.warmup} s (${o.accounts} accounts x ${o.positions} positions, ${o.rate} quotes/s)`)
   yield* Effect.sleep(`${o.warmup} seconds`)
 
   const [pubBefore, secBefore] = lastNumbers(market.lines, "published ")
   const recBefore = lastNumbers(bare.lines, "received ")[0]!
+  const t0 = yield* Clock.currentTimeMillis
+  const q0 = yield* daemonQuotes(ops, opsToken)
   const d0 = yield* sample(daemon.child.pid!)
   const b0 = yield* sample(bare.child.pid!)
+  const [da0, ba0] = [daemon.gc.allocated, bare.gc.allocated]
   let peak = { daemon: d0.rss, bare: b0.rss }
   const samples = [d0.rss]
   for (let s = 0; s < o.measure; s += 5) {
@@ -141,17 +210,35 @@ const program = Effect.gen(function*() {
     peak = { daemon: Math.max(peak.daemon, d.rss), bare: Math.max(peak.bare, b.rss) }
   }
   const d1 = yield* sample(daemon.child.pid!)
+  const q1 = yield* daemonQuotes(ops, opsToken)
+  const t1 = yield* Clock.currentTimeMillis
+  const [da1, ba1] = [daemon.gc.allocated, bare.gc.allocated]
   const [pubAfter, secAfter] = lastNumbers(market.lines, "published ")
   const recAfter = lastNumbers(bare.lines, "received ")[0]!
   const publishedRate = (pubAfter! - pubBefore!) / (secAfter! - secBefore!)
   const receivedRate = (recAfter - recBefore) / (secAfter! - secBefore!)
   const daemonCpu = (d1.cpu - d0.cpu) / o.measure
+  const daemonRate = (q1 - q0) / ((t1 - t0) / 1000)
+  // Bytes per quote: what the V8 heap allocated over the window (collections in it) over the quotes received.
+  const daemonPerQuote = (da1 - da0) / (q1 - q0)
+  const barePerQuote = (ba1 - ba0) / (recAfter - recBefore)
 
   const mb = (n: number) => `${n.toFixed(1)} MB`
-  console.log(`memory: quotes published ${publishedRate.toFixed(0)}/s, received by the bare client ${receivedRate.toFixed(0)}/s`)
+  console.log(
+    `memory: quotes published ${publishedRate.toFixed(0)}/s, received by the daemon ${daemonRate.toFixed(0)}/s, ` +
+      `by the bare client ${receivedRate.toFixed(0)}/s`
+  )
   console.log(
     `memory: daemon RSS after ${o.warmup} s warm-up ${mb(d0.rss)}, peak over the next ${o.measure} s ${mb(peak.daemon)} ` +
       `(target < ${targetMb} MB); bare client ${mb(b0.rss)}, peak ${mb(peak.bare)}; ratio ${(peak.daemon / peak.bare).toFixed(2)}x`
+  )
+  console.log(
+    `memory: V8 heap used after the last collection: daemon ${mb(daemon.gc.heapAfter / 2 ** 20)} ` +
+      `(after the last full one ${mb(daemon.gc.heapAfterFull / 2 ** 20)}), bare client ${mb(bare.gc.heapAfter / 2 ** 20)}`
+  )
+  console.log(
+    `memory: allocated per quote over the window: daemon ${(daemonPerQuote / 1024).toFixed(2)} KB, ` +
+      `bare client ${(barePerQuote / 1024).toFixed(2)} KB (V8 GC trace)`
   )
   console.log(`memory: daemon RSS every 5 s (MB): ${samples.map((n) => n.toFixed(0)).join(" ")}`)
   console.log(`memory: daemon CPU ${(daemonCpu * 100).toFixed(0)} % of one core (${os.cpus().length} cores, node ${process.version})`)

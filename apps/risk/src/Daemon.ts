@@ -232,7 +232,7 @@ export const startWith = (
     const orders = yield* step("order verification", Runtime.ordersOverDatabase(config), database)
     // the enforcements the rules step is about to resume, for their alerts (the Enforcer starts them unheard)
     const resumed = yield* Effect.provide(pendingEnforcements, orders)
-    const context = yield* step("rules", Runtime.rulesLayer(config), orders)
+    const context = yield* step("rules", Runtime.rulesLayer(config, Runtime.daemonGuardOptions), orders)
     yield* Stream.runForEach(
       Context.get(context, Enforcer.Enforcer).events,
       (event) => Ref.update(state.escalations, (m) => OpsHandlers.escalationsAfter(m, event))

@@ -48,6 +48,11 @@ export interface Deps {
   ) => Evaluation
   readonly memoryKey: string
   readonly interval: Duration.Duration
+  /**
+   * The least time between two evaluations woken by changes (0: none). Changes coming faster (a quote stream)
+   * are coalesced: the evaluation after the pause reads the newest snapshot, so the last price is never missed.
+   */
+  readonly coalesce: Duration.Duration
   /** How long an evaluation waits for a fallback price (past it: evaluated without it; the fetch goes on). */
   readonly barPriceWait: Duration.Duration
   /** The account's status after each evaluation. */
@@ -92,11 +97,14 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
     const wake = yield* Queue.sliding<void>(1)
     const changes = yield* state.subscribe
     let slice: Slice | undefined
+    const pause = Duration.toMillis(deps.coalesce) > 0 ? Effect.sleep(deps.coalesce) : Effect.void
     yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       const next = sliceOf(yield* changes.take, accountId, slice)
       if (slice === undefined || !sameSlice(slice, next)) {
         slice = next
         yield* wake.offer(undefined)
+        // The next take returns the newest snapshot (AccountState conflates): what changed meanwhile is seen then.
+        yield* pause
       }
     })))
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(deps.interval), wake.offer(undefined))))
