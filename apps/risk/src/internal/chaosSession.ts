@@ -365,6 +365,11 @@ const run = (options: SessionOptions, c: Counters) =>
       Effect.gen(function*() {
         const accountId = ACCOUNTS[i]!
         if (pending.has(accountId) || (yield* locks.active(accountId)) !== undefined) return
+        // a breach locks its account for the rest of the trading day: one account always keeps trading (the pace
+        // comes from it), so a breach that would stop the last one is left out
+        let stopped = 0
+        for (const a of ACCOUNTS) if (pending.has(a) || (yield* locks.active(a)) !== undefined) stopped++
+        if (stopped >= ACCOUNTS.length - 1) return void note("Breach left out (last trading account)")
         yield* flatten(accountId, CONTRACTS[i]!)
         yield* place(accountId, CONTRACTS[i]!, Enums.OrderSide.Bid, BREACH_SIZE)
         note("Breach")
