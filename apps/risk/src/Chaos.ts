@@ -95,7 +95,7 @@ export interface Report {
  *
  * @since 0.3.0
  */
-export const defaultPace = 0.1
+export const defaultPace = 0.25
 
 /**
  * A retail trader's pace, user-hub events a second on average (with bursts).
