@@ -8,11 +8,17 @@
  * invariants from what it measured ({@link Invariant}): duplicates 0, lost events 0, 429 received 0, state equals
  * the ground truth, every breach enforced (with the slowest time to flat), reconnection success rate above 99 %.
  *
- * Time: each simulated hour has one trading burst ({@link Options.burstSeconds}, default 2 minutes) stepped a
- * second at a time; the rest of the hour is quiet time (no bot trades) moved through in one-minute steps, during
- * which hub pings, token refresh, periodic reconciliation and the trading-day roll still run. The figures say
- * how many seconds were active and idle. The rules' engines evaluate on every state change and on a one-minute
- * timer (instead of one second).
+ * Pace: the bots trade all session long at {@link Options.pace} user-hub events a simulated second on average
+ * (default {@link defaultPace}): their actions are a Poisson process whose rate changes every minute (most
+ * minutes calm, some busy, a few bursts of 5×). A locked account is flat and stays locked; the bots of the
+ * others take up its share of the pace. What is counted as an event: every order, trade, position and account
+ * update the daemon's user hub delivered live (quotes and what reconciliations recovered are not). The report
+ * prints the total, the average over the simulated time and the busiest minute beside the wall time.
+ *
+ * Time: the driver moves the clock straight to the next thing to do (a bot action, a disturbance, the oracle's
+ * look every 10 s, a new minute), a second at a time while a breach is being enforced; the daemon's own timers
+ * (hub pings, token refresh, periodic reconciliation, the trading-day roll) fire on the way. The rules' engines
+ * evaluate on every state change and on a one-minute timer (instead of one second).
  *
  * @example
  * ```ts
@@ -64,8 +70,8 @@ export interface Options {
   readonly seed: number
   /** Simulated hours (fractions allowed). */
   readonly hours: number
-  /** Seconds of trading burst per simulated hour (default 120); the rest of each hour is quiet. */
-  readonly burstSeconds?: number | undefined
+  /** User-hub events a simulated second, on average over the session (default {@link defaultPace}). */
+  readonly pace?: number | undefined
   /** Test hook: what the final comparison takes as an account's ground truth (to prove a mismatch fails the run). */
   readonly groundTruth?: ((picture: AccountPicture.Picture) => AccountPicture.Picture) | undefined
 }
@@ -84,11 +90,19 @@ export interface Report {
 }
 
 /**
- * The default trading burst per simulated hour, seconds.
+ * The default pace, user-hub events a simulated second: the fastest that keeps a simulated day under a minute
+ * of wall time on a 2-core machine (a retail trader's 2 events/s is {@link retailPace}).
  *
  * @since 0.3.0
  */
-export const defaultBurstSeconds = 120
+export const defaultPace = 0.25
+
+/**
+ * A retail trader's pace, user-hub events a second on average (with bursts).
+ *
+ * @since 0.3.0
+ */
+export const retailPace = 2
 
 /**
  * Runs a session under its own TestClock (whatever Clock the caller has) and judges it. Fails only when the
@@ -103,7 +117,7 @@ export const run = (options: Options): Effect.Effect<Report, CommandFailed> =>
     const figures = yield* session({
       seed: options.seed,
       hours: options.hours,
-      burstSeconds: options.burstSeconds ?? defaultBurstSeconds,
+      pace: options.pace ?? defaultPace,
       clock: SimulatedClock.make(0),
       groundTruth: options.groundTruth
     })
@@ -123,14 +137,20 @@ export const run = (options: Options): Effect.Effect<Report, CommandFailed> =>
  */
 export const format = (report: Report): ReadonlyArray<string> => {
   const f = report.figures
-  const active = Math.max(1, f.activeSeconds)
+  const seconds = Math.max(1, f.simulatedSeconds)
+  const minute = Math.floor(f.busiestMinute.start / 60_000)
+  const busiest = `${Math.floor(minute / 60)}:${String(minute % 60).padStart(2, "0")}`
   const disturbances = Object.entries(f.disturbances).map(([k, n]) => `${k} ${n}`).join(", ")
   return [
     `tradeguard chaos: seed ${f.seed}, ${f.hours} simulated hour(s), accounts ${f.accounts.join(", ")}; ` +
     `wall time ${(report.wallMillis / 1000).toFixed(1)} s`,
-    `time: ${f.activeSeconds} s of trading bursts stepped by the second, ${f.idleSeconds} s quiet (stepped by the minute)`,
-    `traffic: ${f.botOrders} bot orders, ${f.botCancels} bot cancels; ${f.liveEvents} user-hub events live ` +
-    `(${(f.liveEvents / active).toFixed(2)}/s in the bursts), ${f.reconciledEvents} delivered by ${f.reconciliations} reconciliations`,
+    `time: ${f.simulatedSeconds} simulated s of trading in ${f.steps} steps (${f.instants} clock instants)`,
+    `pace: ${f.dayEvents} user-hub events live in the trading time (order, trade, position and account updates; ` +
+    `quotes not counted), ${(f.dayEvents / seconds).toFixed(2)}/s on average (asked ${f.pace}/s), ` +
+    `busiest minute ${busiest} (h:mm into the session) with ${f.busiestMinute.events} (${(f.busiestMinute.events / 60).toFixed(2)}/s); ` +
+    `${((f.dayEvents / Math.max(1, report.wallMillis)) * 1000).toFixed(0)} events per wall second`,
+    `traffic: ${f.botOrders} bot orders, ${f.botCancels} bot cancels; ${f.liveEvents} user-hub events live in all, ` +
+    `${f.reconciledEvents} delivered by ${f.reconciliations} reconciliations`,
     `faults: ${disturbances}; ${f.received5xx} 5xx received; ${f.errorLogs} error and ${f.warningLogs} warning log lines`,
     ...report.invariants.map((i) => `${i.holds ? "PASS" : "FAIL"} ${i.name}: ${i.figure}`),
     report.passed ? "chaos: every invariant holds" : `chaos: ${report.invariants.filter((i) => !i.holds).length} invariant(s) FAILED`

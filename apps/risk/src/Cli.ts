@@ -113,16 +113,18 @@ const chaos = Command.make(
   {
     seed: Options.integer("seed").pipe(Options.withDefault(1), Options.withDescription("seed of the session: prices, bots, faults")),
     hours: Options.float("hours").pipe(Options.withDefault(24), Options.withDescription("simulated hours (fractions allowed)")),
-    burst: Options.integer("burst-seconds").pipe(
-      Options.withDefault(Chaos.defaultBurstSeconds),
-      Options.withDescription("seconds of trading burst per simulated hour; the rest of each hour is quiet")
+    pace: Options.float("pace").pipe(
+      Options.withDefault(Chaos.defaultPace),
+      Options.withDescription(
+        `the bots' pace: user-hub events a simulated second on average, with bursts (a retail trader: ${Chaos.retailPace})`
+      )
     )
   },
-  (o) => Chaos.command({ seed: o.seed, hours: o.hours, burstSeconds: o.burst })
+  (o) => Chaos.command({ seed: o.seed, hours: o.hours, pace: o.pace })
 ).pipe(Command.withDescription(
   "A simulated trading session of random faults, in-process: the whole daemon against the embedded simulator in " +
-    "simulated time, bots trading three accounts (about 2 events/s during each hour's trading burst while accounts " +
-    "are unlocked, quiet in between), " +
+    "simulated time, bots trading three accounts all session long (--pace user-hub events/s on average, calm minutes " +
+    "and bursts; a locked account's share is taken up by the others), " +
     "hub drops and stalls, lost events, 5xx bursts, 429 pressure, dropped replies, token expiry, forced logout and " +
     "daily-loss breaches. Prints each invariant and its figure; exit 1 if one fails."
 ))

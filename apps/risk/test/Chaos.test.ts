@@ -17,8 +17,12 @@ const good: Chaos.SessionFigures = {
   seed: 1,
   hours: 1,
   accounts: [100001, 100002, 100003],
-  activeSeconds: 600,
-  idleSeconds: 3000,
+  simulatedSeconds: 3600,
+  pace: 2,
+  steps: 3000,
+  instants: 300,
+  dayEvents: 40,
+  busiestMinute: { start: 60_000, events: 12 },
   botOrders: 10,
   botCancels: 2,
   liveEvents: 40,
@@ -63,19 +67,18 @@ describe("Chaos", () => {
     assert.include(state.figure, "100001: x; y; z (+1)")
   })
 
-  it("the schedule: one per started hour, bursts inside the hour, a breach in the first hour, replayed by seed", () => {
-    const a = scheduleOf({ seed: 7, hours: 5.5, accounts: 3, burstSeconds: 600 })
+  it("the schedule: one per started hour, events inside the hour, a breach in the first hour, replayed by seed", () => {
+    const a = scheduleOf({ seed: 7, hours: 5.5, accounts: 3 })
     assert.strictEqual(a.length, 6)
-    assert.deepStrictEqual(a, scheduleOf({ seed: 7, hours: 5.5, accounts: 3, burstSeconds: 600 }))
-    assert.notDeepEqual(a, scheduleOf({ seed: 8, hours: 5.5, accounts: 3, burstSeconds: 600 }))
+    assert.deepStrictEqual(a, scheduleOf({ seed: 7, hours: 5.5, accounts: 3 }))
+    assert.notDeepEqual(a, scheduleOf({ seed: 8, hours: 5.5, accounts: 3 }))
     assert.isTrue(a[0]!.events.some((e) => e.disturbance._tag === "Breach"))
     for (const [h, hour] of a.entries()) {
-      const length = h === 5 ? 1800 : 3600
-      assert.isAtMost(hour.burstStart + hour.burstSeconds, length)
-      for (const e of hour.events) assert.isBelow(e.at, hour.burstSeconds)
+      assert.strictEqual(hour.seconds, h === 5 ? 1800 : 3600)
+      for (const e of hour.events) assert.isBelow(e.at, hour.seconds)
     }
-    const short = scheduleOf({ seed: 1, hours: 0.01, accounts: 3, burstSeconds: 600 })
-    assert.strictEqual(short[0]!.burstSeconds, 36, "the burst is cut to a short session")
+    const short = scheduleOf({ seed: 1, hours: 0.01, accounts: 3 })
+    assert.strictEqual(short[0]!.seconds, 36, "the last hour is cut to a short session")
   })
 
   it.live("the simulated clock wakes sleepers in time order, skips cancelled ones, and moves only when advanced", () =>
@@ -104,14 +107,16 @@ describe("Chaos", () => {
       assert.strictEqual(sim.instants(), 2, "the cancelled sleeper is no instant")
     }))
 
-  it.live("a simulated hour of chaos (seed 1, a 10-minute burst): every invariant holds, with breaches, faults and traffic to show for it", () =>
+  it.live("a simulated hour of chaos (seed 1, a retail trader's pace): every invariant holds, with breaches, faults and traffic to show for it", () =>
     Effect.gen(function*() {
-      const report = yield* Chaos.run({ seed: 1, hours: 1, burstSeconds: 600 })
+      const report = yield* Chaos.run({ seed: 1, hours: 1, pace: Chaos.retailPace })
       const text = Chaos.format(report).join("\n")
       assert.isTrue(report.passed, text)
       const f = report.figures
       assert.isAtLeast(f.breaches.length, 1, text)
-      assert.isAbove(f.liveEvents / f.activeSeconds, 1, `about 2 events/s in the burst: ${text}`)
+      assert.isAbove(f.dayEvents / f.simulatedSeconds, 1.5, `about 2 events/s on average: ${text}`)
+      assert.isAbove(f.busiestMinute.events / 60, 4, `bursts well above the average: ${text}`)
+      assert.match(text, /pace: \d+ user-hub events live/)
       assert.isAbove(f.connects.ok, 2, "the hubs reconnected after drops")
       assert.isAbove(f.reconciliations, 1)
       assert.match(text, /PASS duplicates: 0/)
@@ -124,7 +129,6 @@ describe("Chaos", () => {
       const doctored = Chaos.command({
         seed: 2,
         hours: 0.05,
-        burstSeconds: 120,
         groundTruth: (p) => ({ ...p, trades: [...p.trades, { id: -1 }] })
       })
       const [exit, lines] = yield* captured(Effect.exit(doctored))
@@ -144,8 +148,8 @@ describe("Chaos", () => {
       assert.strictEqual(code, 0)
       assert.include(help, "--seed integer")
       assert.include(help, "--hours")
-      assert.include(help, "--burst-seconds")
-      assert.include(help, "quiet in between")
+      assert.include(help, "--pace")
+      assert.include(help, "all session long")
       const [bad] = yield* run("--hours", "many")
       assert.strictEqual(bad, 2)
     }))

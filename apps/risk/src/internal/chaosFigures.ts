@@ -59,13 +59,24 @@ export interface Figures {
   readonly seed: number
   readonly hours: number
   readonly accounts: ReadonlyArray<number>
-  /** Simulated seconds the bots traded (the bursts), and idle seconds between them. */
-  readonly activeSeconds: number
-  readonly idleSeconds: number
+  /** Simulated seconds the bots traded (the whole session, before the closing quiet time). */
+  readonly simulatedSeconds: number
+  /** The pace asked for: user-hub events a simulated second on average. */
+  readonly pace: number
+  /** Steps the driver took (one per bot action, disturbance, oracle look, new minute; a second apart during a breach). */
+  readonly steps: number
+  /** Instants the simulated clock delivered (distinct wake-up times of the daemon's and the simulator's sleepers). */
+  readonly instants: number
+  /** Live user-hub events taken in during the trading time (not the closing quiet time), and its busiest simulated minute. */
+  readonly dayEvents: number
+  readonly busiestMinute: { readonly start: number; readonly events: number }
   /** Orders the bots placed and cancelled (from the other front-end). */
   readonly botOrders: number
   readonly botCancels: number
-  /** User-hub events received live by the daemon, and delivered by a reconciliation. */
+  /**
+   * User-hub events received live by the daemon (the order, trade, position and account updates its user hub
+   * delivered, whole session), and delivered by a reconciliation instead. Quotes are not counted.
+   */
   readonly liveEvents: number
   readonly reconciledEvents: number
   /** Trades at the simulator (every account), and how many of them reached the daemon's event stream. */

@@ -35,8 +35,8 @@ import { type Disturbance, scheduleOf } from "./chaosSchedule.js"
 export interface SessionOptions {
   readonly seed: number
   readonly hours: number
-  /** Trading burst per simulated hour, seconds (the rest of the hour is idle). */
-  readonly burstSeconds: number
+  /** The bots' pace: user-hub events a simulated second, on average over the session (bursts around it). */
+  readonly pace: number
   /** The simulated clock the session runs on (provided to everything it starts) and moves. */
   readonly clock: SimulatedClock
   /** Test hook: the ground truth of an account as the final comparison sees it. */
@@ -47,14 +47,23 @@ export interface SessionOptions {
 export const ACCOUNTS = [100001, 100002, 100003] as const
 const CONTRACTS = ["CON.F.US.MNQ.Z26", "CON.F.US.MES.Z26", "CON.F.US.MNQ.H27"] as const
 /** The daily loss limit of every account, dollars. */
-export const LIMIT = 500
+export const LIMIT = 1500
 /** The oracle calls a breach only this far past the limit (fees and the mark's side differ by a few dollars). */
 const MARGIN = 50
 /** How long a breach may take to be flat and locked before it counts as not enforced, simulated ms. */
 const ENFORCE_BOUND = 10 * 60_000
 const BREACH_SIZE = 4
-/** The chance a second that an account's bot acts (about 2 user-hub events a second across the three, at intensity 1). */
-const PACE = 0.22
+/**
+ * User-hub events a bot action makes on average (measured over seed 1's day: a market order is an order event,
+ * its fill, a trade, a position and the account's balance; a limit order placed or cancelled is one or two;
+ * a flatten several). The bots act at `pace / EVENTS_PER_ACTION` times a second.
+ */
+const EVENTS_PER_ACTION = 3.4
+/**
+ * A minute's intensity: most minutes are calm (half the pace), a third busy (1.5×), one in twelve a burst (5×).
+ * Divided by their mean (1.18) so the day's average is the pace.
+ */
+const intensityOf = (x: number) => (x < 0.6 ? 0.5 : x < 0.92 ? 1.5 : 5) / 1.18
 /**
  * A failed hub connect answered 401 this long after the gateway revoked the daemon's token (a token expiry or a
  * forced logout) is also counted apart, to show whether the daemon reconnected with the revoked token.
@@ -64,15 +73,15 @@ const REVOKED_WINDOW = 120_000
 const contracts: ReadonlyArray<SimulatorOptions.ContractOptions> = [
   {
     id: CONTRACTS[0], name: "MNQZ6", description: "Micro E-mini Nasdaq-100: December 2026", tickSize: 0.25, tickValue: 0.5,
-    activeContract: true, symbolId: "F.US.MNQ", underlying: "NQ", basePrice: 21_500, feePerSide: 0.37
+    activeContract: true, symbolId: "F.US.MNQ", underlying: "NQ", basePrice: 21_500, feePerSide: 0.1
   },
   {
     id: CONTRACTS[1], name: "MESZ6", description: "Micro E-mini S&P 500: December 2026", tickSize: 0.25, tickValue: 1.25,
-    activeContract: true, symbolId: "F.US.MES", underlying: "ES", basePrice: 6_000, feePerSide: 0.37
+    activeContract: true, symbolId: "F.US.MES", underlying: "ES", basePrice: 6_000, feePerSide: 0.1
   },
   {
     id: CONTRACTS[2], name: "MNQH7", description: "Micro E-mini Nasdaq-100: March 2027", tickSize: 0.25, tickValue: 0.5,
-    activeContract: true, symbolId: "F.US.MNQ", underlying: "NQ", basePrice: 21_700, feePerSide: 0.37
+    activeContract: true, symbolId: "F.US.MNQ", underlying: "NQ", basePrice: 21_700, feePerSide: 0.1
   }
 ]
 
@@ -210,10 +219,24 @@ const run = (options: SessionOptions, c: Counters) =>
     const deliveries = new Map<number, number>()
     let liveEvents = 0
     let reconciledEvents = 0
+    // live events by simulated minute (counted when taken in, at the step that took them)
+    let minuteStart = 0
+    let minuteEvents = 0
+    let busiest = { start: 0, events: 0 }
+    const countMinute = (now: number) => {
+      const m = now - (now % 60_000)
+      if (m === minuteStart) return
+      if (minuteEvents > busiest.events) busiest = { start: minuteStart, events: minuteEvents }
+      minuteStart = m
+      minuteEvents = 0
+    }
     const drain = Effect.map(Queue.takeAll(events), (chunk) => {
       for (const e of chunk) {
         if (e.reconciled) reconciledEvents++
-        else liveEvents++
+        else {
+          liveEvents++
+          minuteEvents++
+        }
         if (e._tag === "Trade") deliveries.set(e.trade.id, (deliveries.get(e.trade.id) ?? 0) + 1)
       }
     })
@@ -344,6 +367,11 @@ const run = (options: SessionOptions, c: Counters) =>
       Effect.gen(function*() {
         const accountId = ACCOUNTS[i]!
         if (pending.has(accountId) || (yield* locks.active(accountId)) !== undefined) return
+        // a breach locks its account for the rest of the trading day: one account always keeps trading (the pace
+        // comes from it), so a breach that would stop the last one is left out
+        let stopped = 0
+        for (const a of ACCOUNTS) if (pending.has(a) || (yield* locks.active(a)) !== undefined) stopped++
+        if (stopped >= ACCOUNTS.length - 1) return void note("Breach left out (last trading account)")
         yield* flatten(accountId, CONTRACTS[i]!)
         yield* place(accountId, CONTRACTS[i]!, Enums.OrderSide.Bid, BREACH_SIZE)
         note("Breach")
@@ -486,53 +514,63 @@ const run = (options: SessionOptions, c: Counters) =>
         yield* drain
       })
 
-    yield* rollDay(yield* Clock.currentTimeMillis)
-    yield* applyPlan(yield* Clock.currentTimeMillis)
-    let activeSeconds = 0
-    let idleSeconds = 0
-    const idle = (seconds: number) =>
-      Effect.gen(function*() {
-        for (let left = seconds; left > 0;) {
-          const s = Math.min(60, left)
-          yield* tick(s * 1000)
-          const now = yield* Clock.currentTimeMillis
-          yield* rollDay(now)
-          yield* applyPlan(now)
-          yield* checkBreaches(now, true)
-          left -= s
-          idleSeconds += s
-        }
-      })
-
-    const schedule = scheduleOf({ seed: options.seed, hours: options.hours, accounts: ACCOUNTS.length, burstSeconds: options.burstSeconds })
-    for (const [h, hour] of schedule.entries()) {
-      const hourSeconds = Math.min(3600, Math.round((options.hours - h) * 3600))
-      yield* idle(hour.burstStart)
-      let next = 0
-      let intensity = 1
-      for (let s = 0; s < hour.burstSeconds; s++) {
-        const now = yield* Clock.currentTimeMillis
-        while (next < hour.events.length && hour.events[next]!.at <= s) yield* disturb(hour.events[next++]!.disturbance, now)
-        if (s % 60 === 0) {
-          const x = r()
-          intensity = x < 0.6 ? 0.5 : x < 0.92 ? 1.5 : 5
-        }
+    // the day: the clock moves from one thing to do to the next (a bot's action, a disturbance, the oracle's
+    // look every 10 s, a new minute's intensity), a second at a time while a breach is being enforced
+    const start = yield* Clock.currentTimeMillis
+    const end = start + Math.round(options.hours * 3_600_000)
+    yield* rollDay(start)
+    yield* applyPlan(start)
+    const plan = scheduleOf({ seed: options.seed, hours: options.hours, accounts: ACCOUNTS.length }).flatMap((hour, h) =>
+      hour.events.map((e) => ({ at: start + h * 3_600_000 + e.at * 1000, disturbance: e.disturbance }))
+    )
+    let nextDisturbance = 0
+    let intensity = 1
+    let nextMinute = start
+    let nextOracle = start
+    let nextAction = Infinity
+    let steps = 0
+    /** The next bot action after `from`: a Poisson process at the pace times the minute's intensity. */
+    const drawAction = (from: number) => {
+      const perSecond = (options.pace * intensity) / EVENTS_PER_ACTION
+      return from + Math.max(1, Math.round((-Math.log(1 - r()) / perSecond) * 1000))
+    }
+    for (let now = start; now < end;) {
+      const target = Math.min(
+        end,
+        nextAction,
+        nextMinute,
+        plan[nextDisturbance]?.at ?? Infinity,
+        pending.size > 0 ? now + 1000 : nextOracle
+      )
+      if (target > now) yield* tick(target - now)
+      else yield* drain
+      now = target
+      steps++
+      countMinute(now)
+      yield* applyPlan(now)
+      yield* rollDay(now)
+      while (nextDisturbance < plan.length && plan[nextDisturbance]!.at <= now) yield* disturb(plan[nextDisturbance++]!.disturbance, now)
+      if (now >= nextMinute) {
+        intensity = intensityOf(r())
+        nextMinute = now + 60_000
+        nextAction = drawAction(now)
+      }
+      if (now >= nextAction) {
         // the bots of the accounts that may trade (not locked, no breach under way) keep the pace between them
         const trading: Array<number> = []
         for (let i = 0; i < ACCOUNTS.length; i++) {
           if (!pending.has(ACCOUNTS[i]!) && (yield* locks.active(ACCOUNTS[i]!)) === undefined) trading.push(i)
         }
-        for (const i of trading) if (r() < PACE * intensity * ACCOUNTS.length / trading.length) yield* botAct(i)
-        yield* tick(1000)
-        activeSeconds++
-        const after = yield* Clock.currentTimeMillis
-        yield* applyPlan(after)
-        if (s % 5 === 0) yield* rollDay(after)
-        // the oracle looks every second of a burst: an oracle-found breach is timed from within a second of it
-        yield* checkBreaches(after, true)
+        if (trading.length > 0) yield* botAct(trading[Math.floor(r() * trading.length)]!)
+        nextAction = drawAction(now)
       }
-      yield* idle(Math.max(0, hourSeconds - hour.burstStart - hour.burstSeconds))
+      const oracle = now >= nextOracle
+      if (oracle) nextOracle = now + 10_000
+      yield* checkBreaches(now, oracle)
     }
+
+    if (minuteEvents > busiest.events) busiest = { start: minuteStart, events: minuteEvents }
+    const dayEvents = liveEvents
 
     // quiet: the faults off, every pending breach decided, one reconciliation interval for the daemon to catch up
     faultsOn = false
@@ -587,8 +625,12 @@ const run = (options: SessionOptions, c: Counters) =>
       seed: options.seed,
       hours: options.hours,
       accounts: [...ACCOUNTS],
-      activeSeconds,
-      idleSeconds,
+      simulatedSeconds: (end - start) / 1000,
+      pace: options.pace,
+      steps,
+      instants: options.clock.instants(),
+      busiestMinute: busiest,
+      dayEvents,
       botOrders,
       botCancels,
       liveEvents,

@@ -98,14 +98,15 @@ export const isLong = (position: Models.Position): boolean => position.type === 
  * the boundary belongs to the new day), oldest first.
  */
 export const liveTrades = (view: AccountView): ReadonlyArray<Models.Trade> => {
-  let live = counted.get(view)
-  if (live === undefined) {
-    live = view.trades.filter((t) => !t.voided && createdAt(t) >= view.dayStart)
-    counted.set(view, live)
-  }
+  // once per trades array and day start, not per view: the engine keeps the array while no trade arrives, and
+  // builds a view at every quote
+  const known = counted.get(view.trades)
+  if (known !== undefined && known.dayStart === view.dayStart) return known.live
+  const live = view.trades.filter((t) => !t.voided && createdAt(t) >= view.dayStart)
+  counted.set(view.trades, { dayStart: view.dayStart, live })
   return live
 }
-const counted = new WeakMap<AccountView, ReadonlyArray<Models.Trade>>()
+const counted = new WeakMap<ReadonlyArray<Models.Trade>, { readonly dayStart: number; readonly live: ReadonlyArray<Models.Trade> }>()
 
 /** An opening fill: a non-voided trade with no `profitAndLoss`. */
 export const isOpeningFill = (t: Models.Trade): boolean =>
@@ -184,14 +185,15 @@ interface Fills {
   latest: Models.Trade
 }
 
-const indexes = new WeakMap<AccountView, ReadonlyMap<string, Fills>>()
+const indexes = new WeakMap<ReadonlyArray<Models.Trade>, ReadonlyMap<string, Fills>>()
 
-/** Today's fills by contract: the opening fills' sizes and fees, and the latest fill (once per view). */
+/** Today's fills by contract: the opening fills' sizes and fees, and the latest fill (once per live trades array). */
 const feeIndex = (view: AccountView): ReadonlyMap<string, Fills> => {
-  let index = indexes.get(view)
+  const live = liveTrades(view)
+  let index = indexes.get(live)
   if (index === undefined) {
     const byContract = new Map<string, Fills>()
-    for (const t of liveTrades(view)) {
+    for (const t of live) {
       let f = byContract.get(t.contractId)
       if (f === undefined) byContract.set(t.contractId, f = { openingSize: 0, openingFees: 0, latest: t })
       f.latest = t
@@ -200,7 +202,7 @@ const feeIndex = (view: AccountView): ReadonlyMap<string, Fills> => {
         f.openingFees += t.fees
       }
     }
-    indexes.set(view, index = byContract)
+    indexes.set(live, index = byContract)
   }
   return index
 }

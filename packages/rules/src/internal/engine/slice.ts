@@ -64,7 +64,10 @@ export const sliceOf = (snapshot: AccountState.Snapshot, accountId: number, prev
     account: Option.getOrUndefined(HashMap.get(snapshot.accounts, accountId)),
     positions,
     orders,
-    trades: AccountState.tradesOf(snapshot, accountId),
+    // the trades map changes only with trades (not with orders, positions or balances): the last slice's when unchanged
+    trades: previous !== undefined && previous.from.trades === from.trades
+      ? previous.trades
+      : AccountState.tradesOf(snapshot, accountId),
     contracts,
     quotes: quotesOf(snapshot, contracts),
     from
