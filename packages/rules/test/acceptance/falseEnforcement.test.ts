@@ -7,6 +7,12 @@
  * quote yet and marked the new position at the REST bar price cached for the earlier one (12 points below the
  * touch, from before the new position opened): equity 49 808 <= floor 49 850, flatten and a manual lock, although
  * the account's true equity was 49 988.
+ *
+ * dailyProfitTarget, ACCEPT_SEED=-642583945 ACCEPT_PATH=16: a MES short closed, the price pinned 75 ticks higher,
+ * then a new short of 3 at the new price. Its first evaluation had no MES quote and fetched the REST bar price after
+ * the opening, but the simulator's partial bar still closed at the old price (its close was the last sampled tick,
+ * up to two seconds old, blind to a price pinned since): the new short was marked 75 ticks in profit, day PnL 273 >=
+ * 100, flatten and lock. The gateway's partial bar closes at its latest trade (the short's own fill at least).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Enums } from "@tradeguard/gateway"
@@ -17,13 +23,19 @@ import * as Oracle from "./oracle.js"
 
 const maxLoss: RiskInput = { accounts: [100001], defaults: { maxLossLimit: { amount: 150, startingBalance: 50_000 } } }
 
+const profitTarget: RiskInput = { accounts: [100001], defaults: { dailyProfitTarget: { amount: 100 } } }
+
 const endpoints = Effect.map(sent, (s) => s.map((c) => c.endpoint))
 
+/** The engine's figure of `rule` for the account now. */
+const figureOf = (rule: string) =>
+  Effect.gen(function*() {
+    const statuses = yield* (yield* RiskEngine.RiskEngine).status
+    return statuses[0]?.rules.find((r) => r.rule === rule)?.figure
+  })
+
 /** The engine's maxLossLimit figure (equity) of the account now. */
-const engineEquity = Effect.gen(function*() {
-  const statuses = yield* (yield* RiskEngine.RiskEngine).status
-  return statuses[0]?.rules.find((r) => r.rule === "maxLossLimit")?.figure
-})
+const engineEquity = figureOf("maxLossLimit")
 
 describe("acceptance regressions: no enforcement without a breach", () => {
   it.effect("maxLossLimit: a new position in a contract unsubscribed since an earlier one is not marked at that one's bar price", () =>
@@ -60,4 +72,30 @@ describe("acceptance regressions: no enforcement without a breach", () => {
       assert.isDefined(figure)
       assert.closeTo(figure!, Oracle.equity(yield* Oracle.read), 0.01, "the engine's equity is the ground truth's")
     }).pipe(Effect.provide(layer(maxLoss))))
+
+  it.effect("dailyProfitTarget: a new short is not marked at a bar close from before a price move it opened after", () =>
+    Effect.gen(function*() {
+      yield* setPrice(MNQ, 21_500)
+      yield* setPrice(MES, 6_000)
+      yield* run(500)
+      // The first MES short: its first evaluation has no quote yet and fetches the REST bar price (6000).
+      yield* marketElsewhere(MES, -3)
+      yield* run(250)
+      // Closed: MES is no longer needed, its quotes are dropped.
+      yield* marketElsewhere(MES, 3)
+      yield* run(500)
+      // 75 ticks up, unseen by tradeguard.
+      yield* setPrice(MES, 6_018.75)
+      yield* run(500)
+      // A new short of 3 at the new price: worth nothing yet (less its closing fees).
+      yield* marketElsewhere(MES, -3)
+      const truth = yield* Oracle.read
+      assert.isBelow(Oracle.equity(truth) - 50_000, 100 - 50, "the ground truth is far from the target")
+      yield* run(1_000)
+      assert.deepStrictEqual(yield* endpoints, [], "nothing sent")
+      assert.isUndefined(yield* lockOf(), "not locked")
+      const figure = yield* figureOf("dailyProfitTarget")
+      assert.isDefined(figure)
+      assert.closeTo(figure!, Oracle.equity(yield* Oracle.read) - 50_000, 0.01, "the engine's day PnL is the ground truth's")
+    }).pipe(Effect.provide(layer(profitTarget))))
 })

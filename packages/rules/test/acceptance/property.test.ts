@@ -190,7 +190,9 @@ const RUNS = Number(process.env["ACCEPT_RUNS"] ?? 25)
  * The seed: fixed for CI (a run of the test command is reproducible), any other with ACCEPT_SEED (`random`: a
  * new one each run, to explore); a failing run replays with its seed and path (ACCEPT_SEED=n ACCEPT_PATH=p).
  * Fixed counterexamples are kept as deterministic tests in test/acceptance/falseEnforcement.test.ts
- * (ACCEPT_SEED=1798505938 ACCEPT_PATH=24: maxLossLimit, a new position marked at a bar price from before it opened).
+ * (ACCEPT_SEED=1798505938 ACCEPT_PATH=24: maxLossLimit, a new position marked at a bar price from before it opened;
+ * ACCEPT_SEED=-642583945 ACCEPT_PATH=16: dailyProfitTarget, the simulator's partial bar blind to a price pinned since
+ * its latest sampled tick).
  */
 const seedEnv = process.env["ACCEPT_SEED"] ?? "20261202"
 const replay = seedEnv === "random"

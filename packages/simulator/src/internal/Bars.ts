@@ -65,15 +65,24 @@ export interface Pin {
   readonly price: number | undefined
 }
 
-/** The bid at `millis`: the pin in force then (the last one at or before it), else the path. */
-const priceAt = (spec: PathSpec, tickSize: number, pins: ReadonlyArray<Pin>, millis: number): number => {
+/**
+ * The bid at `millis`: the pin in force then (the last one at or before it), else the path as the market holds it
+ * between ticks (the price of the latest tick at or before `millis`).
+ */
+const priceAt = (spec: PathSpec, tickSize: number, tickMillis: number, pins: ReadonlyArray<Pin>, millis: number): number => {
+  const tick = Math.floor(millis / tickMillis) * tickMillis
   for (let i = pins.length - 1; i >= 0; i--) {
     const pin = pins[i]!
-    if (pin.at <= millis) return pin.price ?? bidAt(spec, tickSize, millis)
+    if (pin.at <= millis) return pin.price ?? bidAt(spec, tickSize, tick)
   }
-  return bidAt(spec, tickSize, millis)
+  return bidAt(spec, tickSize, tick)
 }
 
+/**
+ * One bar of [from, to): the path sampled at its ticks (at most `maxSamplesPerBar`), every pin inside it, and its
+ * last instant, so the close is the price at the bar's end (for the partial bar: the current price, a pin set an
+ * instant ago included), as the gateway's close is its latest trade.
+ */
 const barOf = (
   spec: PathSpec,
   tickSize: number,
@@ -86,14 +95,22 @@ const barOf = (
   const lastTick = Math.max(firstTick, Math.ceil(to / tickMillis) - 1)
   const ticks = lastTick - firstTick + 1
   const step = Math.max(1, Math.ceil(ticks / maxSamplesPerBar))
-  let o = 0, h = -Infinity, l = Infinity, c = 0, v = 0
+  let v = 0
+  const times: Array<number> = []
   for (let k = firstTick; k <= lastTick; k += step) {
-    const p = priceAt(spec, tickSize, pins, k * tickMillis)
-    if (k === firstTick) o = p
+    times.push(k * tickMillis)
+    v += volumeAt(spec, k) * Math.min(step, lastTick - k + 1)
+  }
+  for (const pin of pins) if (pin.at >= from && pin.at < to) times.push(pin.at)
+  times.push(Math.max(from, to - 1))
+  times.sort((a, b) => a - b)
+  let o = 0, h = -Infinity, l = Infinity, c = 0
+  for (let i = 0; i < times.length; i++) {
+    const p = priceAt(spec, tickSize, tickMillis, pins, times[i]!)
+    if (i === 0) o = p
     if (p > h) h = p
     if (p < l) l = p
     c = p
-    v += volumeAt(spec, k) * Math.min(step, lastTick - k + 1)
   }
   return { t: from, o, h, l, c, v }
 }

@@ -81,4 +81,32 @@ describe("bars", () => {
     const one = bars(spec, 0.25, 1_000, { ...q, unit: 1, limit: 1 })[0]!
     assert.strictEqual(one.o, bidAt(spec, 0.25, Date.UTC(2026, 0, 1, 0, 10, 29)))
   })
+
+  it("a bar closes at the price at its end: its last tick, a price pinned an instant ago in the partial bar", () => {
+    const minute = Date.UTC(2026, 0, 1, 0, 10)
+    const q = {
+      startMillis: minute - 60_000,
+      endMillis: minute + 60_000,
+      unit: 2 as const,
+      unitNumber: 1,
+      limit: 2,
+      includePartialBar: true,
+      nowMillis: minute + 30_500
+    }
+    // 1-minute bars of 1-second ticks are sampled every other tick: the close is still the last tick's price.
+    const [partial, complete] = bars(spec, 0.25, 1_000, q)
+    assert.strictEqual(complete!.c, bidAt(spec, 0.25, minute - 1_000))
+    assert.strictEqual(partial!.c, bidAt(spec, 0.25, minute + 30_000))
+    // Pinned half a second after the latest tick, 100 points above anything the path reached: the close, the high.
+    const pinned = Math.max(partial!.h, complete!.h) + 100
+    const pins = [{ at: minute + 30_500, price: pinned }]
+    const [now] = bars(spec, 0.25, 1_000, q, pins)
+    assert.strictEqual(now!.c, pinned)
+    assert.strictEqual(now!.h, pinned)
+    assert.strictEqual(now!.o, partial!.o)
+    // A pin released inside the bar: the bar shows it (its high) and closes on the path again.
+    const released = bars(spec, 0.25, 1_000, { ...q, nowMillis: minute + 40_000 }, [...pins, { at: minute + 35_000, price: undefined }])[0]!
+    assert.strictEqual(released.h, pinned)
+    assert.strictEqual(released.c, bidAt(spec, 0.25, minute + 40_000))
+  })
 })
