@@ -203,7 +203,7 @@ export const layerWithRules = (
  *
  * @example
  * ```ts
- * import { NodeContext, NodeRuntime } from "@effect/platform-node"
+ * import { NodeContext } from "@effect/platform-node"
  * import { RiskEngine } from "@tradeguard/rules"
  * import { Stack } from "@tradeguard/runtime"
  * import { AppConfig, Runtime } from "@tradeguard/risk"
@@ -219,12 +219,11 @@ export const layerWithRules = (
  *   }
  * })
  *
- * const main = Effect.gen(function*() {
+ * // run it with NodeRuntime.runMain(main) in your service
+ * export const main = Effect.gen(function*() {
  *   const config = yield* AppConfig.load("config.yaml")
  *   yield* program.pipe(Effect.provide(Runtime.appLayer(config).pipe(Layer.provide(Stack.credentialsFromEnv))))
- * })
- *
- * NodeRuntime.runMain(main.pipe(Effect.provide(NodeContext.layer)))
+ * }).pipe(Effect.provide(NodeContext.layer))
  * ```
  *
  * @since 0.3.0
