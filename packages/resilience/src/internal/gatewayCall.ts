@@ -218,9 +218,8 @@ export const makeCaller = (deps: Deps) => {
  */
 const admit = (guard: CircuitBreaker.Guard, ctx: Ctx): BS.Ticket | CircuitOpen => {
   if (ctx.priority !== "enforcement") return guard.enter(ctx.plan.endpoint.name)
-  const state = guard.current()
-  if (state._tag === "Closed") return BS.ticketOf(state)
-  if (state._tag === "Open") return BS.unrecorded
+  // Open: not asked of the breaker at all (it would count a rejection that did not happen)
+  if (guard.current()._tag === "Open") return BS.unrecorded
   const ticket = guard.enter(ctx.plan.endpoint.name)
   return typeof ticket === "number" ? ticket : BS.unrecorded
 }
