@@ -15,7 +15,7 @@
  * @since 0.3.0
  */
 import { AccountState, HubConnection, type HubTransport, StateReconciler } from "@tradeguard/realtime"
-import { Accounts, Enforcer } from "@tradeguard/rules"
+import { Accounts, Enforcer, MarketData } from "@tradeguard/rules"
 import { Stack } from "@tradeguard/runtime"
 import { SessionConflicts, type TokenManager } from "@tradeguard/resilience"
 import { type Options as SimulatorOptions, Server } from "@tradeguard/simulator"
@@ -246,7 +246,8 @@ export const startWith = (
       const metrics = yield* Effect.provide(
         Metrics.make({
           sessionConflicts: Effect.map(conflicts.state, (s) => s.count),
-          alerts: Effect.map(alerts.stats, (s) => s.counts)
+          alerts: Effect.map(alerts.stats, (s) => s.counts),
+          quoteRepairs: Context.get(context, MarketData.MarketData).quoteRepairs
         }),
         context
       )

@@ -60,7 +60,8 @@ export type Requirements =
  * Optional sources the daemon's services do not provide: `sessionConflicts`, the number of session conflicts
  * (`GatewayLogout`: another client logged in as the user) counted since start; given, it is exported as
  * `tradeguard_session_conflicts_total`; `alerts`, the alerts by event and outcome, exported as
- * `tradeguard_alerts_total{event,outcome}`.
+ * `tradeguard_alerts_total{event,outcome}`; `quoteRepairs`, the quotes repaired after a lost delta, exported as
+ * `tradeguard_quote_repairs_total`.
  *
  * @since 0.3.0
  */
@@ -71,6 +72,11 @@ export interface Options {
    * `tradeguard_alerts_total{event,outcome}`.
    */
   readonly alerts?: Effect.Effect<ReadonlyArray<Alerts.Count>>
+  /**
+   * The quotes repaired since start (`MarketData`'s `quoteRepairs`: a merged quote contradicted itself after a lost
+   * delta, and its contract was subscribed anew); given, exported as `tradeguard_quote_repairs_total`.
+   */
+  readonly quoteRepairs?: Effect.Effect<number>
 }
 
 /**
@@ -264,6 +270,20 @@ export const make = (options: Options = {}): Effect.Effect<Metrics, never, Requi
         async collect() {
           this.reset()
           this.inc(await run(conflicts))
+        }
+      })
+    }
+
+    if (options.quoteRepairs !== undefined) {
+      const repairs = options.quoteRepairs
+      new Prom.Counter({
+        name: "tradeguard_quote_repairs_total",
+        help: "quotes that contradicted themselves after a lost delta (a new print far from an unchanged touch, or a " +
+          "crossed book), repaired by subscribing their contract anew",
+        registers,
+        async collect() {
+          this.reset()
+          this.inc(await run(repairs))
         }
       })
     }

@@ -281,7 +281,8 @@ describe("Metrics over the daemon (embedded simulator)", () => {
       const withConflicts = yield* Effect.provide(
         Metrics.make({
           sessionConflicts: Effect.succeed(3),
-          alerts: Effect.succeed([{ event: "degraded", outcome: "dropped", count: 2 }])
+          alerts: Effect.succeed([{ event: "degraded", outcome: "dropped", count: 2 }]),
+          quoteRepairs: Effect.succeed(4)
         }),
         started.context
       )
@@ -289,6 +290,9 @@ describe("Metrics over the daemon (embedded simulator)", () => {
       assert.strictEqual(family(c, "tradeguard_session_conflicts_total").type, "COUNTER")
       assert.strictEqual(value(c, "tradeguard_session_conflicts_total"), 3)
       assert.strictEqual(value(c, "tradeguard_alerts_total", { event: "degraded", outcome: "dropped" }), 2)
+      assert.strictEqual(family(c, "tradeguard_quote_repairs_total").type, "COUNTER")
+      assert.strictEqual(value(c, "tradeguard_quote_repairs_total"), 4)
+      assert.notProperty(Object.fromEntries(first.map((f) => [f.name, f.type])), "tradeguard_quote_repairs_total")
       assert.notProperty(Object.fromEntries(first.map((f) => [f.name, f.type])), "tradeguard_alerts_total") // no source given
       // two sets of metrics side by side: each has its own registry, prom-client's global one holds none of them
       const global = parse(yield* Effect.promise(() => Prom.register.metrics()))

@@ -17,11 +17,16 @@
  * after a backoff). The hubs re-subscribe after a reconnect by themselves. A
  * quote's age is its local receipt time (AccountState's), not the gateway's
  * timestamp. `barPrice` answers from a short cache (a failure is cached too,
- * so a dead History endpoint is not hammered).
+ * so a dead History endpoint is not hammered). The hub sends a quote's
+ * changed fields only, so a lost delta leaves a field stale: a quote read
+ * through `quotes` that contradicts itself (a crossed book, or a new last
+ * price far outside a touch that did not move) is repaired in the background by subscribing the
+ * contract anew, which starts with the complete quote (at most once per
+ * contract per `quoteRepairCooldownMillis`; each repair is logged).
  *
  * @since 0.1.0
  */
-import type { Models } from "@tradeguard/gateway"
+import type { HubEvents, Models } from "@tradeguard/gateway"
 import { AccountState, HubConnection, Subscription } from "@tradeguard/realtime"
 import { ResilientGateway } from "@tradeguard/resilience"
 import * as Clock from "effect/Clock"
@@ -38,6 +43,7 @@ import type { BarPrice, QuoteSeen } from "./AccountView.js"
 import * as Bars from "./internal/market/bars.js"
 import * as Hubs from "./internal/market/hubs.js"
 import * as Need from "./internal/market/need.js"
+import * as Quotes from "./internal/market/quotes.js"
 
 /**
  * The market data service.
@@ -62,6 +68,8 @@ export interface Service {
    * position opened says nothing of the market since.
    */
   readonly barPrice: (contractId: string, notBefore?: number) => Effect.Effect<BarPrice | undefined>
+  /** How many times a self-contradicting quote was repaired by subscribing its contract anew, since the start. */
+  readonly quoteRepairs: Effect.Effect<number>
   /** The REST fallback prices fetched so far. */
   readonly barPrices: Effect.Effect<ReadonlyMap<string, BarPrice>>
   /** Epoch millis since which the market hub is down (undefined: connected). */
@@ -100,6 +108,13 @@ export interface Options {
   readonly barCacheMillis?: number
   /** The delays before a failed contract lookup is tried again, after 1, 2, ... failures (the last repeats). */
   readonly lookupBackoffMillis?: ReadonlyArray<number>
+  /**
+   * How far (in ticks) a new last price may lie outside an unchanged touch before the quote counts as inconsistent
+   * and is repaired (default 20).
+   */
+  readonly quoteToleranceTicks?: number
+  /** The least time between two repairs of one contract's quote, in millis (default 30000). */
+  readonly quoteRepairCooldownMillis?: number
 }
 
 /** The default of `Options.barCacheMillis`. */
@@ -158,6 +173,13 @@ export const make = (
     /** The last fetch of each contract's fallback price (its result, undefined when it failed). */
     const attempts = new Map<string, { readonly at: number; readonly price: BarPrice | undefined }>()
     const fetching = new Map<string, Fiber.RuntimeFiber<BarPrice | undefined>>()
+    /** When each contract's quote was last repaired. */
+    const repairedAt = new Map<string, number>()
+    /** Each contract's quote as last judged (to see which of its fields moved since). */
+    const judged = new Map<string, HubEvents.Quote>()
+    let repairs = 0
+    const toleranceTicks = options.quoteToleranceTicks ?? Quotes.defaultToleranceTicks
+    const repairCooldown = options.quoteRepairCooldownMillis ?? Quotes.defaultRepairCooldownMillis
     const log = Effect.annotateLogs({ module: "rules/MarketData" })
 
     const lookUp = (contractId: string) =>
@@ -190,6 +212,8 @@ export const make = (
         for (const id of drop) {
           subscribed.delete(id)
           subscribedAt.delete(id)
+          repairedAt.delete(id)
+          judged.delete(id)
           yield* market.unsubscribe(Subscription.contractQuotes(id)).pipe(
             Effect.catchAll((e) => Effect.logDebug(`quotes of ${id}: unsubscribe failed: ${e.message}`)),
             log
@@ -212,13 +236,52 @@ export const make = (
       }))
     })
 
-    const quotes = Effect.map(state.get, (snapshot) => {
+    /**
+     * Subscribes a contract's quotes anew, for the complete quote a new subscription starts with (unless the
+     * contract was dropped meanwhile). The declaration is kept either way: a failed invocation is retried by the hub.
+     */
+    const repair = (contractId: string, why: string) =>
+      gate.withPermits(1)(Effect.gen(function*() {
+        if (!subscribed.has(contractId)) return
+        repairs++
+        yield* Effect.logWarning(
+          `quotes of ${contractId}: the merged quote contradicts itself (${why}), a delta was lost; subscribing anew for the complete quote`
+        )
+        const quotes = Subscription.contractQuotes(contractId)
+        yield* market.unsubscribe(quotes).pipe(
+          Effect.catchAll((e) => Effect.logDebug(`quotes of ${contractId}: unsubscribe failed: ${e.message}`))
+        )
+        yield* market.subscribe(quotes).pipe(
+          Effect.catchAll((e) => Effect.logWarning(`quotes of ${contractId}: subscribe failed (the hub retries): ${e.message}`))
+        )
+      })).pipe(log)
+
+    const quotes = Effect.flatMap(state.get, (snapshot) => {
       const out = new Map<string, QuoteSeen>()
+      let broken: Array<readonly [string, HubEvents.Quote, string]> | undefined
       for (const [id, since] of subscribedAt) {
         const seen = AccountState.quoteOf(snapshot, id)
-        if (seen !== undefined && seen.receivedAt >= since) out.set(id, seen)
+        if (seen === undefined || seen.receivedAt < since) continue
+        out.set(id, seen)
+        const previous = judged.get(id)
+        if (previous === seen.quote) continue
+        const why = Quotes.inconsistency(previous, seen.quote, contracts.get(id)?.tickSize, toleranceTicks)
+        if (why === undefined) judged.set(id, seen.quote)
+        else (broken ??= []).push([id, seen.quote, why])
       }
-      return out as ReadonlyMap<string, QuoteSeen>
+      if (broken === undefined) return Effect.succeed(out as ReadonlyMap<string, QuoteSeen>)
+      const found = broken
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.as(
+          Effect.forEach(found, ([id, quote, why]) => {
+            // Within the cooldown the quote stays unjudged: it is judged again on a later read.
+            if (!Quotes.isRepairDue(repairedAt.get(id), now, repairCooldown)) return Effect.void
+            judged.set(id, quote)
+            repairedAt.set(id, now)
+            return FiberSet.run(background, repair(id, why))
+          }, { discard: true }),
+          out as ReadonlyMap<string, QuoteSeen>
+        ))
     })
 
     /** Fetches a fallback price and records it (never fails: undefined when it cannot). */
@@ -258,6 +321,7 @@ export const make = (
       contracts: Effect.sync(() => new Map(contracts) as ReadonlyMap<string, Models.Contract>),
       failedLookups: Effect.sync(() => new Set(failures.keys()) as ReadonlySet<string>),
       barPrice,
+      quoteRepairs: Effect.sync(() => repairs),
       barPrices: Effect.sync(() => new Map(bars) as ReadonlyMap<string, BarPrice>),
       marketHubDownSince: yield* followHub(market),
       userHubDownSince: yield* followHub(user)

@@ -4,6 +4,7 @@ import type { HubConnection } from "@tradeguard/realtime"
 import * as Bars from "../src/internal/market/bars.js"
 import * as Hubs from "../src/internal/market/hubs.js"
 import * as Need from "../src/internal/market/need.js"
+import * as Quotes from "../src/internal/market/quotes.js"
 
 /** A connection state of that tag (only the tag matters here). */
 const state = (tag: HubConnection.ConnectionState["_tag"]) => ({ _tag: tag }) as HubConnection.ConnectionState
@@ -53,5 +54,29 @@ describe("MarketData core", () => {
     assert.strictEqual(s2, 5)
     assert.strictEqual(Hubs.downSince(s2, state("Closed"), 9), 5)
     assert.isUndefined(Hubs.downSince(s2, state("Connected"), 10))
+  })
+
+  it("a quote contradicts itself when its book is crossed or a new last price lies far outside an unchanged touch", () => {
+    const q = (bestBid: number | undefined, bestAsk: number | undefined, lastPrice: number | undefined) => ({ bestBid, bestAsk, lastPrice })
+    const at100 = q(100, 100.25, 100)
+    assert.isUndefined(Quotes.inconsistency(at100, q(100, 100.25, 100.25), 0.25), "a print at the touch")
+    assert.isUndefined(Quotes.inconsistency(at100, q(100, 100.25, 95), 0.25), "20 ticks below the bid: tolerated")
+    assert.match(Quotes.inconsistency(at100, q(100, 100.25, 94.75), 0.25)!, /new last price 94.75 far below an unchanged bid 100/)
+    assert.match(Quotes.inconsistency(at100, q(100, 100.25, 105.5), 0.25)!, /far above an unchanged ask 100.25/)
+    assert.isUndefined(Quotes.inconsistency(at100, q(100, 100.25, 105.25), 0.25), "20 ticks above the ask: tolerated")
+    assert.isUndefined(Quotes.inconsistency(at100, q(110, 110.25, 100), 0.25), "the touch moved away from the last print: not traded since")
+    assert.isUndefined(Quotes.inconsistency(q(100, 100.25, 90), q(100, 100.25, 90), 0.25), "the last price did not move: judged before")
+    assert.isUndefined(Quotes.inconsistency(undefined, q(100, 100.25, 90), 0.25), "a quote seen for the first time")
+    assert.match(Quotes.inconsistency(undefined, q(100.5, 100.25, 100), undefined)!, /crossed book/, "crossed: always caught")
+    assert.isUndefined(Quotes.inconsistency(at100, q(100, 100.25, 50), undefined), "no tick size: the last price is not judged")
+    assert.isUndefined(Quotes.inconsistency(q(undefined, undefined, 100), q(undefined, undefined, 50), 0.25), "no touch")
+    assert.isUndefined(Quotes.inconsistency(at100, q(100, 100.25, undefined), 0.25), "a missing last price is not judged")
+    assert.match(Quotes.inconsistency(q(undefined, 100.25, 100), q(undefined, 100.25, 101), 0.25, 2)!, /far above/, "tolerance in ticks")
+  })
+
+  it("a quote is repaired at most once per cooldown", () => {
+    assert.isTrue(Quotes.isRepairDue(undefined, 0, 30_000))
+    assert.isFalse(Quotes.isRepairDue(10_000, 39_999, 30_000))
+    assert.isTrue(Quotes.isRepairDue(10_000, 40_000, 30_000))
   })
 })

@@ -111,6 +111,7 @@ export const layer = (accounts: ReadonlyArray<number>) =>
       quotes: Effect.sync(() => new Map(controls.quotes)),
       contracts: Effect.sync(() => new Map(controls.contracts)),
       failedLookups: Effect.succeed(new Set<string>()),
+      quoteRepairs: Effect.succeed(0),
       barPrice: (contractId) =>
         Effect.sync(() => {
           controls.barPriceAsked.push(contractId)
