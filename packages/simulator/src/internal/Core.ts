@@ -20,7 +20,8 @@ import {
   toAccount,
   toContract,
   toOrder,
-  toPosition
+  toPosition,
+  workingOrders
 } from "./State.js"
 import { stamp } from "./Timestamps.js"
 
@@ -34,6 +35,8 @@ export const makeState = (config: Resolved, nowMillis: number): State => {
     trades: [],
     tags: new Map(),
     live: new Set(),
+    working: new Set(),
+    tradesByAccount: new Map(),
     lastTick: Math.floor(nowMillis / config.tickMillis) - 1,
     markets: new Map(),
     nextOrderId: config.firstOrderId,
@@ -120,7 +123,7 @@ export const ordersOf = (
   range: { readonly from: number; readonly to?: number | undefined } | "open"
 ): Outcome<Array<Models.Order>> =>
   Either.map(accountOf(state, userId, accountId), (a) =>
-    [...state.orders.values()]
+    (range === "open" ? workingOrders(state) : [...state.orders.values()])
       .filter((o) =>
         o.accountId === a.id && (range === "open" ? isListedOpen(o) : inRange(o.creationMillis, range.from, range.to))
       )
@@ -138,9 +141,7 @@ export const tradesOf = (
   to: number | undefined
 ): Outcome<Array<Models.Trade>> =>
   Either.map(accountOf(state, userId, accountId), (a) =>
-    state.trades.filter((t) =>
-      t.accountId === a.id && inRange(Models.timestampToMillis(t.creationTimestamp), from, to)
-    ))
+    (state.tradesByAccount.get(a.id) ?? []).filter((t) => inRange(t.millis, from, to)).map((t) => t.trade))
 
 export const barsOf = (
   state: State,
@@ -169,6 +170,6 @@ export const snapshotOf = (state: State, accountId: number) => {
     orders: orders.map((o) => toOrder(state, o)),
     openOrders: orders.filter(isListedOpen).map((o) => toOrder(state, o)),
     positions: [...state.positions.values()].filter((p) => p.accountId === accountId).map((p) => toPosition(state, p)),
-    trades: state.trades.filter((t) => t.accountId === accountId)
+    trades: (state.tradesByAccount.get(accountId) ?? []).map((t) => t.trade)
   }
 }

@@ -14,6 +14,7 @@ import { type Execution, isMarketable, isStopReached, sweep, trail } from "./Mat
 import { printExecutions } from "./MarketData.js"
 import { roundToTick } from "./PricePath.js"
 import {
+  addTrade,
   type AccountRec,
   filledPriceOf,
   type OrderRec,
@@ -25,6 +26,7 @@ import {
   toClosedPosition,
   toHubTrade,
   toOrder,
+  workingOrders,
   toPosition
 } from "./State.js"
 import { stamp } from "./Timestamps.js"
@@ -78,7 +80,7 @@ const book = (state: State, order: OrderRec, account: AccountRec, executions: Re
         voided: false,
         orderId: order.id
       })
-      state.trades.push(trade)
+      addTrade(state, trade, nowMillis)
       state.events.push(ExchangeEvent.TradeExecuted({ userId: account.userId, trade: toHubTrade(state, trade, nowMillis) }))
       account.balance = cents(account.balance + (leg.profitAndLoss ?? 0) - fees)
     }
@@ -179,7 +181,7 @@ const applyOco = (state: State, leg: OrderRec, nowMillis: number): void => {
 }
 
 const cancelLegsOnFlat = (state: State, accountId: number, contractId: string, nowMillis: number): void => {
-  for (const o of state.orders.values()) {
+  for (const o of workingOrders(state)) {
     if (
       o.accountId === accountId && o.contractId === contractId && o.status === OrderStatus.Open &&
       (o.role === "stopLoss" || o.role === "takeProfit")

@@ -144,9 +144,13 @@ export interface State {
   readonly orders: Map<number, OrderRec>
   readonly positions: Map<string, PositionRec>
   readonly trades: Array<Models.Trade>
+  /** Each account's trades in the order they were made, with their time (searches read these, not all trades). */
+  readonly tradesByAccount: Map<number, Array<TradeRec>>
   readonly tags: Map<number, Set<string>>
   /** Ids of the orders the market works each tick (status Open). */
   readonly live: Set<number>
+  /** Ids of the orders not ended yet (Open, Pending, PendingCancellation, Suspended): what open-order searches read. */
+  readonly working: Set<number>
   /** The last tick index the market was advanced to. */
   lastTick: number
   readonly markets: Map<string, MarketRec>
@@ -155,6 +159,12 @@ export interface State {
   nextPositionId: number
   /** Events produced by the current operation, drained and published by the shell. */
   readonly events: Array<ExchangeEvent>
+}
+
+/** A trade and its time (epoch millis), kept per account. */
+export interface TradeRec {
+  readonly millis: number
+  readonly trade: Models.Trade
 }
 
 export const positionKey = (accountId: number, contractId: string): string => `${accountId}|${contractId}`
@@ -267,9 +277,23 @@ export const isListedOpen = (o: OrderRec): boolean =>
   o.status === Enums.OrderStatus.Open || o.status === Enums.OrderStatus.Pending ||
   o.status === Enums.OrderStatus.PendingCancellation
 
+/** Records a trade made at `millis`. */
+export const addTrade = (state: State, trade: Models.Trade, millis: number): void => {
+  state.trades.push(trade)
+  let list = state.tradesByAccount.get(trade.accountId)
+  if (list === undefined) state.tradesByAccount.set(trade.accountId, list = [])
+  list.push({ millis, trade })
+}
+
+/** The orders not ended yet, oldest first (by id). */
+export const workingOrders = (state: State): Array<OrderRec> =>
+  [...state.working].sort((a, b) => a - b).map((id) => state.orders.get(id)!)
+
 /** Changes an order's status, keeping the set of live orders in step. */
 export const setStatus = (state: State, order: OrderRec, status: Enums.OrderStatus): void => {
   order.status = status
   if (status === Enums.OrderStatus.Open) state.live.add(order.id)
   else state.live.delete(order.id)
+  if (Enums.isWorkingStatus(status)) state.working.add(order.id)
+  else state.working.delete(order.id)
 }
