@@ -354,29 +354,18 @@ export const quoteOf: (
  *
  * @since 0.1.0
  */
-export const tradesOf = (s: Snapshot, accountId: number): Array<Models.Trade> => [
-  ...(tradesByAccountOf(s.trades).get(accountId) ?? [])
-]
+export const tradesOf = (s: Snapshot, accountId: number): Array<Models.Trade> => [...tradesView(s, accountId)]
 
 /**
- * Every account's trades of one trades map, oldest first: one scan of the map for all accounts (each account's
- * engine asks at every trade event), each timestamp read once (not at every comparison of the sort).
+ * Today's trades of an account, oldest first, without a copy: the same array object for as long as that account's
+ * trades do not change (compare by reference to know whether they did). Do not mutate it.
+ *
+ * @since 0.3.0
  */
-const tradesByAccount = new WeakMap<Snapshot["trades"], ReadonlyMap<number, ReadonlyArray<Models.Trade>>>()
-const tradesByAccountOf = (trades: Snapshot["trades"]): ReadonlyMap<number, ReadonlyArray<Models.Trade>> => {
-  const known = tradesByAccount.get(trades)
-  if (known !== undefined) return known
-  const keyed = new Map<number, Array<{ readonly at: number; readonly trade: Models.Trade }>>()
-  for (const t of HashMap.values(trades)) {
-    let list = keyed.get(t.accountId)
-    if (list === undefined) keyed.set(t.accountId, list = [])
-    list.push({ at: Models.timestampToMillis(t.creationTimestamp), trade: t })
-  }
-  const groups = new Map<number, ReadonlyArray<Models.Trade>>()
-  for (const [a, list] of keyed) groups.set(a, list.sort((x, y) => x.at - y.at || x.trade.id - y.trade.id).map((k) => k.trade))
-  tradesByAccount.set(trades, groups)
-  return groups
-}
+export const tradesView = (s: Snapshot, accountId: number): ReadonlyArray<Models.Trade> =>
+  Data.tradesByAccountOf(s.trades).get(accountId) ?? noTrades
+
+const noTrades: ReadonlyArray<Models.Trade> = []
 
 /**
  * Oldest first, then by id.

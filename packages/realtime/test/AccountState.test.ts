@@ -84,6 +84,35 @@ describe("AccountState core", () => {
     assert.strictEqual(Data.apply(after, HubEvent.logout()), after)
   })
 
+  it("tradesView: each account's trades oldest first (then by id), one array while they do not change, kept right as trades come", () => {
+    const at = (id: number, minute: number, accountId = 465) => HubEvent.trade(F.trade({ id, accountId, creationTimestamp: F.ts(F.T0 + minute * 60_000) }))
+    const ids = (s: Data.AccountData, accountId = 465) => AccountState.tradesView(s, accountId).map((t) => t.id)
+    const first = applyAll([at(3, 2), at(1, 0), at(9, 5, 466)])
+    assert.deepStrictEqual(ids(first), [1, 3])
+    // nothing about the account's trades changed: the same array
+    const quoted = Data.apply(first, HubEvent.order(F.order({ id: 1 })))
+    assert.strictEqual(AccountState.tradesView(quoted, 465), AccountState.tradesView(first, 465))
+    // a trade of another account: this account's array stays, the other's changes
+    const other = Data.apply(quoted, at(10, 6, 466))
+    assert.strictEqual(AccountState.tradesView(other, 465), AccountState.tradesView(first, 465))
+    assert.deepStrictEqual(ids(other, 466), [9, 10])
+    // late and same-time trades go in their place (derived from the index before, which is left as it was)
+    const late = applyAll([at(2, 1), at(5, 2), at(4, 2), at(6, 9)], other)
+    assert.deepStrictEqual(ids(late), [1, 2, 3, 4, 5, 6])
+    assert.deepStrictEqual(ids(other), [1, 3])
+    // a trade held already changes nothing
+    assert.strictEqual(AccountState.tradesView(Data.apply(late, at(2, 1)), 465), AccountState.tradesView(late, 465))
+    // a new day keeps the trades from its start on, in order; an account without trades has an empty view
+    const day = Data.startDay(late, F.T0 + 2 * 60_000)
+    assert.deepStrictEqual(ids(day), [3, 4, 5, 6])
+    assert.deepStrictEqual(ids(Data.resetDay(late)), [])
+    assert.deepStrictEqual(ids(day, 999), [])
+    // tradesOf is a copy
+    const copy = AccountState.tradesOf(day, 465)
+    assert.notStrictEqual(copy, AccountState.tradesView(day, 465))
+    assert.deepStrictEqual(copy.map((t) => t.id), [3, 4, 5, 6])
+  })
+
   it("resetDay drops today's trades and ended orders, and keeps the rest", () => {
     const s = Data.resetDay(applyAll([
       HubEvent.trade(F.trade({ id: 1 })),

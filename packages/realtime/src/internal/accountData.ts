@@ -106,6 +106,58 @@ export const endedBefore = (o: Models.Order, dayStart: number | undefined): bool
 const removeFrom = <K, V>(map: HashMap.HashMap<K, V>, key: K): HashMap.HashMap<K, V> =>
   HashMap.beginMutation(HashMap.remove(HashMap.endMutation(map), key))
 
+/** Epoch millis of a trade's `creationTimestamp`, parsed once per trade object. */
+const tradeMillis = new WeakMap<Models.Trade, number>()
+const millisOfTrade = (t: Models.Trade): number => {
+  let at = tradeMillis.get(t)
+  if (at === undefined) tradeMillis.set(t, at = Models.timestampToMillis(t.creationTimestamp))
+  return at
+}
+
+/** Oldest first, then by id. */
+const tradeOrder = (a: Models.Trade, b: Models.Trade): number => millisOfTrade(a) - millisOfTrade(b) || a.id - b.id
+
+type TradesIndex = ReadonlyMap<number, ReadonlyArray<Models.Trade>>
+
+/**
+ * Each account's trades of one trades map, oldest first, kept per map. A batch that adds trades derives the index
+ * of its new map from its base map's (a copy of the arrays of the accounts it touched, each new trade put in its
+ * place: usually the end), so a day of trades costs one insertion per trade, not one sort of the day per trade.
+ */
+const tradeIndexes = new WeakMap<HashMap.HashMap<number, Models.Trade>, TradesIndex>()
+
+export const tradesByAccountOf = (trades: HashMap.HashMap<number, Models.Trade>): TradesIndex => {
+  const known = tradeIndexes.get(trades)
+  if (known !== undefined) return known
+  const groups = new Map<number, Array<Models.Trade>>()
+  for (const t of HashMap.values(trades)) {
+    let list = groups.get(t.accountId)
+    if (list === undefined) groups.set(t.accountId, list = [])
+    list.push(t)
+  }
+  for (const list of groups.values()) list.sort(tradeOrder)
+  tradeIndexes.set(trades, groups)
+  return groups
+}
+
+/** The index of `base` with `added` (trades not in it) put in their places. */
+const extendIndex = (base: TradesIndex, added: ReadonlyArray<Models.Trade>): TradesIndex => {
+  const next = new Map(base)
+  const copied = new Set<number>()
+  for (const t of added) {
+    let list = next.get(t.accountId) as Array<Models.Trade> | undefined
+    if (!copied.has(t.accountId)) {
+      list = list === undefined ? [] : list.slice()
+      next.set(t.accountId, list)
+      copied.add(t.accountId)
+    }
+    let i = list!.length
+    while (i > 0 && tradeOrder(list![i - 1]!, t) > 0) i--
+    list!.splice(i, 0, t)
+  }
+  return next
+}
+
 /** A mutable working copy of AccountData for one batch; `done()` seals it. */
 class Draft {
   private accounts: HashMap.HashMap<number, Models.Account> | undefined
@@ -115,6 +167,7 @@ class Draft {
   private trades: HashMap.HashMap<number, Models.Trade> | undefined
   private quotes: HashMap.HashMap<string, HubEvents.Quote> | undefined
   private receivedAt: HashMap.HashMap<string, number> | undefined
+  private readonly addedTrades: Array<Models.Trade> = []
   private changes = 0
   constructor(private readonly base: AccountData, private readonly now: number | undefined) {}
 
@@ -143,6 +196,7 @@ class Draft {
         const map = this.trades ?? (this.trades = HashMap.beginMutation(this.base.trades))
         if (HashMap.has(map, e.trade.id)) return false
         HashMap.set(map, e.trade.id, e.trade)
+        this.addedTrades.push(e.trade)
         break
       }
       case "Quote": {
@@ -185,12 +239,15 @@ class Draft {
     if (this.changes === 0) return this.base
     const seal = <K, V>(m: HashMap.HashMap<K, V> | undefined, base: HashMap.HashMap<K, V>) =>
       m === undefined ? base : HashMap.endMutation(m)
+    const trades = seal(this.trades, this.base.trades)
+    const baseIndex = tradeIndexes.get(this.base.trades)
+    if (trades !== this.base.trades && baseIndex !== undefined) tradeIndexes.set(trades, extendIndex(baseIndex, this.addedTrades))
     return {
       accounts: seal(this.accounts, this.base.accounts),
       orders: seal(this.orders, this.base.orders),
       completedOrders: seal(this.completed, this.base.completedOrders),
       positions: seal(this.positions, this.base.positions),
-      trades: seal(this.trades, this.base.trades),
+      trades,
       quotes: seal(this.quotes, this.base.quotes),
       quoteReceivedAt: seal(this.receivedAt, this.base.quoteReceivedAt),
       version: this.base.version + this.changes,
