@@ -62,11 +62,13 @@ export const zeroCounts: Counts = R.zeroCounts
  * Why a run started: `startup` (every account), `reconnect` (the accounts of the replayed
  * subscriptions), `subscription` (a subscription became active after a run: its account),
  * `periodic` (the safety net), `manual`, `retry` (of a failed automatic run), `followUp` (of
- * a run that left conflicts).
+ * a run that left conflicts), `mismatch` (another component found the cache showing what the
+ * gateway does not: an enforcement that the gateway says is done while AccountState still shows
+ * a working order or an open position).
  *
  * @since 0.1.0
  */
-export type Trigger = "startup" | "reconnect" | "subscription" | "periodic" | "manual" | "retry" | "followUp"
+export type Trigger = "startup" | "reconnect" | "subscription" | "periodic" | "manual" | "retry" | "followUp" | "mismatch"
 
 /**
  * What one reconciliation did: its trigger, when it ran, and what it corrected.

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { OrderManager } from "@tradeguard/orders"
-import { AccountState, Config as RealtimeConfig } from "@tradeguard/realtime"
+import { AccountState, Config as RealtimeConfig, StateReconciler } from "@tradeguard/realtime"
 import { ResilientGateway } from "@tradeguard/resilience"
 import { PendingActions } from "@tradeguard/store"
 import * as Clock from "effect/Clock"
@@ -104,7 +104,9 @@ export interface Options {
 }
 
 /**
- * What the Enforcer needs.
+ * What the Enforcer needs. A StateReconciler in the context, when there is one, is also used: an enforcement
+ * that the gateway shows done while AccountState still shows a working order or an open position (an event
+ * lost) asks it for a reconciliation of the account (trigger `mismatch`), at most every 10 seconds.
  *
  * @since 0.1.0
  */
@@ -129,6 +131,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Requi
   Effect.gen(function*() {
     const pending = yield* PendingActions.PendingActions
     const pubsub = yield* PubSub.unbounded<Event>()
+    const reconciler = yield* Effect.serviceOption(StateReconciler.StateReconciler)
     const deps: Run.Deps = {
       orders: yield* OrderManager.OrderManager,
       gateway: yield* ResilientGateway.ResilientGateway,
@@ -141,7 +144,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Requi
       retryEveryMillis: millis(options.retryEvery, "1 second"),
       agreeWithinMillis: millis(options.agreeWithin, "1 second"),
       pollMillis: millis(options.pollEvery, "100 millis"),
-      emit: (e) => Effect.asVoid(PubSub.publish(pubsub, e))
+      emit: (e) => Effect.asVoid(PubSub.publish(pubsub, e)),
+      reconcile: (accountId) =>
+        reconciler._tag === "Some" ? reconciler.value.request("mismatch", [accountId]) : Effect.void
     }
     const fibers = yield* FiberSet.make()
     const running = new Map<number, Run.Running>()

@@ -6,6 +6,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
+import { AccountState, StateReconciler } from "@tradeguard/realtime"
 import * as Audit from "../src/Audit.js"
 import * as Enforcer from "../src/Enforcer.js"
 import * as Locks from "../src/Locks.js"
@@ -203,4 +204,26 @@ describe("Enforcer reads", () => {
       const status = (yield* truth()).orders.find((o) => o.id === old)!.status
       assert.strictEqual(status, Enums.OrderStatus.Cancelled)
     }).pipe(Effect.provide(layer({}, {}, { tradingDay: { startsAt: "18:05" } }))))
+
+  it.scoped("user-hub events lost: the cache keeps showing a position the gateway closed; the run asks for a reconciliation (mismatch) and ends Done", () =>
+    Effect.gen(function*() {
+      yield* watch(ACCOUNT)
+      yield* marketBuy(1)
+      // the subscription's reconciliation is over before the fault
+      yield* TestStack.advance("15 seconds", "100 millis")
+      // from here the user hub loses every event: nothing tells AccountState that the close filled
+      yield* (yield* sim).setFaults({ hub: { hubs: ["user"], loseEvents: { probability: 1 } } })
+      const reconciler = yield* StateReconciler.StateReconciler
+      const triggers: Array<StateReconciler.Trigger> = []
+      yield* Effect.forkScoped(Stream.runForEach(reconciler.reports, (r) => Effect.sync(() => triggers.push(r.trigger))))
+      yield* TestStack.settle
+      const outcome = yield* enforced(flattenAndLock(), "10 seconds")
+      assert.strictEqual(outcome._tag, "Done")
+      assert.isTrue(yield* flatAtSimulator())
+      assert.deepStrictEqual(triggers, ["mismatch"])
+      const state = yield* AccountState.AccountState
+      assert.deepStrictEqual(AccountState.openPositions(yield* state.get, ACCOUNT), [])
+      // the ghost position is reconciled away, not closed again and again
+      assert.isAtMost((yield* calls).filter((c) => c.endpoint === "positionCloseContract").length, 2)
+    }).pipe(Effect.provide(layer())))
 })

@@ -113,8 +113,13 @@ export const isOpeningFill = (t: Models.Trade): boolean =>
   !t.voided && (t.profitAndLoss === undefined || t.profitAndLoss === null)
 
 /** Today's realized result: sum of `profitAndLoss - fees` over non-voided trades (how the balance moved today). */
-export const realizedToday = (view: AccountView): number =>
-  round(liveTrades(view).reduce((sum, t) => sum + (t.profitAndLoss ?? 0) - t.fees, 0))
+export const realizedToday = (view: AccountView): number => {
+  const live = liveTrades(view)
+  let sum = realized.get(live)
+  if (sum === undefined) realized.set(live, sum = round(live.reduce((s, t) => s + (t.profitAndLoss ?? 0) - t.fees, 0)))
+  return sum
+}
+const realized = new WeakMap<ReadonlyArray<Models.Trade>, number>()
 
 /**
  * Flat: no open position and no order in status 1 Open, 6 Pending, 7 PendingCancellation or 8 Suspended.

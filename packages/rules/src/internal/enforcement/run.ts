@@ -38,7 +38,12 @@ export interface Deps {
   readonly agreeWithinMillis: number
   readonly pollMillis: number
   readonly emit: (event: Event) => Effect.Effect<void>
+  /** Asks for a reconciliation of the account (no wait): AccountState shows what the gateway does not. */
+  readonly reconcile: (accountId: number) => Effect.Effect<void>
 }
+
+/** How often a run that still finds AccountState showing what the gateway does not asks for a reconciliation. */
+export const mismatchReconcileMillis = 10_000
 
 /** One enforcement in progress. */
 export interface Running {
@@ -47,6 +52,8 @@ export interface Running {
   readonly steps: Array<Audit.Step>
   escalated: boolean
   remaining: ReadonlyArray<string>
+  /** When this run last asked for a reconciliation of its account (epoch millis). */
+  reconcileAskedAt?: number
 }
 
 const enforcement = { priority: "enforcement" } as const
@@ -260,7 +267,13 @@ export const run = (deps: Deps, r: Running): Effect.Effect<void> =>
         yield* Fiber.interrupt(timer)
         return yield* finish(deps, r, both)
       }
-      // AccountState still shows what the gateway does not, past agreeWithin: act on it too
+      // AccountState still shows what the gateway does not, past agreeWithin: act on it too, and have the account
+      // reconciled (a lost event leaves the cache showing an order or a position that the gateway has ended)
+      const now = yield* Clock.currentTimeMillis
+      if (r.reconcileAskedAt === undefined || now - r.reconcileAskedAt >= mismatchReconcileMillis) {
+        r.reconcileAskedAt = now
+        yield* deps.reconcile(r.e.accountId)
+      }
       const more = Plan.planOf(needs, both, prefix)
       if (Plan.isEmpty(more) || !(yield* execute(deps, r, more)) || r.escalated) yield* pause
     }

@@ -64,10 +64,8 @@ export const sliceOf = (snapshot: AccountState.Snapshot, accountId: number, prev
     account: Option.getOrUndefined(HashMap.get(snapshot.accounts, accountId)),
     positions,
     orders,
-    // the trades map changes only with trades (not with orders, positions or balances): the last slice's when unchanged
-    trades: previous !== undefined && previous.from.trades === from.trades
-      ? previous.trades
-      : AccountState.tradesOf(snapshot, accountId),
+    // the same array while this account's trades do not change (another account's trade leaves it as it was)
+    trades: AccountState.tradesView(snapshot, accountId),
     contracts,
     quotes: quotesOf(snapshot, contracts),
     from
@@ -75,7 +73,7 @@ export const sliceOf = (snapshot: AccountState.Snapshot, accountId: number, prev
 }
 
 const sameItems = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i])
+  a === b || a.length === b.length && a.every((x, i) => x === b[i])
 
 /** Whether two slices hold the same entities (by reference): false = the account changed. */
 export const sameSlice = (a: Slice, b: Slice): boolean =>
