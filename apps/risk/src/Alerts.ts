@@ -357,22 +357,29 @@ export const watchRulesResuming = (
     const engine = yield* RiskEngine.RiskEngine
     const enforcer = yield* Enforcer.Enforcer
     for (const e of resumed) yield* alerts.notify(resumedAlert(e))
-    const breached = new Map<number, ReadonlySet<string>>()
+    // each account's breached rules as of the status last looked at (a status object seen already is skipped: the
+    // engine hands on every account's status at each evaluation of any one)
+    const breached = new Map<number, { readonly status: RiskEngine.AccountStatus; readonly rules: ReadonlySet<string> }>()
     yield* engine.changes.pipe(
-      Stream.runForEach((statuses) =>
-        Effect.forEach(statuses, (s) => {
-          const [now, fresh] = Payload.newBreaches(breached.get(s.accountId) ?? new Set(), s.rules)
-          breached.set(s.accountId, now)
-          return Effect.forEach(fresh, (r) =>
-            alerts.notify({
+      Stream.runForEach((statuses) => {
+        const alertsNow: Array<Alert> = []
+        for (const s of statuses) {
+          const known = breached.get(s.accountId)
+          if (known?.status === s) continue
+          const [now, fresh] = Payload.newBreaches(known?.rules ?? new Set(), s.rules)
+          breached.set(s.accountId, { status: s, rules: now })
+          for (const r of fresh) {
+            alertsNow.push({
               event: "breach",
               message: r.reason,
               account: s.accountId,
               rule: r.rule,
               detail: { figure: r.figure ?? null, limit: r.limit ?? null, mode: s.mode }
-            }), { discard: true })
-        }, { discard: true })
-      ),
+            })
+          }
+        }
+        return alertsNow.length === 0 ? Effect.void : Effect.forEach(alertsNow, alerts.notify, { discard: true })
+      }),
       Effect.forkScoped
     )
     const rules = new Map<string, string>(resumed.map((e) => [e.id, e.rule]))

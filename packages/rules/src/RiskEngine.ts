@@ -162,6 +162,10 @@ export type Requirements =
   | RuleState.RuleState
   | Audit
 
+/** Whether two ascending contract lists are the same (an account's needs that did not change are not handed on). */
+const sameContracts = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean =>
+  a === b || a.length === b.length && a.every((c, i) => c === b[i])
+
 const toArray = (m: ReadonlyMap<number, AccountStatus>) => [...m.values()].sort((a, b) => a.accountId - b.accountId)
 
 /**
@@ -173,7 +177,12 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const market = yield* MarketData
-    const statuses = yield* SubscriptionRef.make<ReadonlyMap<number, AccountStatus>>(new Map())
+    // Each account's latest status, and a version the evaluations bump: an evaluation costs a map entry, not a
+    // copy of every account's status (thousands of quotes a second re-evaluate every account holding them).
+    const statuses = new Map<number, AccountStatus>()
+    let sorted: ReadonlyArray<AccountStatus> | undefined
+    const statusesNow = () => sorted ??= toArray(statuses)
+    const version = yield* SubscriptionRef.make(0)
     // The contracts each account needs; one fiber hands their union to MarketData (conflated: the evaluations never
     // wait for a subscription or a contract lookup).
     const needs = new Map<number, ReadonlyArray<string>>()
@@ -197,9 +206,16 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       coalesce: Duration.decode(options.coalesce ?? 0),
       barPriceWait: Duration.decode(options.barPriceWait ?? "1 second"),
       scope,
-      publish: (status) => SubscriptionRef.update(statuses, (m) => new Map(m).set(status.accountId, status)),
+      publish: (status) =>
+        Effect.suspend(() => {
+          statuses.set(status.accountId, status)
+          sorted = undefined
+          return SubscriptionRef.update(version, (n) => n + 1)
+        }),
       needs: (accountId, contracts) =>
         Effect.suspend(() => {
+          const before = needs.get(accountId)
+          if (before !== undefined && sameContracts(before, contracts)) return Effect.void
           needs.set(accountId, contracts)
           return needWake.offer(undefined)
         })
@@ -217,9 +233,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       Effect.forkScoped
     )
     return {
-      status: Effect.map(SubscriptionRef.get(statuses), toArray),
-      changes: statuses.changes.pipe(Stream.buffer({ capacity: 1, strategy: "sliding" }), Stream.map(toArray)),
-      health: Effect.map(SubscriptionRef.get(statuses), (m) => healthOf(m.values()))
+      status: Effect.sync(statusesNow),
+      changes: version.changes.pipe(Stream.buffer({ capacity: 1, strategy: "sliding" }), Stream.map(statusesNow)),
+      health: Effect.sync(() => healthOf(statuses.values()))
     } satisfies Service
   })
 
