@@ -372,5 +372,4 @@ const noTrades: ReadonlyArray<Models.Trade> = []
  *
  * @since 0.1.0
  */
-export const byTime = (a: Models.Trade, b: Models.Trade): number =>
-  Models.timestampToMillis(a.creationTimestamp) - Models.timestampToMillis(b.creationTimestamp) || a.id - b.id
+export const byTime: (a: Models.Trade, b: Models.Trade) => number = Data.tradeOrder

@@ -46,6 +46,7 @@ import { Accounts } from "./Accounts.js"
 import type { ActiveLock } from "./AccountView.js"
 import { Enforcer } from "./Enforcer.js"
 import * as AccountFiber from "./internal/engine/account.js"
+import { sameItems } from "./internal/engine/slice.js"
 import { healthOf } from "./internal/engine/view.js"
 import { Locks } from "./Locks.js"
 import { MarketData } from "./MarketData.js"
@@ -162,10 +163,6 @@ export type Requirements =
   | RuleState.RuleState
   | Audit
 
-/** Whether two ascending contract lists are the same (an account's needs that did not change are not handed on). */
-const sameContracts = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean =>
-  a === b || a.length === b.length && a.every((c, i) => c === b[i])
-
 const toArray = (m: ReadonlyMap<number, AccountStatus>) => [...m.values()].sort((a, b) => a.accountId - b.accountId)
 
 /**
@@ -215,7 +212,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       needs: (accountId, contracts) =>
         Effect.suspend(() => {
           const before = needs.get(accountId)
-          if (before !== undefined && sameContracts(before, contracts)) return Effect.void
+          if (before !== undefined && sameItems(before, contracts)) return Effect.void
           needs.set(accountId, contracts)
           return needWake.offer(undefined)
         })

@@ -114,8 +114,8 @@ const millisOfTrade = (t: Models.Trade): number => {
   return at
 }
 
-/** Oldest first, then by id. */
-const tradeOrder = (a: Models.Trade, b: Models.Trade): number => millisOfTrade(a) - millisOfTrade(b) || a.id - b.id
+/** Oldest first, then by id (each timestamp parsed once). */
+export const tradeOrder = (a: Models.Trade, b: Models.Trade): number => millisOfTrade(a) - millisOfTrade(b) || a.id - b.id
 
 type TradesIndex = ReadonlyMap<number, ReadonlyArray<Models.Trade>>
 

@@ -32,7 +32,6 @@ export const makeState = (config: Resolved, nowMillis: number): State => {
     contracts: new Map(config.contracts.map((c) => [c.id, c])),
     orders: new Map(),
     positions: new Map(),
-    trades: [],
     tags: new Map(),
     live: new Set(),
     working: new Set(),

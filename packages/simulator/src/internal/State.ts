@@ -143,7 +143,6 @@ export interface State {
   readonly contracts: Map<string, ContractOptions>
   readonly orders: Map<number, OrderRec>
   readonly positions: Map<string, PositionRec>
-  readonly trades: Array<Models.Trade>
   /** Each account's trades in the order they were made, with their time (searches read these, not all trades). */
   readonly tradesByAccount: Map<number, Array<TradeRec>>
   readonly tags: Map<number, Set<string>>
@@ -279,7 +278,6 @@ export const isListedOpen = (o: OrderRec): boolean =>
 
 /** Records a trade made at `millis`. */
 export const addTrade = (state: State, trade: Models.Trade, millis: number): void => {
-  state.trades.push(trade)
   let list = state.tradesByAccount.get(trade.accountId)
   if (list === undefined) state.tradesByAccount.set(trade.accountId, list = [])
   list.push({ millis, trade })

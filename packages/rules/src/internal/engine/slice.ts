@@ -72,7 +72,8 @@ export const sliceOf = (snapshot: AccountState.Snapshot, accountId: number, prev
   }
 }
 
-const sameItems = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>): boolean =>
+/** Whether two arrays hold the same items (by reference) in the same order. */
+export const sameItems = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>): boolean =>
   a === b || a.length === b.length && a.every((x, i) => x === b[i])
 
 /** Whether two slices hold the same entities (by reference): false = the account changed. */
