@@ -93,33 +93,110 @@ export const symbolOf = (view: AccountView, contractId: string): string =>
 /** Whether a position is long (type 1); short is type 2. */
 export const isLong = (position: Models.Position): boolean => position.type === 1
 
+/** The trading day's trades of one trades array, and what the rules read of them. */
+interface Day {
+  /** The array this was computed from, and the day start it was computed for. */
+  readonly trades: ReadonlyArray<Models.Trade>
+  readonly dayStart: number
+  readonly live: ReadonlyArray<Models.Trade>
+  readonly opening: ReadonlyArray<Models.Trade>
+  readonly closing: ReadonlyArray<Models.Trade>
+  /** Sum of `profitAndLoss - fees` over `live`, unrounded (summed in `live`'s order). */
+  readonly sum: number
+  readonly fills: ReadonlyMap<string, Fills>
+}
+
+interface Fills {
+  readonly openingSize: number
+  readonly openingFees: number
+  readonly latest: Models.Trade
+}
+
+const emptyDay = (trades: ReadonlyArray<Models.Trade>, dayStart: number): Day => ({
+  trades, dayStart, live: [], opening: [], closing: [], sum: 0, fills: new Map()
+})
+
+/** `day` extended with `trades[from..]` (a new Day: the ones computed before stay as they were). */
+const extend = (day: Day, trades: ReadonlyArray<Models.Trade>, from: number): Day => {
+  const live: Array<Models.Trade> = []
+  for (let i = from; i < trades.length; i++) {
+    const t = trades[i]!
+    if (!t.voided && createdAt(t) >= day.dayStart) live.push(t)
+  }
+  if (live.length === 0) return { ...day, trades }
+  let sum = day.sum
+  const fills = new Map(day.fills)
+  const opening: Array<Models.Trade> = []
+  const closing: Array<Models.Trade> = []
+  for (const t of live) {
+    sum = sum + (t.profitAndLoss ?? 0) - t.fees
+    const f = fills.get(t.contractId)
+    const open = isOpeningFill(t)
+    fills.set(t.contractId, {
+      openingSize: (f?.openingSize ?? 0) + (open ? t.size : 0),
+      openingFees: (f?.openingFees ?? 0) + (open ? t.fees : 0),
+      latest: t
+    })
+    ;(open ? opening : closing).push(t)
+  }
+  return {
+    trades,
+    dayStart: day.dayStart,
+    live: day.live.concat(live),
+    opening: opening.length === 0 ? day.opening : day.opening.concat(opening),
+    closing: closing.length === 0 ? day.closing : day.closing.concat(closing),
+    sum,
+    fills
+  }
+}
+
+/** Whether `trades` starts with every item of `prefix` (by reference): it only gained trades at its end. */
+const extends_ = (trades: ReadonlyArray<Models.Trade>, prefix: ReadonlyArray<Models.Trade>): boolean => {
+  if (trades.length < prefix.length) return false
+  for (let i = prefix.length - 1; i >= 0; i--) if (trades[i] !== prefix[i]) return false
+  return true
+}
+
+const days = new WeakMap<ReadonlyArray<Models.Trade>, Day>()
+/** The latest Day of each account: a new trades array that only gained trades at its end extends it. */
+const latestDay = new Map<number, Day>()
+
+/**
+ * The view's day: once per trades array and day start, not per view (the engine keeps the array while no trade
+ * arrives, and builds a view at every quote). A trades array that only gained trades at its end since the account's
+ * previous one (the usual case: a fill arrives) costs the new trades only, so a day of thousands of fills stays
+ * linear; any other change (a late or voided trade, a new day) computes it again.
+ */
+const dayOf = (view: AccountView): Day => {
+  const known = days.get(view.trades)
+  if (known !== undefined && known.dayStart === view.dayStart) return known
+  const previous = latestDay.get(view.accountId)
+  const day = previous !== undefined && previous.dayStart === view.dayStart && extends_(view.trades, previous.trades)
+    ? extend(previous, view.trades, previous.trades.length)
+    : extend(emptyDay(view.trades, view.dayStart), view.trades, 0)
+  days.set(view.trades, day)
+  latestDay.set(view.accountId, day)
+  return day
+}
+
 /**
  * The trading day's trades that count: not voided, stamped at or after the day start (a trade stamped exactly at
  * the boundary belongs to the new day), oldest first.
  */
-export const liveTrades = (view: AccountView): ReadonlyArray<Models.Trade> => {
-  // once per trades array and day start, not per view: the engine keeps the array while no trade arrives, and
-  // builds a view at every quote
-  const known = counted.get(view.trades)
-  if (known !== undefined && known.dayStart === view.dayStart) return known.live
-  const live = view.trades.filter((t) => !t.voided && createdAt(t) >= view.dayStart)
-  counted.set(view.trades, { dayStart: view.dayStart, live })
-  return live
-}
-const counted = new WeakMap<ReadonlyArray<Models.Trade>, { readonly dayStart: number; readonly live: ReadonlyArray<Models.Trade> }>()
+export const liveTrades = (view: AccountView): ReadonlyArray<Models.Trade> => dayOf(view).live
+
+/** Today's opening fills (see {@link isOpeningFill}), oldest first. */
+export const openingFills = (view: AccountView): ReadonlyArray<Models.Trade> => dayOf(view).opening
+
+/** Today's closing fills (the live trades with a `profitAndLoss`), oldest first. */
+export const closingFills = (view: AccountView): ReadonlyArray<Models.Trade> => dayOf(view).closing
 
 /** An opening fill: a non-voided trade with no `profitAndLoss`. */
 export const isOpeningFill = (t: Models.Trade): boolean =>
   !t.voided && (t.profitAndLoss === undefined || t.profitAndLoss === null)
 
 /** Today's realized result: sum of `profitAndLoss - fees` over non-voided trades (how the balance moved today). */
-export const realizedToday = (view: AccountView): number => {
-  const live = liveTrades(view)
-  let sum = realized.get(live)
-  if (sum === undefined) realized.set(live, sum = round(live.reduce((s, t) => s + (t.profitAndLoss ?? 0) - t.fees, 0)))
-  return sum
-}
-const realized = new WeakMap<ReadonlyArray<Models.Trade>, number>()
+export const realizedToday = (view: AccountView): number => round(dayOf(view).sum)
 
 /**
  * Flat: no open position and no order in status 1 Open, 6 Pending, 7 PendingCancellation or 8 Suspended.
@@ -178,38 +255,10 @@ export const markOf = (
  * over (no opening fill today), that of the latest fill of the contract; else 0.
  */
 export const feePerContract = (view: AccountView, contractId: string): { fee: number; source: FeeSource } => {
-  const fills = feeIndex(view).get(contractId)
+  const fills = dayOf(view).fills.get(contractId)
   if (fills === undefined) return { fee: 0, source: "none" }
   if (fills.openingSize > 0) return { fee: fills.openingFees / fills.openingSize, source: "openingFills" }
   return { fee: fills.latest.fees / Math.max(1, fills.latest.size), source: "latestFill" }
-}
-
-interface Fills {
-  openingSize: number
-  openingFees: number
-  latest: Models.Trade
-}
-
-const indexes = new WeakMap<ReadonlyArray<Models.Trade>, ReadonlyMap<string, Fills>>()
-
-/** Today's fills by contract: the opening fills' sizes and fees, and the latest fill (once per live trades array). */
-const feeIndex = (view: AccountView): ReadonlyMap<string, Fills> => {
-  const live = liveTrades(view)
-  let index = indexes.get(live)
-  if (index === undefined) {
-    const byContract = new Map<string, Fills>()
-    for (const t of live) {
-      let f = byContract.get(t.contractId)
-      if (f === undefined) byContract.set(t.contractId, f = { openingSize: 0, openingFees: 0, latest: t })
-      f.latest = t
-      if (isOpeningFill(t)) {
-        f.openingSize += t.size
-        f.openingFees += t.fees
-      }
-    }
-    indexes.set(live, index = byContract)
-  }
-  return index
 }
 
 /** Prices one position (see {@link PositionFigure}). */

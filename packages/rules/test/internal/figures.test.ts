@@ -118,6 +118,28 @@ describe("figures: the closing fee estimate", () => {
   })
 })
 
+describe("figures: a day of fills, array after array", () => {
+  it("a trades array that gains fills at its end, then one whose earlier fill changed: the same figures as computed afresh", () => {
+    const v = view({ positions: [position(MNQ, 1, 1, 21500)], quotes: q(MNQ, 21500) })
+    const first = [trade({ fees: 1, pnl: null }), trade({ fees: 1, pnl: 20 })]
+    const grown = [...first, trade({ fees: 2, pnl: -5 }), trade({ fees: 1, pnl: null, at: v.dayStart - 1 })]
+    expect(Figures.realizedToday({ ...v, trades: first })).toBe(18)
+    expect(Figures.realizedToday({ ...v, trades: grown })).toBe(11)
+    expect(Figures.openingFills({ ...v, trades: grown })).toEqual([grown[0]])
+    expect(Figures.closingFills({ ...v, trades: grown })).toEqual([grown[1], grown[2]])
+    // the first fill voided (a new object in its place): not an extension, computed again
+    const voided = [trade({ fees: 1, pnl: null, voided: true }), ...grown.slice(1)]
+    expect(Figures.realizedToday({ ...v, trades: voided })).toBe(12)
+    expect(Figures.openingFills({ ...v, trades: voided })).toEqual([])
+    expect(Figures.feePerContract({ ...v, trades: voided }, MNQ).source).toBe("latestFill")
+    // the earlier arrays keep their own figures
+    expect(Figures.realizedToday({ ...v, trades: first })).toBe(18)
+    expect(Figures.feePerContract({ ...v, trades: first }, MNQ)).toEqual({ fee: 1, source: "openingFills" })
+    // a later day start: the same array counts again from it
+    expect(Figures.realizedToday({ ...v, dayStart: v.dayStart + 86_400_000, trades: grown })).toBe(0)
+  })
+})
+
 describe("figures: helpers", () => {
   it("symbols parse from contract ids when the contract is unknown", () => {
     expect(Figures.symbolFromContractId("CON.F.US.MNQ.Z26")).toBe("F.US.MNQ")

@@ -10,12 +10,12 @@
  */
 import type { Consistency, LossCooldown, MaxTradesPerDay } from "../../RiskConfig.js"
 import type { LockEnd } from "../../Verdict.js"
-import { isOpeningFill, liveTrades, millis, round, usd } from "../figures.js"
+import { closingFills, millis, openingFills, round, usd } from "../figures.js"
 import { type Context, flattenAndLock, type RuleResult, settled, verdict } from "./context.js"
 
 /** `maxTradesPerDay`: opening fills today > count. */
 export const maxTradesPerDay = (ctx: Context, rule: typeof MaxTradesPerDay.Type): RuleResult => {
-  const opening = liveTrades(ctx.view).filter(isOpeningFill)
+  const opening = openingFills(ctx.view)
   const count = opening.length
   const breached = count > rule.count
   const key = `maxTradesPerDay:${ctx.view.dayStart}:${count}`
@@ -37,7 +37,7 @@ export const maxTradesPerDay = (ctx: Context, rule: typeof MaxTradesPerDay.Type)
 
 /** `lossCooldown`: the closing fills of the day, the trailing run with profitAndLoss < 0. */
 export const lossCooldown = (ctx: Context, rule: typeof LossCooldown.Type): RuleResult => {
-  const closing = liveTrades(ctx.view).filter((t) => !isOpeningFill(t))
+  const closing = closingFills(ctx.view)
   let run = 0
   while (run < closing.length && closing[closing.length - 1 - run]!.profitAndLoss! < 0) run++
   const last = closing.at(-1)
