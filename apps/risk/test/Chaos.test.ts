@@ -25,6 +25,7 @@ const good: Chaos.SessionFigures = {
   busiestMinute: { start: 60_000, events: 12 },
   botOrders: 10,
   botCancels: 2,
+  botModifies: 3,
   liveEvents: 40,
   reconciledEvents: 3,
   trades: 8,
@@ -163,6 +164,8 @@ describe("Chaos", () => {
       assert.strictEqual(code, 0, text)
       assert.match(text, /24 simulated hour\(s\)/)
       assert.match(text, /chaos: every invariant holds/)
+      const pace = Number(/, ([\d.]+)\/s on average \(asked 2\/s\)/.exec(text)?.[1])
+      assert.isAbove(pace, 1.5, "the bots keep a retail trader's pace all day (breaches lock accounts, not the day)")
       console.log(text)
     }), { timeout: 600_000 })
 })

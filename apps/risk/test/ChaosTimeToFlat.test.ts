@@ -36,7 +36,7 @@ describe("chaos: time to flat", () => {
   it("prints the slowest breach with its account and the faults in force meanwhile", () => {
     const figures = {
       seed: 1, hours: 1, accounts: [100001, 100002], simulatedSeconds: 3600, pace: 2, steps: 1, instants: 1, dayEvents: 0,
-      busiestMinute: { start: 0, events: 0 }, botOrders: 0, botCancels: 0,
+      busiestMinute: { start: 0, events: 0 }, botOrders: 0, botCancels: 0, botModifies: 0,
       liveEvents: 0, reconciledEvents: 0, trades: 0, tradesDelivered: 0, duplicateTrades: 0, duplicateTags: 0,
       reconciliations: 0, missed: {}, received429: 0, received5xx: 0, pressureReads: 0, differences: {},
       breaches: [

@@ -188,10 +188,23 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       needWake.take,
       Effect.suspend(() => market.need(new Set([...needs.values()].flat())))
     )))
+    // One subscription to AccountState for all accounts: each change is taken once and handed to every account's
+    // listener in place (an account's fiber wakes only when its own slice changed, not at every change of any one).
+    const state = yield* AccountState.AccountState
+    const listeners = new Set<(snapshot: AccountState.Snapshot) => void>()
+    const changes = yield* state.subscribe
+    yield* Effect.forkScoped(Effect.forever(Effect.map(changes.take, (snapshot) => {
+      for (const listener of listeners) listener(snapshot)
+    })))
+    const watch = (listener: (snapshot: AccountState.Snapshot) => void) =>
+      Effect.acquireRelease(
+        Effect.zipRight(Effect.sync(() => listeners.add(listener)), Effect.map(state.get, listener)),
+        () => Effect.sync(() => listeners.delete(listener))
+      )
     const deps: AccountFiber.Deps = {
       config: yield* RiskConfigTag,
       tradingDay: (yield* RealtimeConfigModule.RealtimeConfig).tradingDay,
-      state: yield* AccountState.AccountState,
+      state,
       enforcer: yield* Enforcer,
       locks: yield* Locks,
       market,
@@ -203,6 +216,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       coalesce: Duration.decode(options.coalesce ?? 0),
       barPriceWait: Duration.decode(options.barPriceWait ?? "1 second"),
       scope,
+      watch,
       publish: (status) =>
         Effect.suspend(() => {
           statuses.set(status.accountId, status)

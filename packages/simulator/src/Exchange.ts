@@ -161,17 +161,21 @@ export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scop
     const lock = yield* Effect.makeSemaphore(1)
     const state: State = Core.makeState(config, yield* Clock.currentTimeMillis)
 
-    /** Brings the market to now, runs `f` alone, then publishes what both produced, in order. */
+    /**
+     * Brings the market to now, runs `f`, then publishes what both produced, in order: all in one synchronous step
+     * (the PubSub is unbounded), so no other operation can come in between and no lock is needed.
+     */
     const run = <A>(f: (state: State, now: number) => A): Effect.Effect<A> =>
-      lock.withPermits(1)(Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        state.events.length = 0
-        Core.catchUp(state, now)
-        const a = f(state, now)
-        const events = state.events.splice(0)
-        if (events.length > 0) yield* PubSub.publishAll(pubsub, events)
-        return a
-      }))
+      Effect.clockWith((clock) =>
+        Effect.sync(() => {
+          const now = clock.unsafeCurrentTimeMillis()
+          state.events.length = 0
+          Core.catchUp(state, now)
+          const a = f(state, now)
+          for (const event of state.events.splice(0)) pubsub.unsafeOffer(event)
+          return a
+        })
+      )
     const read = run
 
     const contractOf = (contractId: string) => {

@@ -33,10 +33,18 @@ export interface SimulatedClock {
   readonly instants: () => number
 }
 
-/** Lets every runnable fiber run without moving the clock: a few real event-loop turns. */
-export const settle: Effect.Effect<void> = Effect.promise(() => new Promise<void>((r) => setImmediate(r))).pipe(
-  Effect.repeatN(4)
-)
+/** How many real event-loop turns {@link settle} waits. */
+const SETTLE_TURNS = 5
+
+/** Lets every runnable fiber run without moving the clock: a few real event-loop turns (one Effect op, not one each). */
+export const settle: Effect.Effect<void> = Effect.async<void>((resume) => {
+  let left = SETTLE_TURNS
+  const turn = () => {
+    if (--left === 0) resume(Effect.void)
+    else setImmediate(turn)
+  }
+  setImmediate(turn)
+})
 
 /** A binary min-heap of sleepers by (at, seq). */
 class Heap {
@@ -112,6 +120,7 @@ export const make = (start = 0): SimulatedClock => {
   const advance = (millis: number) =>
     Effect.gen(function*() {
       const target = now + Math.max(0, millis)
+      // what the last step started runs to its end before the time moves
       yield* settle
       for (;;) {
         dropCancelled()
@@ -125,8 +134,8 @@ export const make = (start = 0): SimulatedClock => {
         }
         yield* settle
       }
+      // no one wakes at `target` itself (a sleeper due then was woken above), so nothing is left to run here
       now = target
-      yield* settle
     })
   return { clock, now: () => now, advance, instants: () => instants }
 }

@@ -73,6 +73,7 @@ export interface Figures {
   /** Orders the bots placed and cancelled (from the other front-end). */
   readonly botOrders: number
   readonly botCancels: number
+  readonly botModifies: number
   /**
    * User-hub events received live by the daemon (the order, trade, position and account updates its user hub
    * delivered, whole session), and delivered by a reconciliation instead. Quotes are not counted.

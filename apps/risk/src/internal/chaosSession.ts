@@ -12,7 +12,7 @@ import { OrderIntent } from "@tradeguard/orders"
 import { AccountPicture, AccountState, HubConnection, InProcessTransport, StateReconciler, TradingDay } from "@tradeguard/realtime"
 import { ResilientGateway, TokenManager } from "@tradeguard/resilience"
 import { type Guard, Locks } from "@tradeguard/rules"
-import { type FaultPlan, Options as SimulatorOptions, Simulator } from "@tradeguard/simulator"
+import { type Exchange, type FaultPlan, Options as SimulatorOptions, Simulator } from "@tradeguard/simulator"
 import { Seeds } from "@tradeguard/testing"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -53,12 +53,16 @@ const MARGIN = 50
 /** How long a breach may take to be flat and locked before it counts as not enforced, simulated ms. */
 const ENFORCE_BOUND = 10 * 60_000
 const BREACH_SIZE = 4
+/** The share of a bot's actions that take a lot at the market (about 8 round trips an hour at the retail pace). */
+const SCALP = 0.006
+/** How long a bot works from what it last read of its account, simulated ms. */
+const BOT_VIEW = 10_000
 /**
  * User-hub events a bot action makes on average (measured over seed 1's day: a market order is an order event,
  * its fill, a trade, a position and the account's balance; a limit order placed or cancelled is one or two;
  * a flatten several). The bots act at `pace / EVENTS_PER_ACTION` times a second.
  */
-const EVENTS_PER_ACTION = 3.4
+const EVENTS_PER_ACTION = 2
 /**
  * A minute's intensity: most minutes are calm (half the pace), a third busy (1.5×), one in twelve a burst (5×).
  * Divided by their mean (1.18) so the day's average is the pace.
@@ -149,6 +153,12 @@ const countingLogger = (c: Counters) =>
     if (logLevel._tag === "Error" || logLevel._tag === "Fatal") c.errors++
     else if (logLevel._tag === "Warning") c.warnings++
   })
+
+/** An account's working orders and open positions. */
+interface Live {
+  readonly openOrders: ReadonlyArray<Models.Order>
+  readonly positions: ReadonlyArray<Models.Position>
+}
 
 interface PendingBreach {
   readonly account: number
@@ -271,6 +281,8 @@ const run = (options: SessionOptions, c: Counters) =>
     const owner = yield* Effect.orDie(sim.exchange.ownerOf(ACCOUNTS[0]))
     let botOrders = 0
     let botCancels = 0
+    let botModifies = 0
+    /** Places an order from the other front-end: its id, undefined when the gateway refused it. */
     const place = (accountId: number, contractId: string, side: 0 | 1, size: number, limitPrice?: number) =>
       Effect.map(
         Effect.either(sim.exchange.place(owner, {
@@ -281,7 +293,10 @@ const run = (options: SessionOptions, c: Counters) =>
           size,
           ...(limitPrice === undefined ? {} : { limitPrice })
         })),
-        () => void botOrders++
+        (placed) => {
+          botOrders++
+          return placed._tag === "Right" ? placed.right : undefined
+        }
       )
     const netOf = (t: { readonly positions: ReadonlyArray<Models.Position> }) =>
       t.positions.reduce((n, p) => n + (p.type === Enums.PositionType.Long ? p.size : -p.size), 0)
@@ -296,47 +311,98 @@ const run = (options: SessionOptions, c: Counters) =>
         if (net !== 0) yield* place(accountId, contractId, net > 0 ? Enums.OrderSide.Ask : Enums.OrderSide.Bid, Math.abs(net))
       })
     /** The working orders and open positions of an account (cheap reads, not the whole history). */
-    const live = (accountId: number) =>
+    const live = (accountId: number): Effect.Effect<Live> =>
       Effect.orDie(Effect.zipWith(
         sim.exchange.searchOpenOrders(owner, { accountId }),
         sim.exchange.searchOpenPositions(owner, { accountId }),
         (openOrders, positions) => ({ openOrders, positions })
       ))
-    const botAct = (i: number) =>
+    /**
+     * A bot is a retail scalper: a few times an hour it takes one lot at the market and gives it back a minute or
+     * two later; the rest of the time it works resting orders well away from the market (places, moves, cancels
+     * them), which fill only on a large move. Spread and fees cost a round trip about a dollar, so a day of it
+     * stays far inside the loss limit, and the accounts keep the pace all day (the breaches are scripted).
+     */
+    const heldUntil = new Map<number, number>()
+    /**
+     * What a bot knows of its account and its market: read, then kept up to date with what it did itself (the ids
+     * of the orders it placed, the ones it cancelled). Like a front-end's screen it is read again `BOT_VIEW` later,
+     * after a market order, or when a move was refused (an order filled or cancelled meanwhile, as a trader sees it).
+     */
+    interface BotView {
+      readonly at: number
+      readonly q: Exchange.FullQuote
+      readonly net: number
+      readonly working: Array<{ readonly id: number; readonly side: number }>
+    }
+    const views = new Map<number, BotView>()
+    const viewOf = (i: number, now: number) =>
+      Effect.gen(function*() {
+        const accountId = ACCOUNTS[i]!
+        const v = views.get(accountId)
+        if (v !== undefined && now - v.at < BOT_VIEW) return v
+        const t = yield* live(accountId)
+        const fresh: BotView = {
+          at: now,
+          q: yield* Effect.orDie(sim.exchange.quote(CONTRACTS[i]!)),
+          net: netOf(t),
+          working: t.openOrders.map((o) => ({ id: o.id, side: o.side }))
+        }
+        views.set(accountId, fresh)
+        return fresh
+      })
+    const botAct = (i: number, now: number) =>
       Effect.gen(function*() {
         const accountId = ACCOUNTS[i]!
         const contractId = CONTRACTS[i]!
-        const t = yield* live(accountId)
-        const net = netOf(t)
+        const spec = contracts[i]!
+        const view = yield* viewOf(i, now)
+        const { net, q, working } = view
+        const reread = <A, E>(e: Effect.Effect<A, E>) => Effect.ensuring(e, Effect.sync(() => views.delete(accountId)))
+        if (net !== 0 && now >= (heldUntil.get(accountId) ?? 0)) {
+          return yield* reread(place(accountId, contractId, net > 0 ? Enums.OrderSide.Ask : Enums.OrderSide.Bid, Math.abs(net)))
+        }
         const x = r()
-        if (x < 0.45) {
-          const side = Math.abs(net) >= 3 ? (net > 0 ? Enums.OrderSide.Ask : Enums.OrderSide.Bid) : r() < 0.5 ? Enums.OrderSide.Bid : Enums.OrderSide.Ask
-          return yield* place(accountId, contractId, side, int(r, 1, 2))
+        if (x < SCALP) {
+          if (net !== 0) return
+          heldUntil.set(accountId, now + int(r, 20, 180) * 1000)
+          return yield* reread(place(accountId, contractId, r() < 0.5 ? Enums.OrderSide.Bid : Enums.OrderSide.Ask, 1))
         }
-        if (x < 0.7) {
-          if (t.openOrders.length >= 4) return
-          const q = yield* Effect.orDie(sim.exchange.quote(contractId))
-          const buy = r() < 0.5
-          const away = int(r, 2, 12) * 0.25
-          const price = buy ? (q.bestBid ?? q.lastPrice) - away : (q.bestAsk ?? q.lastPrice) + away
-          return yield* place(accountId, contractId, buy ? Enums.OrderSide.Bid : Enums.OrderSide.Ask, 1, price)
-        }
-        if (x < 0.9) {
-          const o = t.openOrders[int(r, 0, t.openOrders.length - 1)]
-          if (o === undefined) return
-          yield* Effect.either(sim.exchange.cancel(owner, { accountId, orderId: o.id }))
-          botCancels++
+        // a bracket 0.3 % to 1 % of the price away on each side (a stop and a target, not quotes), worked as a pair
+        const awayOf = () => Math.round((q.lastPrice * (0.003 + 0.007 * r())) / spec.tickSize) * spec.tickSize
+        const priceOf = (side: number) =>
+          side === Enums.OrderSide.Bid ? (q.bestBid ?? q.lastPrice) - awayOf() : (q.bestAsk ?? q.lastPrice) + awayOf()
+        if (working.length === 0 || (x < 0.45 && working.length <= 2)) {
+          for (const side of [Enums.OrderSide.Bid, Enums.OrderSide.Ask]) {
+            const id = yield* place(accountId, contractId, side, 1, priceOf(side))
+            if (id === undefined) views.delete(accountId)
+            else working.push({ id, side })
+          }
           return
         }
-        yield* flatten(accountId, contractId)
+        const first = int(r, 0, working.length - 1)
+        const pair = working.length === 1 ? [working[0]!] : [working[first]!, working[(first + 1) % working.length]!]
+        if (x < 0.8) {
+          for (const o of pair) {
+            const done = yield* Effect.either(sim.exchange.modify(owner, { accountId, orderId: o.id, limitPrice: priceOf(o.side) }))
+            if (done._tag === "Left") views.delete(accountId)
+            botModifies++
+          }
+          return
+        }
+        for (const o of pair) {
+          const done = yield* Effect.either(sim.exchange.cancel(owner, { accountId, orderId: o.id }))
+          if (done._tag === "Left") views.delete(accountId)
+          else working.splice(working.indexOf(o), 1)
+          botCancels++
+        }
       })
 
     // the oracle: the day's PnL from the ground truth (balance since the day started, open positions at the touch)
     const dayStart = new Map<number, number>()
     let nextRoll = 0
     const rollDay = (now: number) =>
-      Effect.gen(function*() {
-        if (now < nextRoll) return
+      now < nextRoll ? Effect.void : Effect.gen(function*() {
         nextRoll = TradingDay.next(now, config.tradingDay)
         for (const a of yield* sim.exchange.accounts(owner, false)) dayStart.set(a.id, a.balance)
       })
@@ -401,7 +467,7 @@ const run = (options: SessionOptions, c: Counters) =>
         if (p.scripted) yield* Effect.orDie(sim.exchange.setPrice(p.contract, undefined))
       })
     const checkBreaches = (now: number, oracle: boolean) =>
-      Effect.gen(function*() {
+      pending.size === 0 && !oracle ? Effect.void : Effect.gen(function*() {
         for (let i = 0; i < ACCOUNTS.length; i++) {
           const accountId = ACCOUNTS[i]!
           const p = pending.get(accountId)
@@ -557,11 +623,12 @@ const run = (options: SessionOptions, c: Counters) =>
       }
       if (now >= nextAction) {
         // the bots of the accounts that may trade (not locked, no breach under way) keep the pace between them
+        const locked = yield* locks.all
         const trading: Array<number> = []
         for (let i = 0; i < ACCOUNTS.length; i++) {
-          if (!pending.has(ACCOUNTS[i]!) && (yield* locks.active(ACCOUNTS[i]!)) === undefined) trading.push(i)
+          if (!pending.has(ACCOUNTS[i]!) && !locked.has(ACCOUNTS[i]!)) trading.push(i)
         }
-        if (trading.length > 0) yield* botAct(trading[Math.floor(r() * trading.length)]!)
+        if (trading.length > 0) yield* botAct(trading[Math.floor(r() * trading.length)]!, now)
         nextAction = drawAction(now)
       }
       const oracle = now >= nextOracle
@@ -633,6 +700,7 @@ const run = (options: SessionOptions, c: Counters) =>
       dayEvents,
       botOrders,
       botCancels,
+      botModifies,
       liveEvents,
       reconciledEvents,
       trades,

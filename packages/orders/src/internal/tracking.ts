@@ -249,7 +249,16 @@ export const make = (deps: Deps) => {
       }))
     }))
 
-  const handle = (c: Command): Effect.Effect<void> => deps.lock.withPermits(1)(handleUnlocked(c))
+  /**
+   * Whether a hub event can matter here: a trade (it may belong to an order owned later), or an order with a tag or
+   * already owned. Another front-end's untagged orders are most of a busy account's events: they skip the lock.
+   */
+  const concerns = (e: HubEvent.HubEvent) =>
+    e._tag === "Trade" ||
+    (e._tag === "Order" && ((e.order.customTag !== undefined && e.order.customTag !== null) || owned.has(e.order.id)))
+
+  const handle = (c: Command): Effect.Effect<void> =>
+    c._tag === "Hub" && !c.events.some(concerns) ? Effect.void : deps.lock.withPermits(1)(handleUnlocked(c))
 
   const handleUnlocked = (c: Command): Effect.Effect<void> => {
     switch (c._tag) {

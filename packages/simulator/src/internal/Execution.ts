@@ -27,7 +27,8 @@ import {
   toHubTrade,
   toOrder,
   workingOrders,
-  toPosition
+  toPosition,
+  unchecked
 } from "./State.js"
 import { stamp } from "./Timestamps.js"
 
@@ -79,7 +80,7 @@ const book = (state: State, order: OrderRec, account: AccountRec, executions: Re
         size: leg.size,
         voided: false,
         orderId: order.id
-      })
+      }, unchecked)
       addTrade(state, trade, nowMillis)
       state.events.push(ExchangeEvent.TradeExecuted({ userId: account.userId, trade: toHubTrade(state, trade, nowMillis) }))
       account.balance = cents(account.balance + (leg.profitAndLoss ?? 0) - fees)

@@ -15,6 +15,12 @@ import type { PathSpec } from "./PricePath.js"
 import type { Pin } from "./Bars.js"
 import { stamp } from "./Timestamps.js"
 
+/**
+ * The simulator builds its models from its own records, so their constructors' checks are skipped (a tenth of a
+ * busy session's time otherwise); what it sends is encoded and checked again by every client that decodes it.
+ */
+export const unchecked = true
+
 /** A business rejection, named after the error-enum member it maps to (e.g. `OrderRejected`). */
 export interface Rejection {
   readonly reason: RejectReason
@@ -180,7 +186,7 @@ export const toAccount = (a: AccountRec): Models.Account =>
     canTrade: a.canTrade,
     isVisible: a.isVisible,
     simulated: true
-  })
+  }, unchecked)
 
 export const toContract = (c: ContractOptions): Models.Contract =>
   new Models.Contract({
@@ -225,7 +231,7 @@ export const toOrder = (state: State, o: OrderRec, channel: Channel = "rest"): M
     ...opt("linkedOrderId", o.linkedOrderId),
     ...opt("trailPrice", target ? o.limitPrice ?? 0 : o.type === Enums.OrderType.TrailingStop ? o.stopPrice : undefined),
     ...opt("trailDistance", target ? targetDistance(state, o) : o.trailDistance)
-  })
+  }, unchecked)
 }
 
 /** The average price of an order's fills (undefined before the first). */
@@ -258,18 +264,18 @@ export const toPosition = (state: State, p: PositionRec, channel: Channel = "res
     size: p.size,
     averagePrice: Number(p.averagePrice.toFixed(6)),
     ...opt("contractDisplayName", channel === "hub" ? state.contracts.get(p.contractId)?.name : undefined)
-  })
+  }, unchecked)
 
 /**
  * A position that went flat, as the hub reports it: type 0, size 0, and the
  * last `averagePrice` kept (as the live service does).
  */
 export const toClosedPosition = (state: State, p: PositionRec): Models.Position =>
-  new Models.Position({ ...toPosition(state, p, "hub"), type: 0, size: 0 })
+  new Models.Position({ ...toPosition(state, p, "hub"), type: 0, size: 0 }, unchecked)
 
 /** A trade as the user hub sends it: the hub's timestamp precision and `commissions` (0: fees are charged apart). */
 export const toHubTrade = (state: State, trade: Models.Trade, millis: number): Models.Trade =>
-  new Models.Trade({ ...trade, creationTimestamp: stamp(state.config.seed, "hub", millis, trade.id), commissions: 0 })
+  new Models.Trade({ ...trade, creationTimestamp: stamp(state.config.seed, "hub", millis, trade.id), commissions: 0 }, unchecked)
 
 /** Working orders that `Order/searchOpen` lists: bracket legs stay hidden while suspended. */
 export const isListedOpen = (o: OrderRec): boolean =>

@@ -49,8 +49,8 @@ export interface Deps {
   readonly memoryKey: string
   readonly interval: Duration.Duration
   /**
-   * The least time between two evaluations woken by changes (0: none). Changes coming faster (a quote stream)
-   * are coalesced: the evaluation after the pause reads the newest snapshot, so the last price is never missed.
+   * The least time between two evaluations (0: none). Changes coming faster (a quote stream) are coalesced: the
+   * evaluation after the pause reads the newest snapshot, so the last price is never missed.
    */
   readonly coalesce: Duration.Duration
   /** How long an evaluation waits for a fallback price (past it: evaluated without it; the fetch goes on). */
@@ -59,6 +59,11 @@ export interface Deps {
   readonly publish: (status: AccountStatus) => Effect.Effect<void>
   /** The contracts of the account's positions and working orders after each evaluation (the engine tells MarketData). */
   readonly needs: (accountId: number, contracts: ReadonlyArray<string>) => Effect.Effect<void>
+  /**
+   * Calls `listener` with the state now and at each change of it, until the scope closes (in the engine's one
+   * subscription to AccountState: synchronously, so it must be quick and must not throw).
+   */
+  readonly watch: (listener: (snapshot: AccountState.Snapshot) => void) => Effect.Effect<void, never, Scope.Scope>
   /** Where the forked enforcements live (the engine's scope). */
   readonly scope: Scope.Scope
 }
@@ -95,18 +100,16 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
     let enforcing = 0
 
     const wake = yield* Queue.sliding<void>(1)
-    const changes = yield* state.subscribe
     let slice: Slice | undefined
     const pause = Duration.toMillis(deps.coalesce) > 0 ? Effect.sleep(deps.coalesce) : Effect.void
-    yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
-      const next = sliceOf(yield* changes.take, accountId, slice)
+    // Each change of the state is looked at in place (no fiber of its own): the account is woken when its slice changed.
+    yield* deps.watch((snapshot) => {
+      const next = sliceOf(snapshot, accountId, slice)
       if (slice === undefined || !sameSlice(slice, next)) {
         slice = next
-        yield* wake.offer(undefined)
-        // The next take returns the newest snapshot (AccountState conflates): what changed meanwhile is seen then.
-        yield* pause
+        wake.unsafeOffer(undefined)
       }
-    })))
+    })
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(deps.interval), wake.offer(undefined))))
 
     const save = (next: Memory) =>
@@ -167,14 +170,17 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
       const quotes = yield* market.quotes
       const stale = staleContracts(current.positions, quotes, now, maxAgeMs)
       const fetched = new Map<string, BarPrice>()
-      yield* Effect.forEach(stale, (c) =>
-        Effect.map(
-          Effect.timeoutTo(market.barPrice(c, openedAt(current.positions, c)), { duration: deps.barPriceWait, onSuccess: (p) => p, onTimeout: () => undefined }),
-          (p) => {
-            if (p !== undefined) fetched.set(c, p)
-          }
-        ), { concurrency: "unbounded", discard: true })
-      const barPrices = new Map([...(yield* market.barPrices), ...fetched])
+      // (most evaluations have no stale quote: they skip the concurrent forEach's machinery)
+      if (stale.length > 0) {
+        yield* Effect.forEach(stale, (c) =>
+          Effect.map(
+            Effect.timeoutTo(market.barPrice(c, openedAt(current.positions, c)), { duration: deps.barPriceWait, onSuccess: (p) => p, onTimeout: () => undefined }),
+            (p) => {
+              if (p !== undefined) fetched.set(c, p)
+            }
+          ), { concurrency: "unbounded", discard: true })
+      }
+      const barPrices = fetched.size === 0 ? yield* market.barPrices : new Map([...(yield* market.barPrices), ...fetched])
       const day = tradingDayOf(now)
       const view = viewOf({
         accountId,
@@ -210,7 +216,7 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
         tracked
       })
       tracked = decided.tracked
-      yield* Effect.forEach(decided.decisions, carryOut, { discard: true })
+      for (const d of decided.decisions) yield* carryOut(d)
       yield* deps.publish(statusOf({
         view,
         mode: config.mode,
@@ -221,9 +227,10 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
       yield* deps.needs(accountId, current.contracts)
     })
 
+    // After an evaluation the loop pauses `coalesce`: what changed meanwhile is read by the next one (newest snapshot).
     return yield* Effect.forever(Effect.zipRight(
       wake.take,
-      evaluateOnce.pipe(Effect.catchAllCause((cause) => Effect.logError("evaluation failed", cause)))
+      Effect.zipRight(evaluateOnce.pipe(Effect.catchAllCause((cause) => Effect.logError("evaluation failed", cause))), pause)
     ))
   }).pipe(Effect.annotateLogs({ module: "rules/RiskEngine", accountId }))
 
