@@ -39,6 +39,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import type { AccountPicture } from "@tradeguard/realtime"
 import * as SimulatedClock from "./internal/chaosClock.js"
+import * as Pace from "./internal/chaosPace.js"
 import * as Figures from "./internal/chaosFigures.js"
 import { CommandFailed } from "./internal/commandFailed.js"
 import { session } from "./internal/chaosSession.js"
@@ -98,7 +99,7 @@ export interface Report {
  *
  * @since 0.3.0
  */
-export const retailPace = 2
+export const retailPace = Pace.retailPace
 
 /**
  * The default pace, user-hub events a simulated second: a retail trader's ({@link retailPace}), kept all day
@@ -107,7 +108,7 @@ export const retailPace = 2
  *
  * @since 0.3.0
  */
-export const defaultPace = retailPace
+export const defaultPace = Pace.defaultPace
 
 /**
  * Runs a session under its own TestClock (whatever Clock the caller has) and judges it. Fails only when the

@@ -28,11 +28,16 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as AppConfig from "./AppConfig.js"
-import * as Chaos from "./Chaos.js"
 import * as Daemon from "./Daemon.js"
-import * as Demo from "./Demo.js"
+import { defaultPace, retailPace } from "./internal/chaosPace.js"
 import * as OpsCommands from "./internal/opsCommands.js"
-import * as SimCommand from "./SimCommand.js"
+
+/**
+ * A module only some commands need (the demo, the simulator, the chaos session), loaded when one of them runs:
+ * `tradeguard run` on a real gateway never loads the simulator's code, which would only take memory.
+ */
+const lazily = <M, A, E, R>(load: () => Promise<M>, f: (m: M) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.promise(load), f)
 
 /** The exit codes of {@link main}. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const
@@ -76,7 +81,7 @@ const config = Command.make("config").pipe(
 const demo = Command.make(
   "demo",
   { seed: Options.integer("seed").pipe(Options.withDefault(7), Options.withDescription("simulator seed")) },
-  ({ seed }) => Demo.run({ seed })
+  ({ seed }) => lazily(() => import("./Demo.js"), (Demo) => Demo.run({ seed }))
 ).pipe(Command.withDescription("Run the daemon's runtime against the embedded simulator on loopback and narrate it."))
 
 const configFile = Options.file("config").pipe(
@@ -105,7 +110,7 @@ const sim = Command.make(
     ),
     tickMs: Options.integer("tick-ms").pipe(Options.withDefault(1000), Options.withDescription("price tick interval (ms)"))
   },
-  (o) => SimCommand.run(o)
+  (o) => lazily(() => import("./SimCommand.js"), (SimCommand) => SimCommand.run(o))
 ).pipe(Command.withDescription("Serve the ProjectX gateway simulator (REST, both hubs, admin endpoints) on loopback."))
 
 const chaos = Command.make(
@@ -114,13 +119,13 @@ const chaos = Command.make(
     seed: Options.integer("seed").pipe(Options.withDefault(1), Options.withDescription("seed of the session: prices, bots, faults")),
     hours: Options.float("hours").pipe(Options.withDefault(24), Options.withDescription("simulated hours (fractions allowed)")),
     pace: Options.float("pace").pipe(
-      Options.withDefault(Chaos.defaultPace),
+      Options.withDefault(defaultPace),
       Options.withDescription(
-        `the bots' pace: user-hub events a simulated second on average, with bursts (a retail trader: ${Chaos.retailPace})`
+        `the bots' pace: user-hub events a simulated second on average, with bursts (a retail trader: ${retailPace})`
       )
     )
   },
-  (o) => Chaos.command({ seed: o.seed, hours: o.hours, pace: o.pace })
+  (o) => lazily(() => import("./Chaos.js"), (Chaos) => Chaos.command({ seed: o.seed, hours: o.hours, pace: o.pace }))
 ).pipe(Command.withDescription(
   "A simulated trading session of random faults, in-process: the whole daemon against the embedded simulator in " +
     "simulated time, bots trading three accounts all session long (--pace user-hub events/s on average, calm minutes " +

@@ -18,7 +18,7 @@ import { AccountState, HubConnection, type HubTransport, StateReconciler } from 
 import { Accounts, Enforcer, MarketData } from "@tradeguard/rules"
 import { Stack } from "@tradeguard/runtime"
 import { SessionConflicts, type TokenManager } from "@tradeguard/resilience"
-import { type Options as SimulatorOptions, Server } from "@tradeguard/simulator"
+import type { Options as SimulatorOptions } from "@tradeguard/simulator"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
@@ -305,6 +305,8 @@ const startLoaded = (
 ): Effect.Effect<Started, CommandFailed, Scope.Scope> =>
   Effect.gen(function*() {
     if (options.simulator) {
+      // loaded only here: a daemon on a real gateway never loads the simulator's code
+      const { Server } = yield* Effect.promise(() => import("@tradeguard/simulator"))
       const simulator = yield* Layer.build(Server.layerSimulator({ ...options.simulatorOptions, port: 0 })).pipe(
         Effect.mapError((e) => new CommandFailed({ message: `tradeguard run: the simulator: ${e.message}`, code: 1 }))
       )

@@ -5,8 +5,12 @@
  * - Every watched account (`Accounts.changes`: an account added while
  *   running gets its own fiber at once) is evaluated on EVERY change of its
  *   slice of AccountState (balance, positions, working orders, today's
- *   trades, the quotes of its contracts; no event-type list) and every second
- *   (`interval`), so an unknown event can never mean "pass".
+ *   trades, the quotes of the contracts it holds a position in; no event-type
+ *   list) and every second (`interval`), so an unknown event can never mean
+ *   "pass". A quote of a contract the account only has working orders in
+ *   changes no figure: it wakes nothing, and the next evaluation sees it. One
+ *   subscription to AccountState serves every account: each change is looked
+ *   at once and compares each account's slice in place.
  * - The view is assembled from AccountState, MarketData (quotes with receipt
  *   time, contracts, the REST fallback price of a position whose quote is
  *   stale or missing), `Locks.active`, the trading day of RealtimeConfig and
@@ -130,8 +134,8 @@ export interface Options {
   /** The timer between two evaluations of an account that does not change (default 1 second). */
   readonly interval?: Duration.DurationInput
   /**
-   * The least time between two evaluations of an account woken by changes of its slice (default 0: every change
-   * is evaluated as soon as the fiber gets to it). Under a quote stream (thousands a second) each evaluation is
+   * The least time between two evaluations of an account (default 0: every change of its slice is evaluated as
+   * soon as the fiber gets to it). Under a quote stream (thousands a second) each evaluation is
    * work and garbage for nothing new: with, say, 20 ms, changes coming faster are coalesced and the evaluation
    * after the pause reads the newest snapshot (the last price is never missed; a breach is seen at most that much
    * later). The daemon uses 20 ms (apps/risk Runtime).

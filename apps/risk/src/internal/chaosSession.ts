@@ -406,11 +406,20 @@ const run = (options: SessionOptions, c: Counters) =>
         nextRoll = TradingDay.next(now, config.tradingDay)
         for (const a of yield* sim.exchange.accounts(owner, false)) dayStart.set(a.id, a.balance)
       })
+    /** The accounts' balances, read once per look of the oracle (not once per account). */
+    let balances: ReadonlyMap<number, number> | undefined
+    const balanceOf = (accountId: number) =>
+      balances !== undefined
+        ? Effect.succeed(balances.get(accountId) ?? 0)
+        : Effect.map(sim.exchange.accounts(owner, false), (all) => {
+          balances = new Map(all.map((a) => [a.id, a.balance]))
+          return balances.get(accountId) ?? 0
+        })
     const dayPnl = (i: number) =>
       Effect.gen(function*() {
         const accountId = ACCOUNTS[i]!
         const positions = yield* Effect.orDie(sim.exchange.searchOpenPositions(owner, { accountId }))
-        const balance = (yield* sim.exchange.accounts(owner, false)).find((a) => a.id === accountId)?.balance ?? 0
+        const balance = yield* balanceOf(accountId)
         const spec = contracts[i]!
         let unrealized = 0
         for (const p of positions) {
@@ -468,6 +477,7 @@ const run = (options: SessionOptions, c: Counters) =>
       })
     const checkBreaches = (now: number, oracle: boolean) =>
       pending.size === 0 && !oracle ? Effect.void : Effect.gen(function*() {
+        balances = undefined
         for (let i = 0; i < ACCOUNTS.length; i++) {
           const accountId = ACCOUNTS[i]!
           const p = pending.get(accountId)

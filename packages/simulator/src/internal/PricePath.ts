@@ -51,10 +51,16 @@ export const midAt = (spec: PathSpec, millis: number): number => {
 }
 
 const decimalsOf = (tickSize: number): number => {
+  const known = decimals.get(tickSize)
+  if (known !== undefined) return known
   const s = String(tickSize)
   const dot = s.indexOf(".")
-  return dot === -1 ? 0 : s.length - dot - 1
+  const n = dot === -1 ? 0 : s.length - dot - 1
+  decimals.set(tickSize, n)
+  return n
 }
+/** The decimals of each tick size seen (a handful): rounding to the tick is on every price the simulator makes. */
+const decimals = new Map<number, number>()
 
 /** Rounds a price to the contract's tick grid (and strips floating-point dust). */
 export const roundToTick = (price: number, tickSize: number): number =>

@@ -25,11 +25,26 @@ export const noTime = "0001-01-01T00:00:00+00:00"
  * beyond the millisecond come from the seed and the instant.
  */
 export const format = (seed: number, millis: number, digits: number): string => {
-  const iso = new Date(millis).toISOString() // YYYY-MM-DDTHH:mm:ss.sssZ
-  if (digits <= 0) return `${iso.slice(0, 19)}+00:00`
-  const sub = String(hash32(seed, millis, 0x5eed) % 10_000).padStart(4, "0")
-  return `${iso.slice(0, 19)}.${(iso.slice(20, 23) + sub).slice(0, Math.min(7, digits))}+00:00`
+  const full = fullOf(seed, millis)
+  return digits <= 0 ? `${full.slice(0, 19)}+00:00` : `${full.slice(0, 20 + Math.min(7, digits))}+00:00`
 }
+
+/** `YYYY-MM-DDTHH:mm:ss.fffffff` of an instant: the same instants come again and again (an order's, a tick's). */
+const fullOf = (seed: number, millis: number): string => {
+  if (seed !== cachedSeed || formatted.size >= 4096) {
+    cachedSeed = seed
+    formatted.clear()
+  }
+  const known = formatted.get(millis)
+  if (known !== undefined) return known
+  const iso = new Date(millis).toISOString() // YYYY-MM-DDTHH:mm:ss.sssZ
+  const sub = String(hash32(seed, millis, 0x5eed) % 10_000).padStart(4, "0")
+  const full = `${iso.slice(0, 23)}${sub}`
+  formatted.set(millis, full)
+  return full
+}
+let cachedSeed: number | undefined
+const formatted = new Map<number, string>()
 
 /** The number of fractional digits of a timestamp on `channel` (`key` picks among the channel's precisions). */
 export const digitsOf = (seed: number, channel: Channel, millis: number, key: number): number => {
