@@ -15,7 +15,8 @@
  * from the market (places, moves and cancels them in pairs), which fill only on a large move. Spread and fees cost
  * it about a dollar a round trip, so its own trading stays far inside the daily loss limit and the breaches are the
  * schedule's. A locked account is flat and stays locked; the bots of the others take up its share of the pace
- * (one account is never breached, so the pace holds all day). What is counted as an event: every order, trade, position and account
+ * (a scheduled breach never stops the last trading account, so the pace holds all day). What is counted as an
+ * event: every order, trade, position and account
  * update the daemon's user hub delivered live (quotes and what reconciliations recovered are not). The report
  * prints the total, the average over the simulated time and the busiest minute beside the wall time.
  *

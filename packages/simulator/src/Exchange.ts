@@ -88,7 +88,7 @@ export interface Service {
   readonly events: Stream.Stream<ExchangeEvent>
   /** Publishes an event in order with the exchange's own (used for Logout). */
   readonly publish: (event: ExchangeEvent) => Effect.Effect<void>
-  /** Publishes events in order, at once (benchmarks: one lock round for a whole batch). */
+  /** Publishes events in order, at once (benchmarks: one step for a whole batch). */
   readonly publishAll: (events: Iterable<ExchangeEvent>) => Effect.Effect<void>
 
   readonly accounts: (userId: number, onlyActive: boolean) => Effect.Effect<ReadonlyArray<Models.Account>>
@@ -158,12 +158,11 @@ const millis = Models.timestampToMillis
 export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const pubsub = yield* PubSub.unbounded<ExchangeEvent>()
-    const lock = yield* Effect.makeSemaphore(1)
     const state: State = Core.makeState(config, yield* Clock.currentTimeMillis)
 
     /**
      * Brings the market to now, runs `f`, then publishes what both produced, in order: all in one synchronous step
-     * (the PubSub is unbounded), so no other operation can come in between and no lock is needed.
+     * (the PubSub is unbounded), so no other operation can come in between: the exchange needs no lock.
      */
     const run = <A>(f: (state: State, now: number) => A): Effect.Effect<A> =>
       Effect.clockWith((clock) =>
@@ -207,7 +206,7 @@ export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scop
     })))
     const subscribe = Effect.acquireRelease(
       Effect.zipLeft(
-        lock.withPermits(1)(PubSub.subscribe(pubsub)),
+        PubSub.subscribe(pubsub),
         Effect.suspend(() => (++listeners === 1 ? listening.open : Effect.void))
       ),
       () => Effect.suspend(() => (--listeners === 0 ? listening.close : Effect.void))
@@ -217,8 +216,8 @@ export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scop
       config,
       subscribe,
       events: Stream.unwrapScoped(Effect.map(subscribe, (queue) => Stream.fromQueue(queue))),
-      publish: (event) => lock.withPermits(1)(PubSub.publish(pubsub, event)),
-      publishAll: (events) => lock.withPermits(1)(PubSub.publishAll(pubsub, events)),
+      publish: (event) => PubSub.publish(pubsub, event),
+      publishAll: (events) => PubSub.publishAll(pubsub, events),
       accounts: (userId, onlyActive) => read((s) => Core.accountsOf(s, userId, onlyActive)),
       searchContracts: (text) => read((s) => Core.searchContracts(s, text)),
       contractById: (id) => Effect.flatMap(read((s) => Core.contractById(s, id)), rejection),
@@ -270,7 +269,7 @@ export const make = (config: Resolved): Effect.Effect<Service, never, Scope.Scop
         ),
       snapshot: (accountId) => Effect.flatMap(read((s) => Core.snapshotOf(s, accountId)), found(accountId)),
       peek: (accountId) =>
-        Effect.flatMap(lock.withPermits(1)(Effect.sync(() => Core.snapshotOf(state, accountId))), found(accountId)),
+        Effect.flatMap(Effect.sync(() => Core.snapshotOf(state, accountId)), found(accountId)),
       ownerOf: (accountId) => Effect.map(accountOf(accountId), (a) => a.userId),
       quote: (contractId) => Effect.flatMap(contractOf(contractId), (m) => run((_, now) => quoteOf(m, now))),
       depth: (contractId) =>

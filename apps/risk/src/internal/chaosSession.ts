@@ -58,9 +58,9 @@ const SCALP = 0.006
 /** How long a bot works from what it last read of its account, simulated ms. */
 const BOT_VIEW = 10_000
 /**
- * User-hub events a bot action makes on average (measured over seed 1's day: a market order is an order event,
- * its fill, a trade, a position and the account's balance; a limit order placed or cancelled is one or two;
- * a flatten several). The bots act at `pace / EVENTS_PER_ACTION` times a second.
+ * User-hub events a bot action makes on average (measured over seed 1's day: most actions place, move or cancel a
+ * pair of resting orders, an order event each; a market order is an order event, its fill, a trade, a position and
+ * the account's balance). The bots act at `pace / EVENTS_PER_ACTION` times a second.
  */
 const EVENTS_PER_ACTION = 2
 /**
@@ -317,12 +317,7 @@ const run = (options: SessionOptions, c: Counters) =>
         sim.exchange.searchOpenPositions(owner, { accountId }),
         (openOrders, positions) => ({ openOrders, positions })
       ))
-    /**
-     * A bot is a retail scalper: a few times an hour it takes one lot at the market and gives it back a minute or
-     * two later; the rest of the time it works resting orders well away from the market (places, moves, cancels
-     * them), which fill only on a large move. Spread and fees cost a round trip about a dollar, so a day of it
-     * stays far inside the loss limit, and the accounts keep the pace all day (the breaches are scripted).
-     */
+    /** When each bot gives back the lot it took at the market. */
     const heldUntil = new Map<number, number>()
     /**
      * What a bot knows of its account and its market: read, then kept up to date with what it did itself (the ids
@@ -351,13 +346,18 @@ const run = (options: SessionOptions, c: Counters) =>
         views.set(accountId, fresh)
         return fresh
       })
+    /**
+     * A bot is a retail scalper: a few times an hour it takes one lot at the market and gives it back a minute or
+     * two later; the rest of the time it works resting orders well away from the market (places, moves, cancels
+     * them), which fill only on a large move. Spread and fees cost a round trip about a dollar, so a day of it
+     * stays far inside the loss limit, and the accounts keep the pace all day (the breaches are scripted).
+     */
     const botAct = (i: number, now: number) =>
       Effect.gen(function*() {
         const accountId = ACCOUNTS[i]!
         const contractId = CONTRACTS[i]!
         const spec = contracts[i]!
-        const view = yield* viewOf(i, now)
-        const { net, q, working } = view
+        const { net, q, working } = yield* viewOf(i, now)
         const reread = <A, E>(e: Effect.Effect<A, E>) => Effect.ensuring(e, Effect.sync(() => views.delete(accountId)))
         if (net !== 0 && now >= (heldUntil.get(accountId) ?? 0)) {
           return yield* reread(place(accountId, contractId, net > 0 ? Enums.OrderSide.Ask : Enums.OrderSide.Bid, Math.abs(net)))
