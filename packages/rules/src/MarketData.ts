@@ -178,6 +178,12 @@ export const make = (
     /** Each contract's quote as last judged (to see which of its fields moved since). */
     const judged = new Map<string, HubEvents.Quote>()
     let repairs = 0
+    /** What the readers get: copies made again only after a change (an evaluation reads them all, many times a second). */
+    const copies: {
+      contracts?: ReadonlyMap<string, Models.Contract> | undefined
+      failedLookups?: ReadonlySet<string> | undefined
+      barPrices?: ReadonlyMap<string, BarPrice> | undefined
+    } = {}
     const toleranceTicks = options.quoteToleranceTicks ?? Quotes.defaultToleranceTicks
     const repairCooldown = options.quoteRepairCooldownMillis ?? Quotes.defaultRepairCooldownMillis
     const log = Effect.annotateLogs({ module: "rules/MarketData" })
@@ -188,12 +194,14 @@ export const make = (
           Effect.sync(() => {
             contracts.set(contractId, contract)
             failures.delete(contractId)
+            copies.contracts = copies.failedLookups = undefined
           })
         ),
         Effect.catchAll((error) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
             const failure = Need.failed(failures.get(contractId), now, backoff)
             failures.set(contractId, failure)
+            copies.failedLookups = undefined
             return Effect.logWarning(
               `contract ${contractId}: lookup failed (${failure.failures} in a row), tried again after ${
                 failure.retryAt - now
@@ -292,8 +300,10 @@ export const make = (
         const fetchedAt = yield* Clock.currentTimeMillis
         const price: BarPrice | undefined = close === undefined ? undefined : { price: close, fetchedAt }
         attempts.set(contractId, { at: now, price })
-        if (price !== undefined) bars.set(contractId, price)
-        else {
+        if (price !== undefined) {
+          bars.set(contractId, price)
+          copies.barPrices = undefined
+        } else {
           const why = Either.isLeft(reply) ? reply.left.message : "no bar in the last minutes"
           yield* log(Effect.logWarning(`contract ${contractId}: no REST fallback price: ${why}`))
         }
@@ -318,11 +328,11 @@ export const make = (
     return {
       need,
       quotes,
-      contracts: Effect.sync(() => new Map(contracts) as ReadonlyMap<string, Models.Contract>),
-      failedLookups: Effect.sync(() => new Set(failures.keys()) as ReadonlySet<string>),
+      contracts: Effect.sync(() => copies.contracts ??= new Map(contracts)),
+      failedLookups: Effect.sync(() => copies.failedLookups ??= new Set(failures.keys())),
       barPrice,
       quoteRepairs: Effect.sync(() => repairs),
-      barPrices: Effect.sync(() => new Map(bars) as ReadonlyMap<string, BarPrice>),
+      barPrices: Effect.sync(() => copies.barPrices ??= new Map(bars)),
       marketHubDownSince: yield* followHub(market),
       userHubDownSince: yield* followHub(user)
     } satisfies Service

@@ -42,10 +42,10 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as SubscriptionRef from "effect/SubscriptionRef"
 import { Accounts } from "./Accounts.js"
 import type { ActiveLock } from "./AccountView.js"
 import { Enforcer } from "./Enforcer.js"
@@ -183,7 +183,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     const statuses = new Map<number, AccountStatus>()
     let sorted: ReadonlyArray<AccountStatus> | undefined
     const statusesNow = () => sorted ??= toArray(statuses)
-    const version = yield* SubscriptionRef.make(0)
+    // Bumped (in place, no lock) at each publish; `changes` readers take the newest statuses when they look.
+    const bumps = yield* PubSub.sliding<void>(1)
     // The contracts each account needs; one fiber hands their union to MarketData (conflated: the evaluations never
     // wait for a subscription or a contract lookup).
     const needs = new Map<number, ReadonlyArray<string>>()
@@ -225,7 +226,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
         Effect.suspend(() => {
           statuses.set(status.accountId, status)
           sorted = undefined
-          return SubscriptionRef.update(version, (n) => n + 1)
+          bumps.unsafeOffer(undefined)
+          return Effect.void
         }),
       needs: (accountId, contracts) =>
         Effect.suspend(() => {
@@ -249,7 +251,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     )
     return {
       status: Effect.sync(statusesNow),
-      changes: version.changes.pipe(Stream.buffer({ capacity: 1, strategy: "sliding" }), Stream.map(statusesNow)),
+      // Subscribed before the statuses now are read: a publish in between is seen, never lost.
+      changes: Stream.unwrapScoped(Effect.map(PubSub.subscribe(bumps), (q) => Stream.concat(Stream.succeed(undefined), Stream.fromQueue(q))))
+        .pipe(Stream.buffer({ capacity: 1, strategy: "sliding" }), Stream.map(statusesNow)),
       health: Effect.sync(() => healthOf(statuses.values()))
     } satisfies Service
   })

@@ -196,13 +196,12 @@ export const open = (ctx: PeerContext, admitted: Admitted, sink: Sink): Effect.E
         yield* write(out)
       })
 
-    const pump = Effect.forever(Effect.gen(function*() {
-      const head = yield* Queue.takeBetween(queue, 1, maxBatch)
-      if (head.length >= maxBatch) return yield* deliver(Chunk.toReadonlyArray(head))
-      yield* Effect.yieldNow() // let a busy producer add to this batch: one WebSocket message per tick
-      const rest = yield* Queue.takeUpTo(queue, maxBatch - head.length)
-      yield* deliver(Chunk.toReadonlyArray(Chunk.appendAll(head, rest)))
-    }))
+    // One event waited for, then (after a busy producer had its turn to add to the batch: one WebSocket message per
+    // tick) what else is there, up to a batch.
+    const pump = Effect.forever(Effect.flatMap(
+      Effect.zipLeft(Queue.take(queue), Effect.yieldNow()),
+      (head) => Effect.flatMap(Queue.takeUpTo(queue, maxBatch - 1), (rest) => deliver(Chunk.toReadonlyArray(Chunk.prepend(rest, head))))
+    ))
 
     const pinger = Effect.forever(Effect.zipRight(
       Effect.sleep(ctx.pingMillis),

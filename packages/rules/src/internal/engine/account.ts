@@ -100,15 +100,23 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
     let enforcing = 0
 
     const wake = yield* Queue.sliding<void>(1)
+    /** The slice the last evaluation started from (or, before the first, the last one looked at). */
     let slice: Slice | undefined
+    /**
+     * Woken and not evaluated yet: the next evaluation reads the newest snapshot, so a change coming meanwhile needs no
+     * look (thousands of quotes a second cost one comparison per evaluation, not one per quote).
+     */
+    let woken = false
     const pause = Duration.toMillis(deps.coalesce) > 0 ? Effect.sleep(deps.coalesce) : Effect.void
     // Each change of the state is looked at in place (no fiber of its own): the account is woken when its slice changed.
     yield* deps.watch((snapshot) => {
+      if (woken) return
       const next = sliceOf(snapshot, accountId, slice)
       if (slice === undefined || !sameSlice(slice, next)) {
-        slice = next
+        woken = true
         wake.unsafeOffer(undefined)
       }
+      slice = next
     })
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(deps.interval), wake.offer(undefined))))
 
@@ -165,8 +173,11 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
       )
 
     const evaluateOnce = Effect.gen(function*() {
+      // Before the snapshot is read: a change after this point wakes the account again (never missed).
+      woken = false
       const now = yield* Clock.currentTimeMillis
       const current = sliceOf(yield* state.get, accountId, slice)
+      slice = current
       const quotes = yield* market.quotes
       const stale = staleContracts(current.positions, quotes, now, maxAgeMs)
       const fetched = new Map<string, BarPrice>()
