@@ -131,7 +131,11 @@ export interface Options {
   readonly evaluate?: typeof Rules.evaluate
   /** The RuleState key of the rules' memory (default `rules`). */
   readonly memoryKey?: string
-  /** The timer between two evaluations of an account that does not change (default 1 second). */
+  /**
+   * The timer between two evaluations of an account that does not change (default 1 second). Whatever it is, an
+   * account holding a position is also evaluated the moment that position's quote turns stale and every 5 s while
+   * it stays stale (its price then comes from the REST fallback, which may have moved).
+   */
   readonly interval?: Duration.DurationInput
   /**
    * The least time between two evaluations of an account (default 0: every change of its slice is evaluated as

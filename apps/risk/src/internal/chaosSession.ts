@@ -119,8 +119,9 @@ export const configOf = AppConfig.decode("chaos", {
 
 /**
  * The rules' options of a session: each account's engine evaluates on every change of its slice of the state
- * (events, quotes) as in production, and on a timer once a simulated minute instead of every second (the timer
- * only matters to clock rules, and a tick a second would be most of the wall time of a simulated day).
+ * (events, quotes) and when a position's quote turns stale (then every 5 s while it stays stale) as in production,
+ * and on a timer once a simulated minute instead of every second (the timer then only matters to clock rules, and
+ * a tick a second would be most of the wall time of a simulated day).
  */
 export const guardOptions: Guard.Options = { engine: { interval: "1 minute" } }
 
@@ -478,6 +479,7 @@ const run = (options: SessionOptions, c: Counters) =>
     const checkBreaches = (now: number, oracle: boolean) =>
       pending.size === 0 && !oracle ? Effect.void : Effect.gen(function*() {
         balances = undefined
+        if (pending.size > 0) yield* noteRandomStalls(now)
         for (let i = 0; i < ACCOUNTS.length; i++) {
           const accountId = ACCOUNTS[i]!
           const p = pending.get(accountId)
@@ -524,6 +526,19 @@ const run = (options: SessionOptions, c: Counters) =>
     /** The faults the schedule applied, as windows of simulated time (what was in force during a breach). */
     const faultWindows: Array<FaultWindow> = []
     const window = (kind: string, from: number, millis: number) => void faultWindows.push({ kind, from, until: from + millis })
+    /**
+     * A hub the plan's random per-event faults stalled (the schedule's stalls have their own window) is a fault in
+     * force too: looked at each second while a breach is pending.
+     */
+    const noteRandomStalls = (now: number) =>
+      Effect.map(sim.hubs.connections, (connections) => {
+        const scheduled = faultsDuring(faultWindows, now, now)
+        for (const hub of ["user", "market"] as const) {
+          if (!connections.some((c) => c.hub === hub && c.stalled)) continue
+          if (scheduled.some((k) => k.startsWith(`${hub} hub stall (`))) continue
+          window(`${hub} hub stalled (random fault)`, now - 1_000, 1_000)
+        }
+      })
     const disturb = (d: Disturbance, now: number) =>
       Effect.gen(function*() {
         switch (d._tag) {

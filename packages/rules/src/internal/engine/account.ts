@@ -1,6 +1,8 @@
 /**
  * One watched account's fiber: its memory loaded from the store, an
- * evaluation at every change of its slice and every `interval`, the memory
+ * evaluation at every change of its slice and every `interval` (and, when
+ * the interval is longer, when a position's quote turns stale and every few
+ * seconds while it stays stale), the memory
  * saved when the rules change it, the decisions carried out (enforce mode:
  * lock first, then the Enforcer, forked so the loop never waits for it;
  * monitor mode: a WARN log and an audit record, nothing sent) and its status
@@ -28,7 +30,7 @@ import { createdAt } from "../figures.js"
 import { type Decision, decide, exposureOf, type Tracked } from "./decisions.js"
 import { type Slice, sameSlice, sliceOf } from "./slice.js"
 import { cached as cachedTradingDay } from "./tradingDay.js"
-import { degradedReasons, maxQuoteAgeOf, staleContracts, statusOf, viewOf } from "./view.js"
+import { degradedReasons, maxQuoteAgeOf, pricesDueAt, staleContracts, statusOf, viewOf } from "./view.js"
 
 /** What an account's fiber works with. */
 export interface Deps {
@@ -118,7 +120,35 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
       }
       slice = next
     })
-    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(deps.interval), wake.offer(undefined))))
+    const intervalMs = Duration.toMillis(deps.interval)
+    /** When the timer wakes the account next. */
+    let tickAt = (yield* Clock.currentTimeMillis) + intervalMs
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(
+      Effect.sleep(deps.interval),
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        tickAt = now + intervalMs
+        return wake.offer(undefined)
+      })
+    )))
+    /** The earliest wake-up set by {@link wakeAt} that has not come yet. */
+    let alarmAt: number | undefined
+    /**
+     * Wakes the account at `at` when the timer would come later and no earlier wake-up is set: with a long `interval`,
+     * a quote turning stale (or a fallback price to look at again) is still looked at in time.
+     */
+    const wakeAt = (at: number | undefined): Effect.Effect<void, never, Scope.Scope> =>
+      at === undefined || at >= tickAt || (alarmAt !== undefined && alarmAt <= at)
+        ? Effect.void
+        : Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          alarmAt = at
+          return Effect.asVoid(Effect.forkScoped(Effect.zipRight(
+            Effect.sleep(Math.max(0, at - now)),
+            Effect.sync(() => {
+              if (alarmAt === at) alarmAt = undefined
+              wake.unsafeOffer(undefined)
+            })
+          )))
+        })
 
     const save = (next: Memory) =>
       deps.ruleState.put(accountId, deps.memoryKey, next).pipe(
@@ -236,6 +266,7 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
         enforcing: enforcing > 0
       }))
       yield* deps.needs(accountId, current.contracts)
+      yield* wakeAt(pricesDueAt(current.positions, quotes, now, maxAgeMs))
     })
 
     // After an evaluation the loop pauses `coalesce`: what changed meanwhile is read by the next one (newest snapshot).

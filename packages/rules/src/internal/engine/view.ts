@@ -18,6 +18,15 @@ export const defaultMaxQuoteAgeMs = 10_000
 /** The quote age beyond which a quote of this account is stale. */
 export const maxQuoteAgeOf = (rules: RuleSet): number => rules.staleData?.maxQuoteAgeMs ?? defaultMaxQuoteAgeMs
 
+/**
+ * How often an account holding a position priced from the REST fallback is looked at again, whatever the engine's
+ * timer (MarketData caches a fallback price 5 s by default: looking more often would read the same price).
+ */
+export const fallbackRecheckMs = 5_000
+
+const isStale = (q: QuoteSeen | undefined, now: number, maxAgeMs: number): boolean =>
+  q === undefined || now - q.receivedAt > maxAgeMs
+
 /** The contracts of the account's positions whose quote is missing or older than `maxAgeMs` at `now`. */
 export const staleContracts = (
   positions: ReadonlyArray<Models.Position>,
@@ -25,10 +34,28 @@ export const staleContracts = (
   now: number,
   maxAgeMs: number
 ): ReadonlyArray<string> =>
-  [...new Set(positions.map((p) => p.contractId))].filter((c) => {
-    const q = quotes.get(c)
-    return q === undefined || now - q.receivedAt > maxAgeMs
-  })
+  [...new Set(positions.map((p) => p.contractId))].filter((c) => isStale(quotes.get(c), now, maxAgeMs))
+
+/**
+ * When the account's prices need a look even if nothing changes (undefined: no position): the moment the first
+ * fresh quote of a position turns stale (its price then comes from the REST fallback), or, while one is stale,
+ * `recheckMs` from `now` (the market may have moved while its quotes stopped coming, a stalled hub say).
+ */
+export const pricesDueAt = (
+  positions: ReadonlyArray<Models.Position>,
+  quotes: ReadonlyMap<string, QuoteSeen>,
+  now: number,
+  maxAgeMs: number,
+  recheckMs: number = fallbackRecheckMs
+): number | undefined => {
+  let at: number | undefined
+  for (const p of positions) {
+    const q = quotes.get(p.contractId)
+    const due = isStale(q, now, maxAgeMs) ? now + recheckMs : q!.receivedAt + maxAgeMs + 1
+    if (at === undefined || due < at) at = due
+  }
+  return at
+}
 
 /** Everything the view is assembled from. */
 export interface ViewInputs {
