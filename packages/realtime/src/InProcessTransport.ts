@@ -9,7 +9,9 @@
  * The server is taken as a parameter typed by {@link InProcessHubServer}, a
  * small structural interface that the simulator's `Hubs.Service` satisfies:
  * realtime keeps the simulator a dev dependency, and any other in-process hub
- * (a test double, a recorded session player) can plug in.
+ * (a test double, a recorded session player) can plug in. A server that
+ * takes `onMessages` (the simulator does) hands each batch straight to the
+ * socket as it sends it; one that does not is read from its `messages`.
  *
  * When to use: tests and demos with the in-process simulator:
  *
@@ -61,9 +63,15 @@ export interface InProcessHubSession {
  * @since 0.1.0
  */
 export interface InProcessHubServer {
+  /**
+   * Connects. A server that takes `options.onMessages` hands the messages to it as it sends them (synchronously, in
+   * order) instead of through the session's `messages`, which then only ends with the connection; one that ignores
+   * it sends them through `messages`. Either way the transport sees the same stream.
+   */
   readonly connect: (
     hub: "user" | "market",
-    token: string
+    token: string,
+    options?: { readonly onMessages?: (messages: ReadonlyArray<HubProtocol.HubMessage>) => void }
   ) => Effect.Effect<
     InProcessHubSession,
     { readonly _tag: "Unauthenticated" } | { readonly _tag: "HubRefused"; readonly status: number },
@@ -94,7 +102,13 @@ export const make = (server: InProcessHubServer): Service => ({
       if (hub === undefined) {
         return yield* new HubConnectError({ url, reason: "Refused", detail: "not a hub URL (/hubs/user or /hubs/market)" })
       }
-      const session = yield* server.connect(hub, Redacted.value(accessToken)).pipe(
+      // The server's messages, handed over as it sends them; the few sent before the socket exists wait for it.
+      const early: Array<HubProtocol.HubMessage> = []
+      let arrived = (messages: ReadonlyArray<HubProtocol.HubMessage>): void => {
+        early.push(...messages)
+      }
+      const onMessages = (messages: ReadonlyArray<HubProtocol.HubMessage>) => arrived(messages)
+      const session = yield* server.connect(hub, Redacted.value(accessToken), { onMessages }).pipe(
         Effect.mapError((e) =>
           e._tag === "Unauthenticated" || e.status === 401
             ? new HubConnectError({ url, reason: "Unauthorized", detail: "HTTP 401 at connect" })
@@ -108,7 +122,7 @@ export const make = (server: InProcessHubServer): Service => ({
           session.invoke(method, args),
           (e) => new HubInvokeError({ method, reason: e.reason === "Closed" ? "Closed" : "Failed", detail: e.wire })
         )
-      const h = yield* makeSocket({
+      const socket = yield* makeSocket({
         invoke: call,
         send: (method, args) => Effect.asVoid(Effect.forkIn(Effect.ignore(call(method, args)), scope)),
         ping: Effect.suspend(() =>
@@ -117,21 +131,27 @@ export const make = (server: InProcessHubServer): Service => ({
         close: session.close
       })
       const listened = new Set(targets)
+      const handle = (messages: Iterable<HubProtocol.HubMessage>) => {
+        for (const m of messages) {
+          if (m.type === 1 && listened.has(m.target)) socket.receive(m.target, m.arguments)
+          else socket.activity()
+        }
+      }
+      handle(early)
+      arrived = handle
+      // A server that pushes leaves `messages` empty until it ends; one that does not is read here.
       const reader = Effect.gen(function*() {
         while (true) {
           const [batch, done] = yield* session.messages.takeAll
-          for (const m of Chunk.toReadonlyArray(batch)) {
-            if (m.type === 1 && listened.has(m.target)) h.receive(m.target, m.arguments)
-            else h.activity()
-          }
+          handle(Chunk.toReadonlyArray(batch))
           if (done) break
         }
         open = false
-        h.closed(yield* session.closed)
+        socket.closed(yield* session.closed)
       })
       yield* Effect.forkIn(reader, scope)
-      yield* Effect.addFinalizer(() => h.socket.close)
-      return h.socket
+      yield* Effect.addFinalizer(() => socket.socket.close)
+      return socket.socket
     })
 })
 

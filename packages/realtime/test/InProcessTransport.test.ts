@@ -2,7 +2,9 @@
  * The in-process transport over the simulator's hubs, under TestClock:
  * connect, subscribe, events as invocations, pings as activity, targets not
  * listened to, drops and Close messages as close reasons, refusals and 401
- * as HubConnectError, and the client closing with the scope.
+ * as HubConnectError, and the client closing with the scope. Each over a
+ * server that pushes its messages (`onMessages`, as the simulator does) and
+ * over one that only queues them in the session's `messages`.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { GatewayClient, HubEvents } from "@tradeguard/gateway"
@@ -21,8 +23,16 @@ const MNQ = "CON.F.US.MNQ.Z26"
 const USER_URL = "http://simulator.local/hubs/user"
 const targets = Object.values(HubEvents.UserHubEvents)
 
-const TestLayer = () =>
-  InProcessTransport.layerEffect(Effect.map(Simulator.Simulator, (sim) => sim.hubs)).pipe(
+/** The simulator's hubs as they are (pushing), or without `onMessages` (the transport reads `messages`). */
+const servers = {
+  pushing: (sim: Simulator.Service): InProcessTransport.InProcessHubServer => sim.hubs,
+  queueing: (sim: Simulator.Service): InProcessTransport.InProcessHubServer => ({
+    connect: (hub, token) => sim.hubs.connect(hub, token)
+  })
+}
+
+const TestLayer = (server: keyof typeof servers) =>
+  InProcessTransport.layerEffect(Effect.map(Simulator.Simulator, servers[server])).pipe(
     Layer.provideMerge(GatewayClient.layer({ baseUrl: Simulator.baseUrl })),
     Layer.provideMerge(Simulator.layerInProcess({ seed: 3 }))
   )
@@ -49,7 +59,7 @@ const received = (socket: HubTransport.HubSocket) =>
 const invocations = (items: ReadonlyArray<HubTransport.Inbound>) =>
   items.flatMap((i) => (i._tag === "Invocation" ? [i] : []))
 
-describe("InProcessTransport", () => {
+describe.each(["pushing", "queueing"] as const)("InProcessTransport over a %s server", (server) => {
   it.effect("subscribes, and delivers the hub's events as invocations", () =>
     Effect.gen(function*() {
       const socket = yield* connect()
@@ -67,7 +77,7 @@ describe("InProcessTransport", () => {
       const e = yield* Effect.flip(socket.invoke("SubscribeOrders", [100_777]))
       assert.deepStrictEqual([e.reason, e.method], ["Failed", "SubscribeOrders"])
       assert.match(e.detail, /HubException/)
-    }).pipe(Effect.scoped, Effect.provide(TestLayer())))
+    }).pipe(Effect.scoped, Effect.provide(TestLayer(server))))
 
   it.effect("server pings and targets not listened to count as activity", () =>
     Effect.gen(function*() {
@@ -79,7 +89,7 @@ describe("InProcessTransport", () => {
       yield* TestClock.adjust("30 seconds")
       assert.deepStrictEqual((yield* received(socket)).map((i) => i._tag), ["Activity", "Activity"])
       yield* socket.ping
-    }).pipe(Effect.scoped, Effect.provide(TestLayer())))
+    }).pipe(Effect.scoped, Effect.provide(TestLayer(server))))
 
   it.effect("a dropped connection closes as Dropped, a Close message as ServerClosed", () =>
     Effect.gen(function*() {
@@ -92,7 +102,7 @@ describe("InProcessTransport", () => {
       const b = yield* connect()
       yield* sim.hubs.drop({ hub: "user" }, { closeFrame: true, error: "maintenance" })
       assert.deepStrictEqual(yield* b.closed, { _tag: "ServerClosed", error: "maintenance", allowReconnect: undefined })
-    }).pipe(Effect.scoped, Effect.provide(TestLayer())))
+    }).pipe(Effect.scoped, Effect.provide(TestLayer(server))))
 
   it.effect("401 and refusals are HubConnectError: Unauthorized or Refused", () =>
     Effect.gen(function*() {
@@ -108,7 +118,7 @@ describe("InProcessTransport", () => {
       yield* connect()
       assert.strictEqual((yield* Effect.flip(connect("http://simulator.local/api/nothing"))).reason, "Refused")
       yield* connect("wss://rtc.example.com/HUBS/Market/?x=1", Object.values(HubEvents.MarketHubEvents))
-    }).pipe(Effect.scoped, Effect.provide(TestLayer())))
+    }).pipe(Effect.scoped, Effect.provide(TestLayer(server))))
 
   it.effect("closing the scope closes the connection on the server too", () =>
     Effect.gen(function*() {
@@ -116,5 +126,5 @@ describe("InProcessTransport", () => {
       const socket = yield* Effect.scoped(connect())
       assert.deepStrictEqual(yield* socket.closed, { _tag: "ClientClosed" })
       assert.deepStrictEqual(yield* sim.hubs.connections, [])
-    }).pipe(Effect.provide(TestLayer())))
+    }).pipe(Effect.provide(TestLayer(server))))
 })

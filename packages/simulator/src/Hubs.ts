@@ -123,6 +123,16 @@ export interface HubSession {
 }
 
 /**
+ * Options of {@link Service.connect}.
+ *
+ * @since 0.3.0
+ */
+export interface ConnectOptions {
+  /** Takes the server's messages as they are sent (synchronously, in order; it must not throw). */
+  readonly onMessages?: ((messages: ReadonlyArray<HubProtocol.HubMessage>) => void) | undefined
+}
+
+/**
  * An open hub connection: its id, hub, user, age, whether it is stalled, and its subscriptions.
  *
  * @since 0.1.0
@@ -166,8 +176,17 @@ export interface Negotiation {
  * @since 0.1.0
  */
 export interface Service {
-  /** Connects in-process; the connection lives until it ends or the scope closes. */
-  readonly connect: (hub: HubName, token: string) => Effect.Effect<HubSession, Unauthenticated | HubRefused, Scope.Scope>
+  /**
+   * Connects in-process; the connection lives until it ends or the scope closes. With `onMessages`, the server's
+   * messages (the final Close included) are handed to it as they are sent, synchronously and in order, instead of
+   * going through `messages` (which then only ends when the connection does): no queue and no reader fiber between
+   * the hub and an in-process client.
+   */
+  readonly connect: (
+    hub: HubName,
+    token: string,
+    options?: ConnectOptions
+  ) => Effect.Effect<HubSession, Unauthenticated | HubRefused, Scope.Scope>
   /** The open connections. */
   readonly connections: Effect.Effect<ReadonlyArray<ConnectionInfo>>
   /** Ends connections: abruptly (the socket breaks), or with a Close message when `closeFrame`. Returns how many. */
@@ -269,16 +288,23 @@ export const make = (config: Resolved, services: {
         return peer
       })
 
-    const connect: Service["connect"] = (hub, token) =>
+    const connect: Service["connect"] = (hub, token, options) =>
       Effect.gen(function*() {
         const admitted = yield* admit(hub, token)
         const messages = yield* Mailbox.make<HubProtocol.HubMessage>()
+        const push = options?.onMessages
         const peer = yield* openPeer(admitted, {
-          write: (batch) => {
-            for (const o of batch) messages.unsafeOffer(o.message)
-          },
+          write: push === undefined
+            ? (batch) => {
+              for (const o of batch) messages.unsafeOffer(o.message)
+            }
+            : (batch) => push(batch.map((o) => o.message)),
           end: (how) => {
-            if (how._tag === "Close") messages.unsafeOffer(closeMessage(how))
+            if (how._tag === "Close") {
+              const close = closeMessage(how)
+              if (push === undefined) messages.unsafeOffer(close)
+              else push([close])
+            }
             messages.unsafeDone(Exit.void)
           }
         })

@@ -149,6 +149,25 @@ describe("user hub", () => {
       assert.deepStrictEqual(m.messages.map((x) => x.type), [7])
     }).pipe(Effect.scoped, Effect.provide(layer())))
 
+  it.effect("with onMessages the messages are handed over as sent, the Close last; `messages` only ends", () =>
+    Effect.gen(function*() {
+      const token = yield* login()
+      const sim = yield* Simulator.Simulator
+      const pushed: Array<Array<number>> = []
+      const hub = yield* sim.hubs.connect("user", Redacted.value(token), {
+        onMessages: (messages) => void pushed.push(messages.map((m) => m.type))
+      })
+      assert.strictEqual(yield* hub.invoke("SubscribeAccounts", []), null)
+      yield* sim.exchange.updateAccount(ACCOUNT, { balance: 1 })
+      yield* TestClock.adjust("15 seconds")
+      const c = yield* client
+      yield* c.authLogout({}, token)
+      const left = yield* drain(hub)
+      assert.deepStrictEqual(left, { messages: [], done: true }, "nothing went through `messages`; it ended")
+      assert.deepStrictEqual(pushed.flat(), [1, 6, 1, 7], "the account event, a ping, GatewayLogout, then Close")
+      assert.deepStrictEqual(pushed.at(-1), [7], "the Close on its own, last")
+    }).pipe(Effect.scoped, Effect.provide(layer())))
+
   it.effect("a newer login (singleSessionPerUser) logs the older session's connections out", () =>
     Effect.gen(function*() {
       const user = yield* connect("user")

@@ -195,8 +195,8 @@ const run = (options: SessionOptions, c: Counters) =>
         else if (res.status >= 500) c.r5xx++
       }))
     const hubs: InProcessTransport.InProcessHubServer = {
-      connect: (hub, token) =>
-        sim.hubs.connect(hub, token).pipe(Effect.tapBoth({
+      connect: (hub, token, connectOptions) =>
+        sim.hubs.connect(hub, token, connectOptions).pipe(Effect.tapBoth({
           onFailure: (e) =>
             Effect.map(Clock.currentTimeMillis, (now) => {
               if (e._tag === "HubRefused") c.refused++

@@ -19,7 +19,7 @@ import type { Service as AuthService, Session } from "../Auth.js"
 import type { Service as ExchangeService } from "../Exchange.js"
 import type { ExchangeEvent } from "../ExchangeEvent.js"
 import type { Service as FaultService } from "../FaultInjector.js"
-import type { HubName } from "./HubFaults.js"
+import type { EventFault, HubName } from "./HubFaults.js"
 import * as Methods from "./HubMethods.js"
 import { invocation, omitNulls, type Outbound, outbound, ping } from "./HubPayload.js"
 
@@ -157,44 +157,60 @@ export const open = (ctx: PeerContext, admitted: Admitted, sink: Sink): Effect.E
       })
 
     /** Sends a batch of exchange events: routing, then the plan's hub rules event by event. */
-    const deliver = (events: ReadonlyArray<ExchangeEvent>) =>
-      Effect.gen(function*() {
-        const decide = yield* faults.hubEvents(hub)
-        let out: Array<Outbound> = []
-        for (const event of events) {
-          if (ended) return
-          if (event._tag === "Logout") {
-            if (event.userId === admitted.session.userId && event.sessionIds.includes(admitted.session.sessionId)) {
-              yield* write(out)
-              return yield* logout(event)
-            }
-            continue
+    const deliver = (events: ReadonlyArray<ExchangeEvent>): Effect.Effect<void> =>
+      Effect.flatMap(faults.hubEvents(hub), (decide) => deliverFrom(events, 0, decide, []))
+
+    /**
+     * Sends `events` from `from` on, after `out`: plain code (it runs for every batch of every connection) up to
+     * an event that needs an Effect (a logout, a drop, a stall or a delay), which goes on from the next event after it.
+     */
+    const deliverFrom = (
+      events: ReadonlyArray<ExchangeEvent>,
+      from: number,
+      decide: (() => EventFault) | undefined,
+      out: Array<Outbound>
+    ): Effect.Effect<void> => {
+      for (let i = from; i < events.length; i++) {
+        if (ended) return Effect.void
+        const event = events[i]!
+        if (event._tag === "Logout") {
+          if (event.userId === admitted.session.userId && event.sessionIds.includes(admitted.session.sessionId)) {
+            return Effect.zipRight(write(out), logout(event))
           }
-          if (!Methods.wants(subscriptions, admitted.session.userId, event) || stale(event)) continue
-          const o = ctx.outbound(event)
-          if (o === undefined) continue
-          if (decide !== undefined) {
-            const f = decide()
-            if (f.drop !== undefined) {
-              yield* write(out)
-              const how: Ending = f.drop.closeFrame
-                ? { _tag: "Close", error: f.drop.error }
-                : { _tag: "Drop", error: f.drop.error }
-              if (how._tag === "Close") yield* ctx.dropped(hub)
-              return yield* end(how)
-            }
-            if (f.stall !== undefined || f.delayMillis > 0) {
-              yield* write(out)
-              out = []
-              if (f.stall !== undefined) yield* stall(f.stall)
-              if (f.delayMillis > 0) yield* Effect.sleep(f.delayMillis)
-            }
-            if (f.lose) continue
-          }
-          out.push(o)
+          continue
         }
-        yield* write(out)
-      })
+        if (!Methods.wants(subscriptions, admitted.session.userId, event) || stale(event)) continue
+        const o = ctx.outbound(event)
+        if (o === undefined) continue
+        if (decide !== undefined) {
+          const f = decide()
+          if (f.drop !== undefined) {
+            const how: Ending = f.drop.closeFrame
+              ? { _tag: "Close", error: f.drop.error }
+              : { _tag: "Drop", error: f.drop.error }
+            return write(out).pipe(
+              Effect.zipRight(how._tag === "Close" ? ctx.dropped(hub) : Effect.void),
+              Effect.zipRight(end(how))
+            )
+          }
+          if (f.stall !== undefined || f.delayMillis > 0) {
+            const next = i + 1
+            return write(out).pipe(
+              Effect.zipRight(f.stall !== undefined ? stall(f.stall) : Effect.void),
+              Effect.zipRight(f.delayMillis > 0 ? Effect.sleep(f.delayMillis) : Effect.void),
+              Effect.zipRight(Effect.suspend(() => deliverFrom(events, next, decide, f.lose ? [] : [o])))
+            )
+          }
+          if (f.lose) continue
+        }
+        out.push(o)
+      }
+      if (out.length > 0 && stalledUntil === undefined) {
+        if (!ended) sink.write(out)
+        return Effect.void
+      }
+      return write(out)
+    }
 
     // One event waited for, then (after a busy producer had its turn to add to the batch: one WebSocket message per
     // tick) what else is there, up to a batch.
