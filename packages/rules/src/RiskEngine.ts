@@ -42,8 +42,6 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as PubSub from "effect/PubSub"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { Accounts } from "./Accounts.js"
@@ -52,6 +50,7 @@ import { Enforcer } from "./Enforcer.js"
 import * as AccountFiber from "./internal/engine/account.js"
 import { sameItems } from "./internal/engine/slice.js"
 import { healthOf } from "./internal/engine/view.js"
+import { Wakeup } from "./internal/engine/wakeup.js"
 import { Locks } from "./Locks.js"
 import { MarketData } from "./MarketData.js"
 import { type RuleName, RiskConfigTag } from "./RiskConfig.js"
@@ -187,14 +186,14 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     const statuses = new Map<number, AccountStatus>()
     let sorted: ReadonlyArray<AccountStatus> | undefined
     const statusesNow = () => sorted ??= toArray(statuses)
-    // Bumped (in place, no lock) at each publish; `changes` readers take the newest statuses when they look.
-    const bumps = yield* PubSub.sliding<void>(1)
+    // Woken (in place, no lock) at each publish, one per reader of `changes`: it takes the newest statuses when it looks.
+    const readers = new Set<Wakeup>()
     // The contracts each account needs; one fiber hands their union to MarketData (conflated: the evaluations never
     // wait for a subscription or a contract lookup).
     const needs = new Map<number, ReadonlyArray<string>>()
-    const needWake = yield* Queue.sliding<void>(1)
+    const needWake = new Wakeup()
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(
-      needWake.take,
+      needWake.wait,
       Effect.suspend(() => market.need(new Set([...needs.values()].flat())))
     )))
     // One subscription to AccountState for all accounts: each change is taken once and handed to every account's
@@ -230,7 +229,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
         Effect.suspend(() => {
           statuses.set(status.accountId, status)
           sorted = undefined
-          bumps.unsafeOffer(undefined)
+          for (const r of readers) r.wake()
           return Effect.void
         }),
       needs: (accountId, contracts) =>
@@ -238,7 +237,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
           const before = needs.get(accountId)
           if (before !== undefined && sameItems(before, contracts)) return Effect.void
           needs.set(accountId, contracts)
-          return needWake.offer(undefined)
+          needWake.wake()
+          return Effect.void
         })
     }
     const started = new Set<number>()
@@ -256,8 +256,14 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     return {
       status: Effect.sync(statusesNow),
       // Subscribed before the statuses now are read: a publish in between is seen, never lost.
-      changes: Stream.unwrapScoped(Effect.map(PubSub.subscribe(bumps), (q) => Stream.concat(Stream.succeed(undefined), Stream.fromQueue(q))))
-        .pipe(Stream.buffer({ capacity: 1, strategy: "sliding" }), Stream.map(statusesNow)),
+      changes: Stream.unwrapScoped(Effect.map(
+        Effect.acquireRelease(Effect.sync(() => {
+          const reader = new Wakeup()
+          readers.add(reader)
+          return reader
+        }), (reader) => Effect.sync(() => readers.delete(reader))),
+        (reader) => Stream.concat(Stream.succeed(undefined), Stream.repeatEffect(reader.wait))
+      )).pipe(Stream.map(statusesNow)),
       health: Effect.sync(() => healthOf(statuses.values()))
     } satisfies Service
   })

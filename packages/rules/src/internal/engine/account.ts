@@ -16,7 +16,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import type { BarPrice, Memory } from "../../AccountView.js"
 import type * as Audit from "../../Audit.js"
@@ -30,6 +29,7 @@ import { createdAt } from "../figures.js"
 import { type Decision, decide, exposureOf, type Tracked } from "./decisions.js"
 import { type Slice, sameSlice, sliceOf } from "./slice.js"
 import { cached as cachedTradingDay } from "./tradingDay.js"
+import { Wakeup } from "./wakeup.js"
 import { degradedReasons, maxQuoteAgeOf, pricesDueAt, staleContracts, statusOf, viewOf } from "./view.js"
 
 /** What an account's fiber works with. */
@@ -101,7 +101,7 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
     let tracked: Tracked = new Map()
     let enforcing = 0
 
-    const wake = yield* Queue.sliding<void>(1)
+    const wake = new Wakeup()
     /** The slice the last evaluation started from (or, before the first, the last one looked at). */
     let slice: Slice | undefined
     /**
@@ -116,7 +116,7 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
       const next = sliceOf(snapshot, accountId, slice)
       if (slice === undefined || !sameSlice(slice, next)) {
         woken = true
-        wake.unsafeOffer(undefined)
+        wake.wake()
       }
       slice = next
     })
@@ -125,9 +125,9 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
     let tickAt = (yield* Clock.currentTimeMillis) + intervalMs
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(
       Effect.sleep(deps.interval),
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      Effect.map(Clock.currentTimeMillis, (now) => {
         tickAt = now + intervalMs
-        return wake.offer(undefined)
+        wake.wake()
       })
     )))
     /** The earliest wake-up set by {@link wakeAt} that has not come yet. */
@@ -145,7 +145,7 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
             Effect.sleep(Math.max(0, at - now)),
             Effect.sync(() => {
               if (alarmAt === at) alarmAt = undefined
-              wake.unsafeOffer(undefined)
+              wake.wake()
             })
           )))
         })
@@ -271,7 +271,7 @@ export const run = (deps: Deps, accountId: number): Effect.Effect<never, never, 
 
     // After an evaluation the loop pauses `coalesce`: what changed meanwhile is read by the next one (newest snapshot).
     return yield* Effect.forever(Effect.zipRight(
-      wake.take,
+      wake.wait,
       Effect.zipRight(evaluateOnce.pipe(Effect.catchAllCause((cause) => Effect.logError("evaluation failed", cause))), pause)
     ))
   }).pipe(Effect.annotateLogs({ module: "rules/RiskEngine", accountId }))
