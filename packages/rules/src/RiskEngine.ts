@@ -42,6 +42,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { Accounts } from "./Accounts.js"
@@ -186,8 +187,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     const statuses = new Map<number, AccountStatus>()
     let sorted: ReadonlyArray<AccountStatus> | undefined
     const statusesNow = () => sorted ??= toArray(statuses)
-    // Woken (in place, no lock) at each publish, one per reader of `changes`: it takes the newest statuses when it looks.
-    const readers = new Set<Wakeup>()
+    // Bumped (in place, no lock) at each publish; `changes` readers take the newest statuses when they look.
+    const bumps = yield* PubSub.sliding<void>(1)
     // The contracts each account needs; one fiber hands their union to MarketData (conflated: the evaluations never
     // wait for a subscription or a contract lookup).
     const needs = new Map<number, ReadonlyArray<string>>()
@@ -229,7 +230,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
         Effect.suspend(() => {
           statuses.set(status.accountId, status)
           sorted = undefined
-          for (const r of readers) r.wake()
+          bumps.unsafeOffer(undefined)
           return Effect.void
         }),
       needs: (accountId, contracts) =>
@@ -256,14 +257,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     return {
       status: Effect.sync(statusesNow),
       // Subscribed before the statuses now are read: a publish in between is seen, never lost.
-      changes: Stream.unwrapScoped(Effect.map(
-        Effect.acquireRelease(Effect.sync(() => {
-          const reader = new Wakeup()
-          readers.add(reader)
-          return reader
-        }), (reader) => Effect.sync(() => readers.delete(reader))),
-        (reader) => Stream.concat(Stream.succeed(undefined), Stream.repeatEffect(reader.wait))
-      )).pipe(Stream.map(statusesNow)),
+      changes: Stream.unwrapScoped(Effect.map(PubSub.subscribe(bumps), (q) => Stream.concat(Stream.succeed(undefined), Stream.fromQueue(q))))
+        .pipe(Stream.buffer({ capacity: 1, strategy: "sliding" }), Stream.map(statusesNow)),
       health: Effect.sync(() => healthOf(statuses.values()))
     } satisfies Service
   })

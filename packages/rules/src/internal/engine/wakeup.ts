@@ -5,10 +5,9 @@
  *
  * Why not a `Queue.sliding(1)`: a Queue keeps its waiting takers in a linked
  * list, and a dead node promoted to V8's old space keeps every later node
- * (with the waiting fiber's continuation) alive until a full collection. The
- * engine waits thousands of times a second under a quote stream (each
- * account's evaluation loop, each reader of `changes`), so that garbage
- * piled up as resident memory. Here the waiter sits in a field.
+ * (with the waiting fiber's continuation) alive until a full collection. Each
+ * account's evaluation loop waits thousands of times a second under a quote
+ * stream. Here the waiter sits in a field.
  *
  * @internal
  */
