@@ -124,10 +124,18 @@ export const open = (ctx: PeerContext, admitted: Admitted, sink: Sink): Effect.E
         return awaitUnstalled
       })
     })
-    const write = (batch: ReadonlyArray<Outbound>) =>
-      batch.length === 0 ? Effect.void : Effect.zipRight(awaitUnstalled, Effect.sync(() => {
-        if (!ended) sink.write(batch)
-      }))
+    const send = (batch: ReadonlyArray<Outbound>) => {
+      if (!ended) sink.write(batch)
+    }
+    /** Sends `batch` at once, or once the connection is no longer stalled. */
+    const write = (batch: ReadonlyArray<Outbound>): Effect.Effect<void> =>
+      batch.length === 0 ? Effect.void : Effect.suspend(() => {
+        if (stalledUntil === undefined) {
+          send(batch)
+          return Effect.void
+        }
+        return Effect.zipRight(awaitUnstalled, Effect.sync(() => send(batch)))
+      })
     const stall = (millis: number | "end") =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const until = millis === "end" ? "end" : now + millis
@@ -204,10 +212,6 @@ export const open = (ctx: PeerContext, admitted: Admitted, sink: Sink): Effect.E
           if (f.lose) continue
         }
         out.push(o)
-      }
-      if (out.length > 0 && stalledUntil === undefined) {
-        if (!ended) sink.write(out)
-        return Effect.void
       }
       return write(out)
     }
